@@ -1,0 +1,217 @@
+package providers
+
+import (
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Schema describes one resource kind: its attributes, nested blocks and the
+// rules that tie attributes together. The same table drives validation in
+// the stack language, the planner's diff (computed and force-new
+// attributes) and the generated documentation (docs/kinds.md).
+type Schema struct {
+	// Kind is the kind's name in stack files ("cache").
+	Kind string
+	// Description says what the kind is for, in one or two sentences.
+	Description string
+	// UniqueNames means the provider cannot hold two copies of the resource
+	// at once, so a replacement destroys the old one before creating the new
+	// one instead of the default create-before-destroy.
+	UniqueNames bool
+	// DataBearing means deleting or replacing the resource destroys data
+	// (cache contents, cluster state); the planner refuses such a change
+	// unless the user consents.
+	DataBearing bool
+	// Block holds the attributes and nested blocks.
+	Block
+	// Rules are checks across several attributes, run on evaluated values.
+	Rules []KindRule
+}
+
+// Block is a set of attributes and nested blocks, at the top of a resource
+// or inside a nested block.
+type Block struct {
+	Attributes []*Attribute
+	Blocks     []*NestedBlock
+}
+
+// Attribute describes one attribute.
+type Attribute struct {
+	Name        string
+	Description string
+	Type        cty.Type
+	// Required attributes must be set; Optional ones may be; Computed ones
+	// are set by the provider. Optional and Computed together mean "set it,
+	// or the provider picks a value".
+	Required bool
+	Optional bool
+	Computed bool
+	// Default is used when an optional attribute is not set; cty.NilVal
+	// means null.
+	Default cty.Value
+	// ForceNew means a change to the attribute replaces the resource.
+	ForceNew bool
+	// Sensitive values are never printed.
+	Sensitive bool
+	// Ref, when set, makes the attribute a reference to a resource of that
+	// kind: written as a reference (autoscaling_group.app) or an address
+	// string, stored as the address string.
+	Ref string
+	// Rules check a single known, non-null value.
+	Rules []ValueRule
+}
+
+// Nesting says how many times a nested block may appear and how it is
+// represented in a value.
+type Nesting int
+
+const (
+	// NestingSingle blocks appear at most once and are an object (null when
+	// absent).
+	NestingSingle Nesting = iota
+	// NestingList blocks may repeat and are a list of objects.
+	NestingList
+)
+
+// NestedBlock describes a block inside a resource or inside another block.
+type NestedBlock struct {
+	TypeName    string
+	Description string
+	Nesting     Nesting
+	// MinItems and MaxItems bound how often the block appears (0 MaxItems:
+	// no bound). For provider sub-blocks MinItems applies only when that
+	// provider runs the resource.
+	MinItems int
+	MaxItems int
+	// Implied single blocks behave as if written empty when absent, so
+	// their attribute defaults apply.
+	Implied bool
+	// Provider, when set, marks a provider-specific sub-block ("local",
+	// "aws"); other providers ignore it.
+	Provider string
+	Block
+}
+
+// ValueRule checks one attribute value.
+type ValueRule struct {
+	// Doc describes the rule for the documentation ("one of redis,
+	// memcached").
+	Doc string
+	// Check returns a sentence describing the problem, or "" when the value
+	// is fine. It is only called with known, non-null values.
+	Check func(v cty.Value) string
+}
+
+// KindRule checks several attributes of one resource together.
+type KindRule struct {
+	Doc string
+	// Check is called with the evaluated object (unknown values possible)
+	// and returns the problems found.
+	Check func(v cty.Value) []Problem
+}
+
+// Problem is one rule violation, located by the attribute path it concerns.
+type Problem struct {
+	Path    cty.Path
+	Summary string
+	Detail  string
+}
+
+// Attribute returns the attribute with the given name.
+func (b *Block) Attribute(name string) (*Attribute, bool) {
+	for _, a := range b.Attributes {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return nil, false
+}
+
+// NestedBlock returns the nested block type with the given name.
+func (b *Block) NestedBlock(name string) (*NestedBlock, bool) {
+	for _, nb := range b.Blocks {
+		if nb.TypeName == name {
+			return nb, true
+		}
+	}
+	return nil, false
+}
+
+// ImpliedType is the object type of a value of this block: one attribute per
+// attribute, single nested blocks as objects and repeated ones as lists of
+// objects.
+func (b *Block) ImpliedType() cty.Type {
+	atys := make(map[string]cty.Type, len(b.Attributes)+len(b.Blocks))
+	for _, a := range b.Attributes {
+		atys[a.Name] = a.Type
+	}
+	for _, nb := range b.Blocks {
+		ety := nb.ImpliedType()
+		if nb.Nesting == NestingList {
+			atys[nb.TypeName] = cty.List(ety)
+		} else {
+			atys[nb.TypeName] = ety
+		}
+	}
+	return cty.Object(atys)
+}
+
+// ForProvider returns a copy of the schema without the sub-blocks of other
+// providers: what a provider named name receives and returns.
+func (s *Schema) ForProvider(name string) *Schema {
+	out := *s
+	out.Block = s.Block.forProvider(name)
+	return &out
+}
+
+func (b Block) forProvider(name string) Block {
+	out := Block{Attributes: b.Attributes}
+	for _, nb := range b.Blocks {
+		if nb.Provider != "" && nb.Provider != name {
+			continue
+		}
+		c := *nb
+		c.Block = nb.Block.forProvider(name)
+		out.Blocks = append(out.Blocks, &c)
+	}
+	return out
+}
+
+// IsForceNew reports whether a change at path (an attribute, or anything
+// inside one) replaces the resource.
+func (s *Schema) IsForceNew(path cty.Path) bool {
+	a, ok := s.AttributeAt(path)
+	return ok && a.ForceNew
+}
+
+// IsComputed reports whether the attribute at path is set by the provider.
+func (s *Schema) IsComputed(path cty.Path) bool {
+	a, ok := s.AttributeAt(path)
+	return ok && a.Computed
+}
+
+// IsSensitive reports whether the attribute at path must not be printed.
+func (s *Schema) IsSensitive(path cty.Path) bool {
+	a, ok := s.AttributeAt(path)
+	return ok && a.Sensitive
+}
+
+// AttributeAt returns the attribute that path points at or into, stepping
+// through nested blocks and skipping list indexes.
+func (b *Block) AttributeAt(path cty.Path) (*Attribute, bool) {
+	cur := b
+	for _, step := range path {
+		ga, ok := step.(cty.GetAttrStep)
+		if !ok {
+			continue
+		}
+		if a, ok := cur.Attribute(ga.Name); ok {
+			return a, true
+		}
+		nb, ok := cur.NestedBlock(ga.Name)
+		if !ok {
+			return nil, false
+		}
+		cur = &nb.Block
+	}
+	return nil, false
+}

@@ -1,0 +1,230 @@
+package stacks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// ref is one reference from an expression to something in its scope.
+type ref struct {
+	root string // "var", "local", "module" or a kind
+	name string
+	// attr is the module output named after module.NAME, if any.
+	attr string
+	rng  hcl.Range
+}
+
+// key is the graph node the reference points at ("" for variables and
+// globals, which are resolved before the graph is walked).
+func (r ref) key() string {
+	switch r.root {
+	case "var":
+		return ""
+	case "local":
+		return "local." + r.name
+	}
+	return r.root + "." + r.name
+}
+
+// depSet is a set of resource instance addresses.
+type depSet map[string]struct{}
+
+func (d depSet) add(other depSet) {
+	for k := range other {
+		d[k] = struct{}{}
+	}
+}
+
+func (d depSet) sorted() []string {
+	out := make([]string, 0, len(d))
+	for k := range d {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return CompareAddresses(out[i], out[j]) < 0 })
+	return out
+}
+
+// refFlags say which iteration symbols a block may use.
+type refFlags struct {
+	count, each bool
+	where       string // "resource", "module call", "output", "local value"
+	// absent, when set, collects references to blocks that belong to other
+	// stages instead of reporting them: locals and outputs are written
+	// once for every stage and are only unavailable where their blocks are
+	// missing.
+	absent *[]string
+}
+
+// resolveRefs maps traversals to references, reporting references to
+// things that do not exist in this scope.
+func (sc *scope) resolveRefs(trs []hcl.Traversal, fl refFlags) []ref {
+	var out []ref
+	for _, tr := range trs {
+		root := tr.RootName()
+		rng := tr.SourceRange()
+		switch root {
+		case "count":
+			if !fl.count {
+				sc.errorf(rng, "Reference to \"count\" in a block without count",
+					"count.index is only available inside a %s that sets count; set count, or use a fixed value.", orDefault(fl.where, "block"))
+			}
+			continue
+		case "each":
+			if !fl.each {
+				sc.errorf(rng, "Reference to \"each\" in a block without for_each",
+					"each.key and each.value are only available inside a %s that sets for_each; set for_each, or use a fixed value.", orDefault(fl.where, "block"))
+			}
+			continue
+		case "environment", "stage", "stack":
+			continue
+		}
+		if root != "var" && root != "local" && root != "module" && !isKind(root) {
+			continue // hcl reports unknown variables with suggestions
+		}
+		name, ok := traversalAttr(tr, 1)
+		if !ok {
+			sc.errorf(rng, "Invalid reference", "%s must be followed by a name, as in %s.NAME.", root, root)
+			continue
+		}
+		r := ref{root: root, name: name, rng: rng}
+		switch root {
+		case "var":
+			if _, ok := sc.vars[name]; !ok {
+				sc.errorf(rng, "Reference to undeclared variable", "There is no variable named %q.%s Declare it with a variable block, or check the name.", name, suggestion(name, sortedKeys(sc.vars)))
+				sc.placeholders["var."+name] = true
+				continue
+			}
+		case "local":
+			if _, ok := sc.locals[name]; !ok {
+				sc.errorf(rng, "Reference to undeclared local value", "There is no local value named %q.%s Add it to a locals block, or check the name.", name, suggestion(name, sortedKeys(sc.locals)))
+				sc.placeholders["local."+name] = true
+				continue
+			}
+			if why, ok := sc.localAbsent[name]; ok {
+				if fl.absent != nil {
+					*fl.absent = append(*fl.absent, why)
+				} else {
+					sc.errorf(rng, "Local value not available in this stage", "local.%s cannot be used in stage %q: %s", name, sc.stage.name, why)
+				}
+			}
+		case "module":
+			if _, ok := sc.calls[name]; !ok {
+				sc.missingBlock(rng, "module."+name, "module", fl)
+				continue
+			}
+			if a, ok := traversalAttr(tr, 2); ok {
+				r.attr = a
+			}
+		default:
+			if _, ok := sc.resources[root+"."+name]; !ok {
+				sc.missingBlock(rng, root+"."+name, "resource", fl)
+				continue
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// missingBlock handles a reference to a block the scope lacks: an error,
+// unless the referrer collects references to other stages' blocks.
+func (sc *scope) missingBlock(rng hcl.Range, addr, what string, fl refFlags) {
+	sc.placeholders[addr] = true
+	if fl.absent != nil && sc.stage != nil {
+		_, removed := sc.stage.removedBy[addr]
+		if removed || len(sc.ev.stack.definedIn(addr)) > 0 {
+			*fl.absent = append(*fl.absent, sc.missingBlockDetail(addr, what))
+			return
+		}
+	}
+	sc.errorf(rng, "Reference to undeclared "+what, "%s", sc.missingBlockDetail(addr, what))
+}
+
+// missingBlockDetail explains a reference to a block the scope lacks,
+// naming the stages that do have it.
+func (sc *scope) missingBlockDetail(addr, what string) string {
+	if sc.stage == nil {
+		return fmt.Sprintf("This module has no %s named %s. Declare it in the module, or check the name.", what, addr)
+	}
+	if by, ok := sc.stage.removedBy[addr]; ok {
+		return fmt.Sprintf("%s is not part of stage %q: stage %q removes it. Remove this reference, or keep %s in the stage.", addr, sc.stage.name, by, addr)
+	}
+	if in := sc.ev.stack.definedIn(addr); len(in) > 0 {
+		return fmt.Sprintf("%s is not part of stage %q; it is declared in stage %s, which this stage does not extend. Declare it in this stage or in one it extends.", addr, sc.stage.name, quotedList(in))
+	}
+	var names []string
+	for k := range sc.resources {
+		names = append(names, k)
+	}
+	for k := range sc.calls {
+		names = append(names, "module."+k)
+	}
+	sort.Strings(names)
+	return fmt.Sprintf("Stage %q has no block %s.%s Declare it in this stage or in one it extends.", sc.stage.name, addr, suggestion(addr, names))
+}
+
+// literalTargets turns reference attributes written as strings
+// (target = "autoscaling_group.app") into references.
+func (sc *scope) literalTargets(exprs []hcl.Expression) []hcl.Traversal {
+	var out []hcl.Traversal
+	for _, e := range exprs {
+		if len(e.Variables()) > 0 {
+			continue
+		}
+		v, d := e.Value(nil)
+		if d.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+			continue
+		}
+		tr, pd := hclsyntax.ParseTraversalAbs([]byte(v.AsString()), e.Range().Filename, e.Range().Start)
+		if pd.HasErrors() || len(tr) < 2 {
+			continue
+		}
+		if !isKind(tr.RootName()) {
+			continue
+		}
+		// Point the traversal at the string itself for error messages.
+		rng := e.Range()
+		tr[0] = hcl.TraverseRoot{Name: tr.RootName(), SrcRange: rng}
+		if a, ok := tr[1].(hcl.TraverseAttr); ok {
+			tr[1] = hcl.TraverseAttr{Name: a.Name, SrcRange: rng}
+		}
+		out = append(out, tr[:2])
+	}
+	return out
+}
+
+func traversalAttr(tr hcl.Traversal, i int) (string, bool) {
+	if len(tr) <= i {
+		return "", false
+	}
+	switch s := tr[i].(type) {
+	case hcl.TraverseAttr:
+		return s.Name, true
+	case hcl.TraverseIndex:
+		if i == 1 && s.Key.IsKnown() && s.Key.Type() == cty.String {
+			return s.Key.AsString(), true
+		}
+	}
+	return "", false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orDefault(s, d string) string {
+	if strings.TrimSpace(s) == "" {
+		return d
+	}
+	return s
+}
