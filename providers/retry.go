@@ -3,6 +3,7 @@ package providers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -56,10 +57,23 @@ func Retry(ctx context.Context, p RetryPolicy, fn func(ctx context.Context) erro
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = fn(ctx)
-		if err == nil || !IsRetryable(err) || attempt >= p.Attempts {
+		if err == nil || !IsRetryable(err) {
 			return err
 		}
-		sleep := backoff/2 + rand.N(backoff/2+1)
+		if attempt >= p.Attempts {
+			// Retried enough: what comes back is no longer retryable, so
+			// callers do not retry it again.
+			var re *RetryableError
+			errors.As(err, &re)
+			if p.Attempts == 1 {
+				return re.Err
+			}
+			return fmt.Errorf("%w (gave up after %d attempts)", re.Err, attempt)
+		}
+		sleep := time.Duration(0)
+		if backoff > 0 {
+			sleep = backoff/2 + rand.N(backoff/2+1)
+		}
 		t := time.NewTimer(sleep)
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // Schema describes one resource kind: its attributes, nested blocks and the
@@ -214,4 +215,77 @@ func (b *Block) AttributeAt(path cty.Path) (*Attribute, bool) {
 		cur = &nb.Block
 	}
 	return nil, false
+}
+
+// WithComputed fills the computed attributes of cfg (a configuration value
+// of block b) from known, the resource as it exists, or with unknown values
+// where known is cty.NilVal or lacks them: what references to a resource
+// see, and what a plan shows after a change. Attributes that are optional
+// and computed keep the configured value when it is set.
+func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
+	if cfg.IsNull() || !cfg.IsKnown() {
+		return cfg
+	}
+	cfg, marks := cfg.Unmark()
+	if known != cty.NilVal {
+		known, _ = known.UnmarkDeep()
+		if known.IsNull() || !known.IsKnown() || !known.Type().IsObjectType() {
+			known = cty.NilVal
+		}
+	}
+	attrs := cfg.AsValueMap()
+	if attrs == nil {
+		attrs = map[string]cty.Value{}
+	}
+	for _, a := range b.Attributes {
+		if !a.Computed {
+			continue
+		}
+		cur := attrs[a.Name]
+		if cur != cty.NilVal && !cur.IsNull() {
+			continue
+		}
+		v := cty.UnknownVal(a.Type)
+		if known != cty.NilVal && known.Type().HasAttribute(a.Name) {
+			if kv := known.GetAttr(a.Name); !kv.IsNull() {
+				if c, err := convert.Convert(kv, a.Type); err == nil {
+					v = c
+				}
+			}
+		}
+		attrs[a.Name] = v
+	}
+	for _, nb := range b.Blocks {
+		cur, ok := attrs[nb.TypeName]
+		if !ok {
+			continue
+		}
+		kv := cty.NilVal
+		if known != cty.NilVal && known.Type().HasAttribute(nb.TypeName) {
+			kv = known.GetAttr(nb.TypeName)
+		}
+		switch nb.Nesting {
+		case NestingSingle:
+			attrs[nb.TypeName] = WithComputed(&nb.Block, cur, kv)
+		case NestingList:
+			cur, lm := cur.Unmark()
+			if cur.IsNull() || !cur.IsKnown() || cur.LengthInt() == 0 {
+				continue
+			}
+			var kelems []cty.Value
+			if kv != cty.NilVal && !kv.IsNull() && kv.IsKnown() && kv.LengthInt() == cur.LengthInt() {
+				kelems = kv.AsValueSlice()
+			}
+			elems := cur.AsValueSlice()
+			for i := range elems {
+				k := cty.NilVal
+				if kelems != nil {
+					k = kelems[i]
+				}
+				elems[i] = WithComputed(&nb.Block, elems[i], k)
+			}
+			attrs[nb.TypeName] = cty.ListVal(elems).WithMarks(lm)
+		}
+	}
+	return cty.ObjectVal(attrs).WithMarks(marks)
 }
