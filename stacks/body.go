@@ -58,7 +58,8 @@ func splitBody(body hcl.Body, b *providers.Block, top bool, defRange hcl.Range) 
 		defRange: defRange,
 		meta:     map[string]*hcl.Attribute{},
 	}
-	for name, a := range content.Attributes {
+	for _, a := range sortedAttributes(content.Attributes) {
+		name := a.Name
 		if top && isMeta(name) {
 			sb.meta[name] = a
 			continue
@@ -101,14 +102,14 @@ func isMeta(name string) bool {
 // traversals lists every reference in the body, nested blocks included.
 func (sb *staticBody) traversals() []hcl.Traversal {
 	var out []hcl.Traversal
-	for _, a := range sb.attrs {
+	for _, a := range sortedAttributes(sb.attrs) {
 		out = append(out, a.Expr.Variables()...)
 	}
-	for _, a := range sb.meta {
+	for _, a := range sortedAttributes(sb.meta) {
 		out = append(out, a.Expr.Variables()...)
 	}
-	for _, bs := range sb.blocks {
-		for _, b := range bs {
+	for _, t := range sortedKeys(sb.blocks) {
+		for _, b := range sb.blocks[t] {
 			out = append(out, b.body.traversals()...)
 		}
 	}

@@ -45,7 +45,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 	deps := depSet{}
 	deps.add(sc.extraDeps)
 	if a, ok := content.Attributes["depends_on"]; ok {
-		trs, td := traversalList(a.Expr)
+		trs, td := dependsOnList(a.Expr)
 		sc.addDiags(td)
 		deps.add(sc.refDeps(sc.resolveRefs(trs, refFlags{where: "module call"})))
 	}
@@ -56,7 +56,8 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 	vals := make([]cty.Value, 0, len(insts))
 	for _, inst := range insts {
 		prefix := sc.prefix + "module." + call.Name + instanceKeyString(inst.key) + "."
-		child := newScope(sc.ev, prefix, mod.fsys, mod.dir)
+		child := newScope(sc.ev, prefix, mod.fsys, mod.dir, mod.key)
+		child.call = call
 		child.extraDeps.add(deps)
 		ictx := childContext(ctx, inst.symbols)
 		for _, v := range mod.variables {
@@ -82,7 +83,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 					Subject: &r})
 				val = cty.UnknownVal(v.Type)
 			}
-			child.vars[v.Name] = sc.finishVariable(v, val, rng)
+			child.vars[v.Name] = sc.finishVariable(v, val, rng, "")
 			child.varRanges[v.Name] = rng
 		}
 		child.validateVariables(mod.variables)
@@ -94,14 +95,12 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 		child.outputs = mod.outputs
 		child.run()
 		outs := map[string]cty.Value{}
+		ci := &callInstance{outputDeps: map[string]depSet{}, all: child.all}
 		for name, v := range child.outputVals {
 			outs[name] = v
-			if n.outputDeps[name] == nil {
-				n.outputDeps[name] = depSet{}
-			}
-			n.outputDeps[name].add(child.outputDeps[name])
+			ci.outputDeps[name] = child.outputDeps[name]
 		}
-		n.all.add(child.all)
+		n.instances[instanceKeyString(inst.key)] = ci
 		sc.all.add(child.all)
 		vals = append(vals, cty.ObjectVal(outs))
 	}

@@ -144,7 +144,7 @@ func duplicate(what, name string, at, prev hcl.Range) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Duplicate %s %q", what, name),
-		Detail:   fmt.Sprintf("A %s named %q is already defined at %s. Names must be unique: rename or remove one of them.", what, name, prev),
+		Detail:   fmt.Sprintf("%s named %q is already defined at %s. Names must be unique: rename or remove one of them.", upperFirst(withArticle(what)), name, prev),
 		Subject:  at.Ptr(),
 	}
 }
@@ -338,7 +338,7 @@ func decodeOutput(b *hcl.Block) (*Output, hcl.Diagnostics) {
 		o.Sensitive = bv
 	}
 	if a, ok := content.Attributes["depends_on"]; ok {
-		trs, d := traversalList(a.Expr)
+		trs, d := dependsOnList(a.Expr)
 		diags = append(diags, d...)
 		o.DependsOn = trs
 	}

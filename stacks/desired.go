@@ -22,6 +22,11 @@ type DesiredSet struct {
 	Backend *BackendConfig
 	// Resources are sorted by address.
 	Resources []*Resource
+	// SourceHash is a digest of the stack files and of every file the
+	// evaluation read through file(), fileexists() and templatefile(). A
+	// saved plan records it, so applying it after any of them changed is
+	// refused.
+	SourceHash string
 	// Outputs are the stack's outputs, sorted by name. Their values are
 	// unknown where they depend on attributes that exist only after apply.
 	Outputs []*OutputValue

@@ -35,6 +35,7 @@ type evaluator struct {
 	globals   map[string]cty.Value
 	diags     hcl.Diagnostics
 	resources []*Resource
+	reads     *fileReads
 }
 
 // scope is the root of a stage or one instance of a module call.
@@ -46,8 +47,10 @@ type scope struct {
 	fsys   fs.FS
 	dir    string
 	funcs  map[string]function.Function
-	// stage is set at the root only, for messages about other stages.
+	// stage is set at the root only, for messages about other stages;
+	// call inside modules, for messages about the call's arguments.
 	stage *resolvedStage
+	call  *ModuleCall
 
 	vars      map[string]cty.Value
 	varDeps   map[string]depSet
@@ -65,7 +68,7 @@ type scope struct {
 	localVals    map[string]cty.Value
 	// localAbsent explains, per local value, why it is unavailable in
 	// this stage (it refers to a block of another stage).
-	localAbsent map[string]string
+	localAbsent  map[string]string
 	localDeps    map[string]depSet
 	outputVals   map[string]cty.Value
 	outputDeps   map[string]depSet
@@ -86,8 +89,14 @@ type resourceNode struct {
 }
 
 type callNode struct {
-	call       *ModuleCall
-	value      cty.Value
+	call  *ModuleCall
+	value cty.Value
+	// instances holds, per instance key ("" without count or for_each),
+	// what each output and the whole instance depend on.
+	instances map[string]*callInstance
+}
+
+type callInstance struct {
 	outputDeps map[string]depSet
 	all        depSet
 }
@@ -102,10 +111,13 @@ func (sc *scope) addDiags(d hcl.Diagnostics) {
 	sc.ev.diags = append(sc.ev.diags, d...)
 }
 
-func newScope(ev *evaluator, prefix string, fsys fs.FS, dir string) *scope {
+// newScope makes a scope whose files are read from dir in fsys; origin
+// names that file system in the record of files read ("" for the stack's,
+// the module key for modules).
+func newScope(ev *evaluator, prefix string, fsys fs.FS, dir, origin string) *scope {
 	return &scope{
 		ev: ev, prefix: prefix, fsys: fsys, dir: dir,
-		funcs:        funcs.Functions(fsys, dir),
+		funcs:        funcs.Functions(recordingFS{fsys: fsys, prefix: origin + ":", reads: ev.reads}, dir),
 		vars:         map[string]cty.Value{},
 		varDeps:      map[string]depSet{},
 		varRanges:    map[string]*hcl.Range{},
@@ -139,7 +151,7 @@ func (sc *scope) addResources(blocks []*ResourceBlock) {
 
 func (sc *scope) addCalls(calls []*ModuleCall) {
 	for _, c := range calls {
-		sc.calls[c.Name] = &callNode{call: c, value: cty.DynamicVal, outputDeps: map[string]depSet{}, all: depSet{}}
+		sc.calls[c.Name] = &callNode{call: c, value: cty.DynamicVal, instances: map[string]*callInstance{}}
 	}
 }
 
@@ -175,10 +187,12 @@ func (sc *scope) run() {
 
 func (sc *scope) buildNodes() map[string]*node {
 	nodes := map[string]*node{}
-	for name, l := range sc.locals {
+	for _, name := range sortedKeys(sc.locals) {
+		l := sc.locals[name]
 		nodes["local."+name] = &node{key: "local." + name, rng: l.DeclRange, expr: l.Expr}
 	}
-	for key, r := range sc.resources {
+	for _, key := range sortedKeys(sc.resources) {
+		r := sc.resources[key]
 		trs := r.body.traversals()
 		trs = append(trs, sc.literalTargets(r.body.refAttrExprs(&r.schema.Block))...)
 		_, hasCount := r.body.meta["count"]
@@ -186,10 +200,11 @@ func (sc *scope) buildNodes() map[string]*node {
 		nodes[key] = &node{key: key, rng: r.block.DeclRange,
 			refs: sc.resolveRefs(trs, refFlags{count: hasCount, each: hasEach, where: "resource"})}
 	}
-	for name, c := range sc.calls {
+	for _, name := range sortedKeys(sc.calls) {
+		c := sc.calls[name]
 		attrs, _ := c.call.Body.JustAttributes()
 		var trs []hcl.Traversal
-		for _, a := range attrs {
+		for _, a := range sortedAttributes(attrs) {
 			trs = append(trs, a.Expr.Variables()...)
 		}
 		_, hasCount := attrs["count"]
@@ -243,7 +258,11 @@ func (sc *scope) order(nodes map[string]*node) []*node {
 					deps = append(deps, dk)
 				}
 			} else if dk == k && r.root != "var" {
-				sc.errorf(r.rng, "Self-reference", "%s refers to itself; a block cannot use its own attributes. Use a local value or a variable instead.", k)
+				if r.root == "local" {
+					sc.errorf(r.rng, "Self-reference", "%s refers to itself, so it has no value to start from; compute it from other values.", k)
+				} else {
+					sc.errorf(r.rng, "Self-reference", "%s refers to itself; a block cannot use its own attributes. Use a local value or a variable instead.", k)
+				}
 			}
 		}
 		sort.Strings(deps)
@@ -282,10 +301,15 @@ func (sc *scope) refDeps(refs []ref) depSet {
 			deps.add(sc.localDeps[r.name])
 		case "module":
 			c := sc.calls[r.name]
-			if od, ok := c.outputDeps[r.attr]; ok && r.attr != "" {
-				deps.add(od)
-			} else {
-				deps.add(c.all)
+			for key, inst := range c.instances {
+				if r.instKey != cty.NilVal && key != instanceKeyString(r.instKey) {
+					continue
+				}
+				if od, ok := inst.outputDeps[r.attr]; ok && r.attr != "" {
+					deps.add(od)
+				} else {
+					deps.add(inst.all)
+				}
 			}
 		default:
 			deps.add(sc.resources[r.root+"."+r.name].instances)
@@ -331,6 +355,10 @@ func (sc *scope) evalContext(refs []ref, addrMode bool) *hcl.EvalContext {
 	}
 	for key := range sc.placeholders {
 		root, name := splitKey(key)
+		if name == "" {
+			vars[root] = cty.DynamicVal // count or each, reported already
+			continue
+		}
 		if root == "var" {
 			m := sc.varObj.AsValueMap()
 			if m == nil {

@@ -101,6 +101,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		provider: provider,
 		mode:     mode,
 		known:    req.Known,
+		reads:    newFileReads(),
 		globals: map[string]cty.Value{
 			"environment": cty.ObjectVal(map[string]cty.Value{"name": envName}),
 			"stage":       cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(stageName)}),
@@ -108,7 +109,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		},
 	}
 	ev.diags = diags
-	root := newScope(ev, "", s.fsys, s.dir)
+	root := newScope(ev, "", s.fsys, s.dir, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
 	root.validateVariables(s.Variables)
@@ -128,6 +129,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 	}
 	sort.Slice(ev.resources, func(i, j int) bool { return CompareAddresses(ev.resources[i].Address, ev.resources[j].Address) < 0 })
 	ds.Resources = ev.resources
+	ds.SourceHash = ev.reads.hash(s.Hash)
 	for _, o := range s.Outputs {
 		v, ok := root.outputVals[o.Name]
 		if !ok {

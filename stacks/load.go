@@ -145,7 +145,9 @@ func load(fsys fs.FS, dir string, display func(string) string) (*Stack, hcl.Diag
 		p := path.Join(dir, n)
 		f, fdiags := l.parseFile(fsys, p, l.displayName(p))
 		diags = append(diags, fdiags...)
-		if f == nil {
+		if f == nil || fdiags.HasErrors() {
+			// A file with syntax errors is not decoded: what the parser
+			// recovered would only cause misleading follow-on errors.
 			continue
 		}
 		diags = append(diags, d.decodeRootFile(f)...)
@@ -180,7 +182,9 @@ func hashFiles(files map[string][]byte) string {
 }
 
 // dedupe drops diagnostics that repeat an earlier one exactly (the same
-// inherited block is checked once per stage that inherits it).
+// inherited block is checked once per stage that inherits it) and orders
+// the rest by where they point: file, line, column; those without a
+// position first.
 func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 	type key struct {
 		sev             hcl.DiagnosticSeverity
@@ -200,5 +204,17 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 		seen[k] = true
 		out = append(out, d)
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Line != b.Start.Line:
+			return a.Start.Line < b.Start.Line
+		}
+		return a.Start.Column < b.Start.Column
+	})
 	return out
 }

@@ -168,7 +168,7 @@ func (l *loader) loadModule(ms moduleSource) (*moduleConfig, hcl.Diagnostics) {
 		}
 		f, fd := l.parseFile(ms.fsys, p, name)
 		diags = append(diags, fd...)
-		if f == nil {
+		if f == nil || fd.HasErrors() {
 			continue
 		}
 		content, cd := f.Body.Content(moduleRootSchema)

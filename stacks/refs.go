@@ -14,9 +14,11 @@ import (
 type ref struct {
 	root string // "var", "local", "module" or a kind
 	name string
-	// attr is the module output named after module.NAME, if any.
-	attr string
-	rng  hcl.Range
+	// attr is the module output named after module.NAME (or after
+	// module.NAME[KEY]), if any; key is that instance key.
+	attr    string
+	instKey cty.Value
+	rng     hcl.Range
 }
 
 // key is the graph node the reference points at ("" for variables and
@@ -70,14 +72,14 @@ func (sc *scope) resolveRefs(trs []hcl.Traversal, fl refFlags) []ref {
 		switch root {
 		case "count":
 			if !fl.count {
-				sc.errorf(rng, "Reference to \"count\" in a block without count",
-					"count.index is only available inside a %s that sets count; set count, or use a fixed value.", orDefault(fl.where, "block"))
+				sc.placeholders["count"] = true
+				sc.errorf(rng, "Reference to \"count\" in a block without count", "%s", iterationDetail("count.index", "count", fl.where))
 			}
 			continue
 		case "each":
 			if !fl.each {
-				sc.errorf(rng, "Reference to \"each\" in a block without for_each",
-					"each.key and each.value are only available inside a %s that sets for_each; set for_each, or use a fixed value.", orDefault(fl.where, "block"))
+				sc.placeholders["each"] = true
+				sc.errorf(rng, "Reference to \"each\" in a block without for_each", "%s", iterationDetail("each.key and each.value", "for_each", fl.where))
 			}
 			continue
 		case "environment", "stage", "stack":
@@ -117,7 +119,13 @@ func (sc *scope) resolveRefs(trs []hcl.Traversal, fl refFlags) []ref {
 				sc.missingBlock(rng, "module."+name, "module", fl)
 				continue
 			}
-			if a, ok := traversalAttr(tr, 2); ok {
+			next := 2
+			if len(tr) > 2 {
+				if ix, ok := tr[2].(hcl.TraverseIndex); ok {
+					r.instKey, next = ix.Key, 3
+				}
+			}
+			if a, ok := traversalAttr(tr, next); ok {
 				r.attr = a
 			}
 		default:
@@ -129,6 +137,15 @@ func (sc *scope) resolveRefs(trs []hcl.Traversal, fl refFlags) []ref {
 		out = append(out, r)
 	}
 	return out
+}
+
+// iterationDetail explains where count.index or each.key may be used.
+func iterationDetail(symbol, meta, where string) string {
+	switch where {
+	case "resource", "module call":
+		return fmt.Sprintf("%s can only be used inside a block that sets %s; set %s on this %s, or use a fixed value.", symbol, meta, meta, where)
+	}
+	return fmt.Sprintf("%s can only be used inside a resource or module block that sets %s; a %s has no %s. Move the expression into that block.", symbol, meta, orDefault(where, "block"), meta)
 }
 
 // missingBlock handles a reference to a block the scope lacks: an error,

@@ -165,7 +165,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 	deps := sc.refDeps(refs)
 	deps.add(sc.extraDeps)
 	if d, ok := n.body.meta["depends_on"]; ok {
-		_, td := traversalList(d.Expr)
+		_, td := dependsOnList(d.Expr)
 		sc.addDiags(td)
 	}
 	lc := sc.lifecycle(n)
@@ -203,7 +203,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
-		vals = append(vals, overlayComputed(block, cfg, sc.ev.known[addr]))
+		vals = append(vals, providers.WithComputed(block, cfg, sc.ev.known[addr]))
 		addrs = append(addrs, cty.StringVal(local+keyStr))
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrs)
@@ -262,10 +262,17 @@ func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.Ev
 		if v.IsNull() {
 			switch {
 			case a.Required && enforce:
-				if set {
-					sc.errorf(at.Expr.Range(), "Missing required argument", "%s is null, but it is required: %s", a.Name, a.Description)
-				} else {
-					sc.errorf(sb.missing, "Missing required argument", "The argument %q is required here: %s", a.Name, a.Description)
+				switch {
+				case set && sc.call != nil && moduleVariable(at.Expr) != "":
+					// The null comes from the caller: say so where the
+					// user can fix it.
+					sc.errorf(sc.call.DeclRange, "Missing required argument",
+						"Module %q needs %s = ...: it passes its variable %q to %s.%s, which is required there (%s).",
+						sc.call.Name, moduleVariable(at.Expr), moduleVariable(at.Expr), pathKey(path), a.Name, strings.TrimSuffix(a.Description, "."))
+				case set:
+					sc.errorf(at.Expr.Range(), "Missing required argument", "%s is null, but it is required: %s%s", a.Name, a.Description, allowedValues(a))
+				default:
+					sc.errorf(sb.missing, "Missing required argument", "The argument %q is required here: %s%s", a.Name, a.Description, allowedValues(a))
 				}
 				v = cty.UnknownVal(a.Type)
 			case a.Default != cty.NilVal:
@@ -330,9 +337,37 @@ func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.Ev
 	return cty.ObjectVal(attrs)
 }
 
+// moduleVariable returns NAME when expr is exactly var.NAME.
+func moduleVariable(expr hcl.Expression) string {
+	tr, d := hcl.AbsTraversalForExpr(expr)
+	if d.HasErrors() || len(tr) != 2 || tr.RootName() != "var" {
+		return ""
+	}
+	name, _ := traversalAttr(tr, 1)
+	return name
+}
+
+// allowedValues describes an attribute's rules for error messages.
+func allowedValues(a *providers.Attribute) string {
+	var docs []string
+	for _, r := range a.Rules {
+		docs = append(docs, r.Doc)
+	}
+	if len(docs) == 0 {
+		return ""
+	}
+	return " Allowed: " + strings.Join(docs, "; ") + "."
+}
+
 func missingBlockDetail(nb *providers.NestedBlock, minItems int) string {
 	if nb.Provider != "" {
-		return fmt.Sprintf("The %s provider needs a %s { } block here: %s", nb.Provider, nb.TypeName, strings.TrimSuffix(nb.Description, ".")+".")
+		var req []string
+		for _, a := range nb.Attributes {
+			if a.Required {
+				req = append(req, a.Name+" = ...")
+			}
+		}
+		return fmt.Sprintf("This environment uses the %s provider, which needs a %s { %s } block here: %s", nb.Provider, nb.TypeName, strings.Join(req, "  "), strings.TrimSuffix(nb.Description, ".")+".")
 	}
 	if minItems == 1 {
 		return fmt.Sprintf("At least one %s block is required here: %s", nb.TypeName, nb.Description)
@@ -469,76 +504,6 @@ func (sc *scope) checkKindRules(schema *providers.Schema, cfg cty.Value, ranges 
 	}
 }
 
-// overlayComputed fills the computed attributes of cfg from what exists
-// (known), or with unknown values when the resource does not exist yet.
-func overlayComputed(b *providers.Block, cfg, known cty.Value) cty.Value {
-	if cfg.IsNull() || !cfg.IsKnown() {
-		return cfg
-	}
-	cfg, marks := cfg.Unmark()
-	if known != cty.NilVal {
-		known, _ = known.UnmarkDeep()
-		if known.IsNull() || !known.IsKnown() || !known.Type().IsObjectType() {
-			known = cty.NilVal
-		}
-	}
-	attrs := cfg.AsValueMap()
-	if attrs == nil {
-		attrs = map[string]cty.Value{}
-	}
-	for _, a := range b.Attributes {
-		if !a.Computed {
-			continue
-		}
-		cur := attrs[a.Name]
-		if cur != cty.NilVal && !cur.IsNull() {
-			continue
-		}
-		v := cty.UnknownVal(a.Type)
-		if known != cty.NilVal && known.Type().HasAttribute(a.Name) {
-			if kv := known.GetAttr(a.Name); !kv.IsNull() {
-				if c, err := convert.Convert(kv, a.Type); err == nil {
-					v = c
-				}
-			}
-		}
-		attrs[a.Name] = v
-	}
-	for _, nb := range b.Blocks {
-		cur, ok := attrs[nb.TypeName]
-		if !ok {
-			continue
-		}
-		kv := cty.NilVal
-		if known != cty.NilVal && known.Type().HasAttribute(nb.TypeName) {
-			kv = known.GetAttr(nb.TypeName)
-		}
-		switch nb.Nesting {
-		case providers.NestingSingle:
-			attrs[nb.TypeName] = overlayComputed(&nb.Block, cur, kv)
-		case providers.NestingList:
-			cur, lm := cur.Unmark()
-			if cur.IsNull() || !cur.IsKnown() || cur.LengthInt() == 0 {
-				continue
-			}
-			var kelems []cty.Value
-			if kv != cty.NilVal && !kv.IsNull() && kv.IsKnown() && kv.LengthInt() == cur.LengthInt() {
-				kelems = kv.AsValueSlice()
-			}
-			elems := cur.AsValueSlice()
-			for i := range elems {
-				k := cty.NilVal
-				if kelems != nil {
-					k = kelems[i]
-				}
-				elems[i] = overlayComputed(&nb.Block, elems[i], k)
-			}
-			attrs[nb.TypeName] = cty.ListVal(elems).WithMarks(lm)
-		}
-	}
-	return cty.ObjectVal(attrs).WithMarks(marks)
-}
-
 // lifecycle reads a resource's lifecycle block.
 func (sc *scope) lifecycle(n *resourceNode) Lifecycle {
 	var lc Lifecycle
@@ -560,7 +525,7 @@ func (sc *scope) lifecycle(n *resourceNode) Lifecycle {
 		if b && !n.schema.DataBearing {
 			r := a.Range
 			sc.ev.diags = append(sc.ev.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "allow_data_loss has no effect here",
-				Detail:  fmt.Sprintf("A %s holds no data, so replacing it never needs consent; only caches and coordinators do. Remove allow_data_loss.", n.block.Kind),
+				Detail:  fmt.Sprintf("%s holds no data, so replacing it never needs consent; only caches and coordinators do. Remove allow_data_loss.", upperFirst(withArticle(n.block.Kind))),
 				Subject: &r})
 		}
 	}
@@ -620,7 +585,11 @@ func (sc *scope) ignoreChanges(a *hcl.Attribute, schema *providers.Schema) ([]ct
 			for _, nb := range schema.Blocks {
 				names = append(names, nb.TypeName)
 			}
-			sc.errorf(e.Range(), "Invalid ignore_changes entry", "%s has no attribute %q.%s", upperFirst(withArticle(schema.Kind)), root, suggestion(root, names))
+			hint := suggestion(root, names)
+			if hint == "" {
+				hint = " Its attributes are: " + strings.Join(names, ", ") + "."
+			}
+			sc.errorf(e.Range(), "Invalid ignore_changes entry", "%s has no attribute %q.%s", upperFirst(withArticle(schema.Kind)), root, hint)
 			continue
 		}
 		paths = append(paths, p)

@@ -80,6 +80,23 @@ func traversalList(expr hcl.Expression) ([]hcl.Traversal, hcl.Diagnostics) {
 	return out, diags
 }
 
+// dependsOnList reads depends_on: references to resources and modules only.
+func dependsOnList(expr hcl.Expression) ([]hcl.Traversal, hcl.Diagnostics) {
+	trs, diags := traversalList(expr)
+	var out []hcl.Traversal
+	for _, tr := range trs {
+		root := tr.RootName()
+		if (root == "module" || isKind(root)) && len(tr) >= 2 {
+			out = append(out, tr)
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid depends_on entry",
+			Detail:  fmt.Sprintf("depends_on lists resources and modules, such as cache.sessions or module.web; %s is not one. A value used in an expression already creates the dependencies it needs.", traversalString(tr)),
+			Subject: tr.SourceRange().Ptr()})
+	}
+	return out, diags
+}
+
 // addressList reads a list of resource or module addresses, written as
 // references or as strings.
 func addressList(expr hcl.Expression) ([]string, []hcl.Range, hcl.Diagnostics) {

@@ -21,6 +21,9 @@ const EnvVarPrefix = "STAGECRAFT_VAR_"
 type varValue struct {
 	val cty.Value
 	rng *hcl.Range
+	// origin says where a value without a source range came from
+	// ("-var app_port").
+	origin string
 }
 
 // rootVariables gathers root variable values. Later sources win: the
@@ -72,7 +75,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 			val, d := parseRawVar(v, raw, EnvVarPrefix+v.Name)
 			sc.addDiags(d)
 			if !d.HasErrors() {
-				set[v.Name] = varValue{val: val}
+				set[v.Name] = varValue{val: val, origin: EnvVarPrefix + v.Name}
 			}
 		}
 	}
@@ -92,7 +95,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 		val, d := parseRawVar(v, in.Value, "-var "+in.Name)
 		sc.addDiags(d)
 		if !d.HasErrors() {
-			set[in.Name] = varValue{val: val}
+			set[in.Name] = varValue{val: val, origin: "-var " + in.Name}
 		}
 	}
 	for _, v := range vars {
@@ -111,7 +114,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 				Subject: &r})
 			vv = varValue{val: cty.UnknownVal(v.Type)}
 		}
-		sc.vars[v.Name] = sc.finishVariable(v, vv.val, vv.rng)
+		sc.vars[v.Name] = sc.finishVariable(v, vv.val, vv.rng, vv.origin)
 		sc.varRanges[v.Name] = vv.rng
 	}
 }
@@ -179,7 +182,7 @@ func parseRawVar(v *Variable, raw, origin string) (cty.Value, hcl.Diagnostics) {
 
 // finishVariable converts a value to the variable's type, applies the
 // type's attribute defaults, checks nullability and marks sensitive values.
-func (sc *scope) finishVariable(v *Variable, val cty.Value, rng *hcl.Range) cty.Value {
+func (sc *scope) finishVariable(v *Variable, val cty.Value, rng *hcl.Range, origin string) cty.Value {
 	subject := rng
 	if subject == nil {
 		r := v.DeclRange
@@ -190,14 +193,22 @@ func (sc *scope) finishVariable(v *Variable, val cty.Value, rng *hcl.Range) cty.
 	}
 	conv, err := convert.Convert(val, v.Type)
 	if err != nil {
+		given := ""
+		if origin != "" {
+			given = fmt.Sprintf(" (the value comes from %s)", origin)
+		}
 		sc.ev.diags = append(sc.ev.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("Variable %q must be %s: %s.", v.Name, typeexpr.TypeString(v.Type), err), Subject: subject})
+			Detail: fmt.Sprintf("Variable %q must be %s%s: %s.", v.Name, typeexpr.TypeString(v.Type), given, err), Subject: subject})
 		conv = cty.UnknownVal(v.Type)
 	}
 	if conv.IsNull() && !v.Nullable {
-		if v.Default != cty.NilVal && !v.Default.IsNull() {
+		switch {
+		case v.Default != cty.NilVal && !v.Default.IsNull():
 			conv = v.Default
-		} else {
+		case v.Default != cty.NilVal && rng == nil && origin == "":
+			// The null default itself was reported when the block was
+			// read.
+		default:
 			sc.ev.diags = append(sc.ev.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
 				Detail: fmt.Sprintf("Variable %q is not nullable, so it needs a value other than null.", v.Name), Subject: subject})
 			conv = cty.UnknownVal(v.Type)

@@ -1,0 +1,77 @@
+package stacks
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+)
+
+// fileReads records the files that file(), fileexists() and templatefile()
+// read during one evaluation, so that the desired set's SourceHash covers
+// them: a saved plan goes stale when a template it used changes.
+type fileReads struct {
+	mu    sync.Mutex
+	files map[string]string // name -> digest of the content, or "missing"
+}
+
+func newFileReads() *fileReads { return &fileReads{files: map[string]string{}} }
+
+func (r *fileReads) note(name, digest string) {
+	r.mu.Lock()
+	r.files[name] = digest
+	r.mu.Unlock()
+}
+
+// hash combines the stack files' hash with every file read.
+func (r *fileReads) hash(stackHash string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.files) == 0 {
+		return stackHash
+	}
+	names := make([]string, 0, len(r.files))
+	for n := range r.files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", stackHash)
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%s\x00", n, r.files[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// recordingFS is the file system the functions see: reads go through to
+// fsys and are noted.
+type recordingFS struct {
+	fsys   fs.FS
+	prefix string // tells apart file systems (stack directory, built-ins)
+	reads  *fileReads
+}
+
+func (r recordingFS) Open(name string) (fs.File, error) { return r.fsys.Open(name) }
+
+func (r recordingFS) ReadFile(name string) ([]byte, error) {
+	b, err := fs.ReadFile(r.fsys, name)
+	if err != nil {
+		r.reads.note(r.prefix+name, "missing")
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	r.reads.note(r.prefix+name, hex.EncodeToString(sum[:]))
+	return b, nil
+}
+
+func (r recordingFS) Stat(name string) (fs.FileInfo, error) {
+	info, err := fs.Stat(r.fsys, name)
+	if err != nil {
+		r.reads.note(r.prefix+name+"\x00stat", "missing")
+	} else {
+		r.reads.note(r.prefix+name+"\x00stat", fmt.Sprintf("exists dir=%t", info.IsDir()))
+	}
+	return info, err
+}
