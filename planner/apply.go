@@ -1,0 +1,564 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// Phase is where an operation on one resource is.
+type Phase string
+
+const (
+	PhaseStart  Phase = "start"
+	PhaseDone   Phase = "done"
+	PhaseFailed Phase = "failed"
+)
+
+// Event reports progress of apply, for the command line's progress view.
+type Event struct {
+	Address string
+	// Operation is "creating", "updating", "deleting", "replacing" or
+	// "destroying old copy".
+	Operation string
+	Phase     Phase
+	// Elapsed is set when the operation ends.
+	Elapsed time.Duration
+	Err     error
+}
+
+// ApplyOptions are the inputs of one apply.
+type ApplyOptions struct {
+	// Backend holds the state; the caller has locked it.
+	Backend state.Backend
+	// State is the environment's state as read before planning (nil before
+	// the first apply).
+	State *state.State
+	// Progress, when set, receives every event. It is called from several
+	// goroutines, one call at a time.
+	Progress func(Event)
+}
+
+// ApplyError lists what failed, per address.
+type ApplyError struct {
+	Failed      map[string]error
+	Skipped     []string
+	Interrupted bool
+}
+
+func (e *ApplyError) Error() string {
+	var b strings.Builder
+	addrs := make([]string, 0, len(e.Failed))
+	for a := range e.Failed {
+		addrs = append(addrs, a)
+	}
+	sort.Slice(addrs, func(i, j int) bool { return stacks.CompareAddresses(addrs[i], addrs[j]) < 0 })
+	for i, a := range addrs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Failed[a].Error())
+	}
+	if e.Interrupted {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("apply interrupted")
+	}
+	if len(e.Skipped) > 0 {
+		fmt.Fprintf(&b, " (%d not started: %s)", len(e.Skipped), strings.Join(e.Skipped, ", "))
+	}
+	return b.String()
+}
+
+// step is one node of the apply graph.
+type step struct {
+	key    string
+	change *Change
+	op     string // "create", "update", "delete", "destroy-old"
+}
+
+// Apply carries out the plan. Every completed provider operation is
+// recorded in the journal before anything that depends on it starts, so a
+// crash at any point leaves a state the next plan completes. It returns the
+// new state (also written to the backend) and an *ApplyError when some
+// changes failed.
+func (p *Planner) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*state.State, error) {
+	if len(plan.Refused) > 0 {
+		return nil, fmt.Errorf("the plan needs consent first: %s", plan.Refused[0].Reason)
+	}
+	cur := opts.State
+	if cur == nil {
+		cur = state.New(p.Stack, p.Environment)
+	} else {
+		cur = cur.Clone()
+	}
+	if cur.Serial == 0 {
+		// The journal continues a written state.
+		if err := opts.Backend.Write(ctx, cur); err != nil {
+			return nil, err
+		}
+	}
+	j, err := opts.Backend.Journal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	a := &applier{p: p, plan: plan, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
+	if err := a.recordAdopted(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.prepare(); err != nil {
+		return nil, err
+	}
+	res := a.graph.Walk(ctx, p.parallelism(), a.run)
+
+	var aerr *ApplyError
+	if len(res) > 0 {
+		aerr = &ApplyError{Failed: map[string]error{}}
+		for key, err := range res {
+			switch {
+			case errors.Is(err, ErrNotStarted):
+				aerr.Interrupted = true
+				aerr.Skipped = append(aerr.Skipped, key)
+			case errors.Is(err, ErrSkipped):
+				aerr.Skipped = append(aerr.Skipped, key)
+			default:
+				aerr.Failed[key] = err
+			}
+		}
+		sort.Slice(aerr.Skipped, func(i, j int) bool { return stacks.CompareAddresses(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
+	}
+	finalCtx := context.WithoutCancel(ctx)
+	if aerr == nil {
+		if err := a.finish(finalCtx); err != nil {
+			return nil, err
+		}
+	}
+	if err := opts.Backend.Write(finalCtx, a.cur); err != nil {
+		return nil, fmt.Errorf("write state: %w", err)
+	}
+	if aerr != nil {
+		return a.cur, aerr
+	}
+	return a.cur, nil
+}
+
+// applier is one apply in progress.
+type applier struct {
+	p        *Planner
+	plan     *Plan
+	jw       *journalWriter
+	progress func(Event)
+	graph    *Graph
+	steps    map[string]*step
+	initial  map[string]*stacks.Resource
+	queue    *evalQueue
+
+	mu         sync.Mutex
+	cur        *state.State
+	progressMu sync.Mutex
+}
+
+// recordAdopted puts the resources the plan adopted (created by an
+// interrupted apply without being recorded) on record before anything else
+// happens, so they are never lost track of again.
+func (a *applier) recordAdopted(ctx context.Context) error {
+	var entries []state.JournalEntry
+	for _, c := range a.plan.Changes {
+		if !c.Adopted {
+			continue
+		}
+		impl, err := a.p.kind(c.Kind)
+		if err != nil {
+			return err
+		}
+		before, _ := c.Before.UnmarkDeep()
+		attrs, err := state.EncodeValue(before, impl.Schema().ImpliedType())
+		if err != nil {
+			return fmt.Errorf("adopt %s: %w", c.Address, err)
+		}
+		r := &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.p.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: c.DependsOn}
+		if c.Deposed {
+			a.cur.AddDeposed(r)
+			entries = append(entries, state.DeposedEntry(r))
+		} else {
+			a.cur.Set(r)
+			entries = append(entries, state.SetEntry(r))
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	return a.jw.append(ctx, entries...)
+}
+
+// prepare evaluates the stack once with what exists and builds the graph.
+func (a *applier) prepare() error {
+	known := map[string]cty.Value{}
+	for _, r := range a.cur.Resources {
+		if r.Status == state.StatusTainted {
+			continue
+		}
+		_, v, err := a.p.decodeResource(r)
+		if err != nil {
+			return err
+		}
+		known[r.Address] = v
+	}
+	// What the plan creates or replaces does not exist yet as far as the
+	// configuration of its dependents is concerned: they wait for it.
+	for _, c := range a.plan.Changes {
+		if !c.Deposed && (c.Action == ActionCreate || c.Action == ActionReplace) {
+			delete(known, c.Address)
+		}
+	}
+	a.initial = map[string]*stacks.Resource{}
+	if !a.plan.Destroy {
+		ds, diags := a.p.Evaluate(copyKnown(known))
+		if diags.HasErrors() {
+			return &DiagnosticsError{Diags: diags}
+		}
+		for _, r := range ds.Resources {
+			a.initial[r.Address] = r
+		}
+	}
+	a.queue = newEvalQueue(a.p.Evaluate, known)
+	return a.buildGraph()
+}
+
+func copyKnown(m map[string]cty.Value) map[string]cty.Value {
+	out := make(map[string]cty.Value, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// buildGraph turns the changes into steps and orders them:
+//   - a create or update waits for the creates, updates and replacements
+//     of what it depends on;
+//   - a delete waits for the deletes of what depends on it, and for the
+//     updates that move dependents off it;
+//   - create-before-destroy: the old copy goes after the new one exists and
+//     its dependents have moved; destroy-before-create: the other way.
+func (a *applier) buildGraph() error {
+	g := NewGraph()
+	a.steps = map[string]*step{}
+	add := func(s *step) {
+		a.steps[s.key] = s
+		g.Add(s.key)
+	}
+	upKey := map[string]string{}   // address -> step that brings it up to date
+	downKey := map[string]string{} // address -> step that removes the old copy
+	for _, c := range a.plan.Changes {
+		switch {
+		case c.Action == ActionNoOp:
+		case c.Deposed:
+			add(&step{key: c.Address + " (deposed " + c.ID + ")", change: c, op: "delete"})
+		case c.Action == ActionCreate || c.Action == ActionUpdate:
+			add(&step{key: c.Address, change: c, op: string(c.Action)})
+			upKey[c.Address] = c.Address
+		case c.Action == ActionDelete:
+			add(&step{key: c.Address, change: c, op: "delete"})
+			downKey[c.Address] = c.Address
+		case c.Action == ActionReplace:
+			add(&step{key: c.Address, change: c, op: "create"})
+			add(&step{key: c.Address + " (old)", change: c, op: "destroy-old"})
+			upKey[c.Address] = c.Address
+			downKey[c.Address] = c.Address + " (old)"
+			if c.ReplaceOrder == DestroyBeforeCreate {
+				g.Connect(c.Address, c.Address+" (old)")
+			} else {
+				g.Connect(c.Address+" (old)", c.Address)
+			}
+		}
+	}
+	// dependents maps an address to the addresses that depend on it, in
+	// the plan (new dependencies) and in the state (old ones).
+	dependents := map[string][]string{}
+	for _, c := range a.plan.Changes {
+		for _, d := range c.DependsOn {
+			dependents[d] = append(dependents[d], c.Address)
+		}
+	}
+	for _, r := range a.cur.Resources {
+		for _, d := range r.Dependencies {
+			dependents[d] = append(dependents[d], r.Address)
+		}
+	}
+	for _, c := range a.plan.Changes {
+		if c.Deposed {
+			continue
+		}
+		if up, ok := upKey[c.Address]; ok {
+			for _, d := range c.DependsOn {
+				if dk, ok := upKey[d]; ok {
+					g.Connect(up, dk)
+				}
+			}
+		}
+		if down, ok := downKey[c.Address]; ok {
+			for _, dep := range dependents[c.Address] {
+				if dk, ok := downKey[dep]; ok && dk != down {
+					if a.steps[dk].op == "delete" || a.steps[dk].change.ReplaceOrder == CreateBeforeDestroy {
+						g.Connect(down, dk)
+					}
+				}
+				if uk, ok := upKey[dep]; ok && uk != upKey[c.Address] && (c.Action == ActionDelete || c.ReplaceOrder == CreateBeforeDestroy) {
+					g.Connect(down, uk)
+				}
+			}
+		}
+	}
+	if _, cycle, ok := g.Order(); !ok {
+		return fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(cycle, ", "))
+	}
+	a.graph = g
+	return nil
+}
+
+func (a *applier) emit(e Event) {
+	if a.progress == nil {
+		return
+	}
+	a.progressMu.Lock()
+	defer a.progressMu.Unlock()
+	a.progress(e)
+}
+
+var operationNames = map[string]string{
+	"create": "creating", "update": "updating", "delete": "deleting", "destroy-old": "destroying old copy",
+}
+
+// run carries out one step. Provider calls are not cancelled with ctx: an
+// interrupt stops new work, and what is in flight finishes so the state
+// stays true.
+func (a *applier) run(ctx context.Context, key string) error {
+	s := a.steps[key]
+	c := s.change
+	op := operationNames[s.op]
+	if c.Action == ActionReplace && s.op == "create" {
+		op = "replacing"
+	}
+	a.emit(Event{Address: key, Operation: op, Phase: PhaseStart})
+	start := time.Now()
+	err := a.do(context.WithoutCancel(ctx), s)
+	ev := Event{Address: key, Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
+	if err != nil {
+		ev.Phase, ev.Err = PhaseFailed, err
+	}
+	a.emit(ev)
+	return err
+}
+
+func (a *applier) do(ctx context.Context, s *step) error {
+	c := s.change
+	impl, err := a.p.kind(c.Kind)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Address, err)
+	}
+	schema := impl.Schema()
+	switch s.op {
+	case "create", "update":
+		res, err := a.desired(c.Address)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", s.op, c.Address, err)
+		}
+		cfg, _ := res.Config.UnmarkDeep()
+		if !cfg.IsWhollyKnown() {
+			return fmt.Errorf("%s %s: its configuration still has values that are not known after its dependencies were applied", s.op, c.Address)
+		}
+		if s.op == "update" {
+			return a.update(ctx, impl, schema, c, res, cfg)
+		}
+		return a.create(ctx, impl, schema, c, res, cfg)
+	case "delete":
+		return a.delete(ctx, impl, c, c.Deposed)
+	case "destroy-old":
+		return a.delete(ctx, impl, c, true)
+	}
+	return fmt.Errorf("%s: unknown step %q", c.Address, s.op)
+}
+
+// desired returns the resource's configuration, evaluated again when the
+// first evaluation could not know all of it.
+func (a *applier) desired(addr string) (*stacks.Resource, error) {
+	if r, ok := a.initial[addr]; ok {
+		if r.Config.IsWhollyKnown() {
+			return r, nil
+		}
+	}
+	return a.queue.resource(addr)
+}
+
+func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+	var intents []state.JournalEntry
+	if c.Action == ActionReplace && c.ReplaceOrder == CreateBeforeDestroy {
+		// Keep the old copy on record until it is destroyed.
+		intents = append(intents, state.DeposeEntry(c.Address, c.ID))
+	}
+	intents = append(intents, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.p.ProviderName}))
+	if err := a.jw.append(ctx, intents...); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if c.Action == ActionReplace && c.ReplaceOrder == CreateBeforeDestroy {
+		a.cur.Depose(c.Address, c.ID)
+	}
+	a.mu.Unlock()
+	actual, err := impl.Create(ctx, a.p.ref(c.Address, c.Kind, ""), cfg)
+	if err != nil {
+		if actual != cty.NilVal && !actual.IsNull() {
+			// Half made: record it so the next plan replaces it instead of
+			// losing track of it.
+			_ = a.record(ctx, schema, res, actual, state.StatusTainted)
+		}
+		return fmt.Errorf("create %s: %w", c.Address, err)
+	}
+	return a.record(ctx, schema, res, actual, "")
+}
+
+func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+	prior := c.Before
+	if r, ok := a.stateResource(c.Address); ok {
+		if v, err := r.Value(schema.ImpliedType()); err == nil {
+			prior = v
+		}
+	}
+	prior, _ = prior.UnmarkDeep()
+	actual, err := impl.Update(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior, cfg)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", c.Address, err)
+	}
+	return a.record(ctx, schema, res, actual, "")
+}
+
+func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *Change, deposed bool) error {
+	prior, _ := c.Before.UnmarkDeep()
+	if err := impl.Delete(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior); err != nil {
+		return fmt.Errorf("delete %s: %w", c.Address, err)
+	}
+	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if deposed {
+		a.cur.RemoveDeposed(c.Address, c.ID)
+	} else if r, ok := a.cur.Resource(c.Address); ok && r.ID == c.ID {
+		a.cur.Remove(c.Address)
+	}
+	a.mu.Unlock()
+	if !deposed {
+		a.queue.remove(c.Address)
+	}
+	return nil
+}
+
+// record journals a resource's new actual value and updates the state.
+func (a *applier) record(ctx context.Context, schema *providers.Schema, res *stacks.Resource, actual cty.Value, status string) error {
+	attrs, err := state.EncodeValue(actual, schema.ImpliedType())
+	if err != nil {
+		return fmt.Errorf("record %s: %w", res.Address, err)
+	}
+	id := ""
+	if v := attr(actual, "id"); v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+		id = v.AsString()
+	}
+	r := &state.Resource{
+		Address: res.Address, Kind: res.Kind, Provider: a.p.ProviderName, ID: id,
+		Attributes:     attrs,
+		SensitivePaths: sensitivePaths(res.Config),
+		Dependencies:   res.DependsOn,
+		Status:         status,
+		PreventDestroy: res.Lifecycle.PreventDestroy,
+		AllowDataLoss:  res.Lifecycle.AllowDataLoss,
+	}
+	if err := a.jw.append(ctx, state.SetEntry(r)); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.cur.Set(r)
+	a.mu.Unlock()
+	if status == "" {
+		a.queue.set(res.Address, actual)
+	}
+	return nil
+}
+
+func (a *applier) stateResource(addr string) (*state.Resource, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cur.Resource(addr)
+}
+
+// finish records the applied stage and the outputs, evaluated with
+// everything that now exists.
+func (a *applier) finish(ctx context.Context) error {
+	var entries []state.JournalEntry
+	if len(a.plan.Targets) == 0 {
+		a.cur.Stage = a.plan.TargetStage
+		entries = append(entries, state.StageEntry(a.plan.TargetStage))
+	}
+	outputs := map[string]*state.Output{}
+	if !a.plan.Destroy {
+		a.queue.mu.Lock()
+		known := copyKnown(a.queue.known)
+		a.queue.mu.Unlock()
+		ds, diags := a.p.Evaluate(known)
+		if diags.HasErrors() {
+			return &DiagnosticsError{Diags: diags}
+		}
+		for _, o := range ds.Outputs {
+			v := o.Value
+			if !v.IsWhollyKnown() {
+				continue
+			}
+			enc, err := state.EncodeOutput(v, o.Sensitive || hasSensitiveMark(v))
+			if err != nil {
+				return fmt.Errorf("output %s: %w", o.Name, err)
+			}
+			outputs[o.Name] = enc
+			e, err := state.OutputEntry(o.Name, enc)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+	}
+	if len(a.plan.Targets) > 0 {
+		for name, o := range a.cur.Outputs {
+			if _, ok := outputs[name]; !ok {
+				outputs[name] = o
+			}
+		}
+	}
+	a.cur.Outputs = outputs
+	if len(entries) == 0 {
+		return nil
+	}
+	return a.jw.append(ctx, entries...)
+}
+
+// sensitivePaths lists the paths of a value that carry the sensitive mark.
+func sensitivePaths(v cty.Value) []string {
+	_, pvm := v.UnmarkDeepWithPaths()
+	var out []string
+	for _, p := range pvm {
+		if _, ok := p.Marks[stacks.Sensitive]; ok {
+			out = append(out, state.FormatPath(p.Path))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,120 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func manyGroups(n int) map[string]string {
+	return map[string]string{"main.hcl": fmt.Sprintf(`
+stage "s" {
+  autoscaling_group "g" {
+    count = %d
+  }
+}
+`, n)}
+}
+
+// TestInterruptStopsNewWork cancels an apply (Ctrl-C) while calls are in
+// flight: no new call starts, the ones in flight finish and are recorded,
+// and the next apply completes the rest.
+func TestInterruptStopsNewWork(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, manyGroups(40), "s", map[string]cty.Value{"latency": cty.StringVal("20ms")})
+	p := e.plan(PlanOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var started, done atomic.Int32
+	pl := e.planner()
+	pl.Parallelism = 4
+	rec := e.recover()
+	_, err := pl.Apply(ctx, p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+		switch ev.Phase {
+		case PhaseStart:
+			if started.Add(1) == 6 {
+				cancel()
+			}
+		case PhaseDone:
+			done.Add(1)
+		}
+	}})
+	var aerr *ApplyError
+	if !errors.As(err, &aerr) || !aerr.Interrupted {
+		t.Fatalf("apply error %v, want an interrupted *ApplyError", err)
+	}
+	if started.Load() != done.Load() {
+		t.Errorf("%d started but %d finished: calls in flight must finish", started.Load(), done.Load())
+	}
+	if n := started.Load(); n >= 40 || n < 6 {
+		t.Errorf("%d of 40 started; cancelling after 6 must stop new work", n)
+	}
+	st := e.recover().State
+	if len(st.Resources) != int(done.Load()) {
+		t.Errorf("state has %d resources, %d were created", len(st.Resources), done.Load())
+	}
+	if got, want := strings.Join(tracked(st), ","), strings.Join(e.cloud(), ","); got != want {
+		t.Errorf("state %s, cloud %s", got, want)
+	}
+	p2, st2 := e.apply(PlanOptions{})
+	if got := p2.Counts()[ActionCreate]; got != 40-int(done.Load()) {
+		t.Errorf("resumed apply created %d, want %d", got, 40-int(done.Load()))
+	}
+	if len(st2.Resources) != 40 || st2.Stage != "s" {
+		t.Errorf("after resuming: %d resources, stage %q", len(st2.Resources), st2.Stage)
+	}
+}
+
+// TestParallelismBound checks that no more calls run at once than allowed
+// and that independent resources do run in parallel.
+func TestParallelismBound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, manyGroups(30), "s", map[string]cty.Value{"latency": cty.StringVal("10ms")})
+	p := e.plan(PlanOptions{})
+	var cur, peak atomic.Int32
+	pl := e.planner()
+	pl.Parallelism = 5
+	rec := e.recover()
+	_, err := pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+		switch ev.Phase {
+		case PhaseStart:
+			n := cur.Add(1)
+			for {
+				old := peak.Load()
+				if n <= old || peak.CompareAndSwap(old, n) {
+					break
+				}
+			}
+		default:
+			cur.Add(-1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := peak.Load(); got != 5 {
+		t.Errorf("peak concurrency %d, want exactly the bound 5", got)
+	}
+}
+
+func TestEventsReportElapsed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, manyGroups(1), "s", map[string]cty.Value{"latency": cty.StringVal("15ms")})
+	p := e.plan(PlanOptions{})
+	var evs []Event
+	rec := e.recover()
+	if _, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) { evs = append(evs, ev) }}); err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Phase != PhaseStart || evs[1].Phase != PhaseDone || evs[1].Operation != "creating" {
+		t.Fatalf("events %+v", evs)
+	}
+	if evs[1].Elapsed < 15*time.Millisecond {
+		t.Errorf("elapsed %v, the call takes at least 15ms", evs[1].Elapsed)
+	}
+}

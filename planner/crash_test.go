@@ -1,0 +1,173 @@
+package planner
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// crashStack has a before and an after version: moving from one to the
+// other creates, updates, replaces (create-before-destroy) and deletes.
+func crashStack(after bool) map[string]string {
+	engine, groups, extra, memory := `"redis"`, 10, 0, 64
+	if after {
+		engine, groups, extra, memory = `count.index % 2 == 0 ? "memcached" : "redis"`, 8, 5, 128
+	}
+	return map[string]string{"main.hcl": fmt.Sprintf(`
+stage "s" {
+  cache "c" {
+    count     = 10
+    engine    = %s
+    memory_mb = %d
+    lifecycle {
+      allow_data_loss = true
+    }
+  }
+  autoscaling_group "g" {
+    count = %d
+    env   = { CACHE = cache.c[count.index].endpoint }
+  }
+  autoscaling_group "h" {
+    count = %d
+  }
+  load_balancer "edge" {
+    listener {
+      port = 8080
+    }
+    route {
+      target = autoscaling_group.g[0]
+    }
+  }
+}
+`, engine, memory, groups, extra)}
+}
+
+const crashChildEnv = "STAGECRAFT_CRASH_CHILD"
+
+// crashEnv opens an environment whose cloud and state live in dir, so that
+// a second process finds them.
+func crashEnv(t *testing.T, dir string, after bool) *env {
+	t.Helper()
+	e := newEnv(t, crashStack(after), "s", map[string]cty.Value{
+		"path":    cty.StringVal(filepath.Join(dir, "cloud.jsonl")),
+		"latency": cty.StringVal("3ms"),
+	})
+	e.backend = stateBackend(dir)
+	return e
+}
+
+// TestCrashChild is the process that gets killed: it applies the after
+// version of the stack and is sent SIGKILL somewhere along the way.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv(crashChildEnv)
+	if dir == "" {
+		t.Skip("run by TestCrashConvergence")
+	}
+	e := crashEnv(t, dir, true)
+	p := e.plan(PlanOptions{})
+	pl := e.planner()
+	pl.Parallelism = 4
+	fmt.Println("applying")
+	rec := e.recover()
+	_, _ = pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State})
+	fmt.Println("finished")
+}
+
+// TestCrashConvergence kills an apply with SIGKILL at 50 random points and
+// checks that the next plan and apply finish the job with no duplicate and
+// no orphan: the state tracks exactly what the cloud holds, and a further
+// plan is empty.
+func TestCrashConvergence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 50 processes")
+	}
+	t.Parallel()
+	// How long an uninterrupted apply takes here, to spread the kills.
+	warm := t.TempDir()
+	crashEnv(t, warm, false).apply(PlanOptions{})
+	start := time.Now()
+	crashEnv(t, warm, true).apply(PlanOptions{})
+	span := time.Since(start)
+
+	rng := rand.New(rand.NewPCG(20261123, 1))
+	killedEarly, finished := 0, 0
+	for round := 0; round < 50; round++ {
+		dir := t.TempDir()
+		crashEnv(t, dir, false).apply(PlanOptions{})
+		delay := time.Duration(rng.Int64N(int64(span) * 3 / 2))
+
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := cmd.Process.Pid
+		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+		lines := bufio.NewScanner(out)
+		var log []string
+		for lines.Scan() {
+			log = append(log, lines.Text())
+			if lines.Text() == "applying" {
+				break
+			}
+		}
+		time.Sleep(delay)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		for lines.Scan() {
+			log = append(log, lines.Text())
+		}
+		_ = cmd.Wait()
+		if strings.Contains(strings.Join(log, "\n"), "finished") {
+			finished++
+		} else {
+			killedEarly++
+		}
+
+		e := crashEnv(t, dir, true)
+		p, err := e.tryPlan(PlanOptions{})
+		if err != nil {
+			t.Fatalf("round %d (killed after %v): plan after the crash: %v\nchild:\n%s", round, delay, err, strings.Join(log, "\n"))
+		}
+		st, err := e.applyPlan(context.Background(), p)
+		if err != nil {
+			t.Fatalf("round %d (killed after %v): apply after the crash: %v\nplan:\n%s\nintents: %+v", round, delay, err, actions(p), e.recover().PendingIntents)
+		}
+		cloud := e.cloud()
+		if got, want := strings.Join(tracked(st), "\n"), strings.Join(cloud, "\n"); got != want {
+			t.Fatalf("round %d (killed after %v): the state does not track exactly what exists\nstate:\n%s\ncloud:\n%s", round, delay, got, want)
+		}
+		seen := map[string]bool{}
+		for _, c := range cloud {
+			addr := strings.SplitN(c, "=", 2)[0]
+			if seen[addr] {
+				t.Fatalf("round %d: %s exists twice: %v", round, addr, cloud)
+			}
+			seen[addr] = true
+		}
+		if len(cloud) != 10+8+5+1 {
+			t.Fatalf("round %d: %d resources, want 24", round, len(cloud))
+		}
+		if again := e.plan(PlanOptions{}); again.HasChanges() {
+			t.Fatalf("round %d: plan after recovery is not empty:\n%s", round, actions(again))
+		}
+	}
+	t.Logf("50 kills over %v of apply: %d interrupted, %d after the apply had finished", span, killedEarly, finished)
+	if killedEarly < 25 {
+		t.Errorf("only %d of 50 kills interrupted the apply; the kill points are not spread over it", killedEarly)
+	}
+}

@@ -1,0 +1,179 @@
+package planner
+
+import (
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks"
+)
+
+// attrDiff is the outcome of comparing desired configuration with what
+// exists.
+type attrDiff struct {
+	changed []cty.Path
+	replace []cty.Path
+}
+
+// diffValues compares a desired configuration with the actual value of the
+// same kind, attribute by attribute, as the schema describes them:
+// computed-only attributes are the provider's and never differ; an
+// optional+computed attribute left null keeps whatever the provider chose;
+// ignored paths are skipped. A change to a force-new attribute (or to a
+// value not known until apply in one) forces a replacement.
+func diffValues(schema *providers.Schema, desired, actual cty.Value, lc stacks.Lifecycle) attrDiff {
+	var d attrDiff
+	if lc.IgnoreAllChanges {
+		return d
+	}
+	desired, _ = desired.UnmarkDeep()
+	actual, _ = actual.UnmarkDeep()
+	diffBlock(&schema.Block, desired, actual, nil, lc.IgnoreChanges, &d)
+	return d
+}
+
+func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ignore []cty.Path, d *attrDiff) {
+	for _, a := range b.Attributes {
+		if a.Computed && !a.Optional && !a.Required {
+			continue
+		}
+		p := appendPath(path, cty.GetAttrStep{Name: a.Name})
+		if ignored(p, ignore) {
+			continue
+		}
+		dv := attr(desired, a.Name)
+		av := attr(actual, a.Name)
+		if a.Computed && dv.IsKnown() && dv.IsNull() {
+			continue
+		}
+		if valuesEqual(dv, av) {
+			continue
+		}
+		d.changed = append(d.changed, p)
+		if a.ForceNew {
+			d.replace = append(d.replace, p)
+		}
+	}
+	for _, nb := range b.Blocks {
+		p := appendPath(path, cty.GetAttrStep{Name: nb.TypeName})
+		if ignored(p, ignore) {
+			continue
+		}
+		dv := attr(desired, nb.TypeName)
+		av := attr(actual, nb.TypeName)
+		switch nb.Nesting {
+		case providers.NestingSingle:
+			if dv.IsNull() && av.IsNull() {
+				continue
+			}
+			if !dv.IsKnown() || dv.IsNull() || av.IsNull() {
+				d.changed = append(d.changed, p)
+				if blockHasForceNew(&nb.Block) {
+					d.replace = append(d.replace, p)
+				}
+				continue
+			}
+			diffBlock(&nb.Block, dv, av, p, ignore, d)
+		case providers.NestingList:
+			if !dv.IsKnown() || dv.IsNull() || av.IsNull() || !av.IsKnown() || dv.LengthInt() != av.LengthInt() {
+				if valuesEqual(dv, av) {
+					continue
+				}
+				d.changed = append(d.changed, p)
+				if blockHasForceNew(&nb.Block) {
+					d.replace = append(d.replace, p)
+				}
+				continue
+			}
+			de, ae := dv.AsValueSlice(), av.AsValueSlice()
+			for i := range de {
+				diffBlock(&nb.Block, de[i], ae[i], appendPath(p, cty.IndexStep{Key: cty.NumberIntVal(int64(i))}), ignore, d)
+			}
+		}
+	}
+}
+
+func blockHasForceNew(b *providers.Block) bool {
+	for _, a := range b.Attributes {
+		if a.ForceNew {
+			return true
+		}
+	}
+	for _, nb := range b.Blocks {
+		if blockHasForceNew(&nb.Block) {
+			return true
+		}
+	}
+	return false
+}
+
+// attr reads an attribute of an object value, null when absent.
+func attr(obj cty.Value, name string) cty.Value {
+	if obj == cty.NilVal || obj.IsNull() || !obj.IsKnown() || !obj.Type().IsObjectType() || !obj.Type().HasAttribute(name) {
+		if obj != cty.NilVal && !obj.IsKnown() {
+			return cty.DynamicVal
+		}
+		return cty.NullVal(cty.DynamicPseudoType)
+	}
+	return obj.GetAttr(name)
+}
+
+// valuesEqual compares two values; an unknown value is never equal.
+func valuesEqual(a, b cty.Value) bool {
+	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
+		return false
+	}
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() && b.IsNull()
+	}
+	if !a.Type().Equals(b.Type()) {
+		return false
+	}
+	eq := a.Equals(b)
+	return eq.IsKnown() && eq.True()
+}
+
+func ignored(p cty.Path, ignore []cty.Path) bool {
+	for _, ig := range ignore {
+		if len(ig) <= len(p) && p[:len(ig)].Equals(ig) {
+			return true
+		}
+		// An ignored element of a map (env["X"]) ignores only that key;
+		// the map as a whole is compared without it elsewhere.
+	}
+	return false
+}
+
+func appendPath(p cty.Path, step cty.PathStep) cty.Path {
+	out := make(cty.Path, len(p)+1)
+	copy(out, p)
+	out[len(p)] = step
+	return out
+}
+
+// keepIgnored returns desired with every ignore_changes path set to what
+// actually exists, so that the plan neither shows nor makes those changes.
+func keepIgnored(desired, actual cty.Value, ignore []cty.Path) cty.Value {
+	if len(ignore) == 0 || actual == cty.NilVal {
+		return desired
+	}
+	actual, _ = actual.UnmarkDeep()
+	out, err := cty.Transform(desired, func(p cty.Path, v cty.Value) (cty.Value, error) {
+		for _, ig := range ignore {
+			if !p.Equals(ig) {
+				continue
+			}
+			av, err := ig.Apply(actual)
+			if err != nil {
+				return v, nil
+			}
+			if av.Type().Equals(v.Type()) {
+				return av, nil
+			}
+		}
+		return v, nil
+	})
+	if err != nil {
+		return desired
+	}
+	return out
+}

@@ -1,0 +1,177 @@
+package planner
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/sim"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// env is one environment under test: a stack, a sim cloud and a local
+// state backend in a temporary directory.
+type env struct {
+	t        *testing.T
+	stack    *stacks.Stack
+	provider providers.Provider
+	backend  *state.Local
+	req      stacks.Request
+	simCfg   map[string]cty.Value
+}
+
+// newEnv loads files as a stack (adding an environment "test" on the sim
+// provider at stage when the files have none) and configures a sim cloud.
+func newEnv(t *testing.T, files map[string]string, stage string, simCfg map[string]cty.Value) *env {
+	t.Helper()
+	e := &env{t: t, backend: state.NewLocal(t.TempDir(), "test"), simCfg: simCfg}
+	e.load(files, stage)
+	e.provider = sim.New()
+	cfg := cty.EmptyObjectVal
+	if len(simCfg) > 0 {
+		cfg = cty.ObjectVal(simCfg)
+	}
+	if d := e.provider.Configure(context.Background(), cfg); d.HasErrors() {
+		t.Fatalf("configure sim: %s", d.Error())
+	}
+	return e
+}
+
+// load (re)reads the stack files, as a user editing them would.
+func (e *env) load(files map[string]string, stage string) {
+	e.t.Helper()
+	fsys := fstest.MapFS{}
+	for name, src := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(src)}
+	}
+	if _, ok := files["env.hcl"]; !ok {
+		fsys["env.hcl"] = &fstest.MapFile{Data: []byte(`environment "test" {
+  provider = "sim"
+  stage    = "` + stage + `"
+}
+`)}
+	}
+	st, diags := stacks.LoadFS(fsys, ".")
+	if diags.HasErrors() {
+		e.t.Fatalf("load: %s", diags.Error())
+	}
+	e.stack = st
+	e.req = stacks.Request{Environment: "test", Stage: stage}
+}
+
+func (e *env) planner() *Planner {
+	return &Planner{
+		Provider: e.provider, ProviderName: "sim", Stack: e.stack.Name, Environment: "test",
+		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+			r := e.req
+			r.Known = known
+			return e.stack.Evaluate(r)
+		},
+	}
+}
+
+func (e *env) recover() *state.Recovery {
+	e.t.Helper()
+	rec, err := e.backend.Recover(context.Background())
+	if err != nil {
+		e.t.Fatalf("recover state: %v", err)
+	}
+	if rec == nil {
+		return &state.Recovery{}
+	}
+	return rec
+}
+
+// plan makes a plan from the stored state.
+func (e *env) plan(opts PlanOptions) *Plan {
+	e.t.Helper()
+	p, err := e.tryPlan(opts)
+	if err != nil {
+		e.t.Fatalf("plan: %v", err)
+	}
+	return p
+}
+
+func (e *env) tryPlan(opts PlanOptions) (*Plan, error) {
+	rec := e.recover()
+	opts.State, opts.Intents = rec.State, rec.PendingIntents
+	return e.planner().Plan(context.Background(), opts)
+}
+
+// apply plans and applies, failing the test on any error.
+func (e *env) apply(opts PlanOptions) (*Plan, *state.State) {
+	e.t.Helper()
+	p := e.plan(opts)
+	st, err := e.applyPlan(context.Background(), p)
+	if err != nil {
+		e.t.Fatalf("apply: %v", err)
+	}
+	return p, st
+}
+
+func (e *env) applyPlan(ctx context.Context, p *Plan) (*state.State, error) {
+	rec := e.recover()
+	return e.planner().Apply(ctx, p, ApplyOptions{Backend: e.backend, State: rec.State})
+}
+
+// actions summarises a plan as "address action" lines, no-ops left out.
+func actions(p *Plan) string {
+	var lines []string
+	for _, c := range p.Changes {
+		if c.Action == ActionNoOp {
+			continue
+		}
+		l := c.Address + " " + string(c.Action)
+		if c.Deposed {
+			l += " (deposed)"
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cloud lists what the sim cloud holds for the environment, as
+// "address=id" lines, through the provider's Discoverer.
+func (e *env) cloud() []string {
+	e.t.Helper()
+	var out []string
+	for _, k := range providers.KindNames() {
+		impl, _ := e.provider.Kind(k)
+		found, err := impl.(providers.Discoverer).Discover(context.Background(), e.stack.Name, "test")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, f := range found {
+			out = append(out, f.Ref.Address+"="+f.Ref.ID)
+		}
+	}
+	sortStrings(out)
+	return out
+}
+
+// tracked lists what the state records, as "address=id" lines.
+func tracked(st *state.State) []string {
+	var out []string
+	for _, r := range st.Resources {
+		out = append(out, r.Address+"="+r.ID)
+	}
+	for _, r := range st.Deposed {
+		out = append(out, r.Address+"="+r.ID)
+	}
+	sortStrings(out)
+	return out
+}
+
+func sortStrings(ss []string) { sort.Strings(ss) }
+
+func stateBackend(dir string) *state.Local {
+	return state.NewLocal(filepath.Join(dir, "state"), "test")
+}

@@ -1,0 +1,54 @@
+package planner
+
+import (
+	"sort"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// planOutputs compares the outputs recorded in state with the ones the
+// desired set evaluates to.
+func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*OutputChange {
+	var out []*OutputChange
+	seen := map[string]bool{}
+	if !destroy {
+		for _, o := range ds.Outputs {
+			seen[o.Name] = true
+			oc := &OutputChange{Name: o.Name, After: o.Value, Sensitive: o.Sensitive || hasSensitiveMark(o.Value), Before: cty.NullVal(cty.DynamicPseudoType), Action: ActionCreate}
+			if prev, ok := st.Outputs[o.Name]; ok {
+				if v, err := prev.Decode(); err == nil {
+					oc.Before = v
+					oc.Action = ActionUpdate
+					after, _ := o.Value.UnmarkDeep()
+					before, _ := v.UnmarkDeep()
+					if valuesEqual(after, before) {
+						oc.Action = ActionNoOp
+					}
+				}
+			}
+			out = append(out, oc)
+		}
+	}
+	for name, prev := range st.Outputs {
+		if seen[name] {
+			continue
+		}
+		v, _ := prev.Decode()
+		out = append(out, &OutputChange{Name: name, Action: ActionDelete, Before: v, After: cty.NullVal(cty.DynamicPseudoType), Sensitive: prev.Sensitive})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func hasSensitiveMark(v cty.Value) bool {
+	_, pvm := v.UnmarkDeepWithPaths()
+	for _, p := range pvm {
+		if _, ok := p.Marks[stacks.Sensitive]; ok {
+			return true
+		}
+	}
+	return false
+}

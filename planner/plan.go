@@ -1,0 +1,173 @@
+package planner
+
+import (
+	"github.com/zclconf/go-cty/cty"
+)
+
+// PlanFormatVersion is the version of the plan's JSON form (plan files and
+// `plan -o json`). It changes when a field changes meaning or goes away.
+const PlanFormatVersion = 1
+
+// Action is what a change does to one resource.
+type Action string
+
+// The actions, in the order a summary lists them.
+const (
+	ActionNoOp    Action = "no-op"
+	ActionCreate  Action = "create"
+	ActionUpdate  Action = "update"
+	ActionReplace Action = "replace"
+	ActionDelete  Action = "delete"
+)
+
+// ReplaceOrder says how a replacement runs.
+type ReplaceOrder string
+
+const (
+	// CreateBeforeDestroy makes the new resource first, so traffic can move
+	// before the old one goes (the default).
+	CreateBeforeDestroy ReplaceOrder = "create_before_destroy"
+	// DestroyBeforeCreate removes the old one first, for kinds whose names
+	// must be unique at the provider.
+	DestroyBeforeCreate ReplaceOrder = "destroy_before_create"
+)
+
+// Plan is the outcome of planning: pure data, with no provider or stack
+// types inside, so it can be rendered, saved and applied later.
+type Plan struct {
+	Stack       string
+	Environment string
+	Provider    string
+	// AppliedStage is the stage the state records; TargetStage the one
+	// planned for. They differ during a migration.
+	AppliedStage string
+	TargetStage  string
+	// Destroy is true for a plan that removes everything.
+	Destroy bool
+	// Lineage and Serial identify the state the plan was made from; a plan
+	// applied to any other state is stale.
+	Lineage string
+	Serial  uint64
+	// StackHash is the digest of the stack files the plan was made from.
+	StackHash string
+	// Changes holds one entry per resource instance, no-ops included,
+	// sorted by address.
+	Changes []*Change
+	// Drift lists resources whose actual attributes differ from what was
+	// last applied (someone changed them outside Stagecraft).
+	Drift []*Drift
+	// Outputs lists the stack's outputs with their planned values.
+	Outputs []*OutputChange
+	// Targets is the --target list the plan was limited to, if any.
+	Targets []string
+	// Warnings are things the user should know that do not stop the plan.
+	Warnings []string
+	// Refused lists changes the plan will not carry out without consent
+	// (data loss, prevent_destroy). A plan with refusals cannot be applied.
+	Refused []*Refusal
+}
+
+// Change is what happens to one resource instance.
+type Change struct {
+	Address string
+	Kind    string
+	Action  Action
+	// ID is the provider's identifier of the existing resource (empty for
+	// a create).
+	ID string
+	// Deposed is true for an old copy left behind by an interrupted
+	// replacement or apply; it is deleted.
+	Deposed bool
+	// Adopted is true for a resource an interrupted apply created without
+	// recording it, found again through its tags: apply records it first.
+	Adopted bool
+	// Before is the resource as it exists (null for a create); After is
+	// what it will be (null for a delete). Unknown parts of After are
+	// known only after apply.
+	Before cty.Value
+	After  cty.Value
+	// ChangedPaths lists the attributes that differ.
+	ChangedPaths []cty.Path
+	// ReplacePaths lists the attributes whose change forces the
+	// replacement.
+	ReplacePaths []cty.Path
+	// ReplaceOrder is set for replacements.
+	ReplaceOrder ReplaceOrder
+	// DataLoss is true when the change deletes or replaces a resource that
+	// holds data; Consent says who allowed it ("stack" for
+	// lifecycle.allow_data_loss, "flag" for --allow-data-loss).
+	DataLoss bool
+	Consent  string
+	// Reason explains a change a person might not expect, such as a
+	// resource deleted outside Stagecraft being created again.
+	Reason string
+	// DependsOn lists the addresses this resource depends on.
+	DependsOn []string
+	// Lifecycle carries the flags the state records for later plans.
+	PreventDestroy bool
+	AllowDataLoss  bool
+}
+
+// Drift is a resource whose actual attributes changed outside Stagecraft.
+type Drift struct {
+	Address string
+	// Gone is true when the resource no longer exists at all.
+	Gone bool
+	// Paths lists the attributes that differ from the last apply.
+	Paths []cty.Path
+	// Before is the value last applied, Actual what exists now.
+	Before cty.Value
+	Actual cty.Value
+}
+
+// OutputChange is one output's value before and after the plan.
+type OutputChange struct {
+	Name      string
+	Action    Action
+	Before    cty.Value
+	After     cty.Value
+	Sensitive bool
+}
+
+// Refusal is a change the plan will not make without consent.
+type Refusal struct {
+	Address string
+	Action  Action
+	// Reason is one sentence saying why and how to consent.
+	Reason string
+}
+
+// Counts tallies the changes by action.
+func (p *Plan) Counts() map[Action]int {
+	c := map[Action]int{}
+	for _, ch := range p.Changes {
+		c[ch.Action]++
+	}
+	return c
+}
+
+// HasChanges reports whether applying the plan would change anything:
+// resources, outputs or the recorded stage.
+func (p *Plan) HasChanges() bool {
+	for _, ch := range p.Changes {
+		if ch.Action != ActionNoOp {
+			return true
+		}
+	}
+	for _, o := range p.Outputs {
+		if o.Action != ActionNoOp {
+			return true
+		}
+	}
+	return !p.Destroy && p.AppliedStage != p.TargetStage
+}
+
+// Change returns the change for an address.
+func (p *Plan) Change(addr string) (*Change, bool) {
+	for _, c := range p.Changes {
+		if c.Address == addr && !c.Deposed {
+			return c, true
+		}
+	}
+	return nil, false
+}

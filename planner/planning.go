@@ -1,0 +1,402 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// PlanOptions are the inputs of one plan.
+type PlanOptions struct {
+	// State is the environment's state (nil before the first apply), and
+	// Intents the unfinished operations a crashed apply left in the
+	// journal.
+	State   *state.State
+	Intents []state.JournalEntry
+	// SkipRefresh trusts the state instead of reading every resource from
+	// the provider first (--refresh=false).
+	SkipRefresh bool
+	// Destroy plans the removal of everything.
+	Destroy bool
+	// Targets limits the plan to these addresses and what they depend on.
+	Targets []stacks.Address
+	// AllowDataLoss consents, for this run, to deleting or replacing
+	// resources that hold data.
+	AllowDataLoss bool
+	// StackHash is recorded so that a saved plan goes stale when the files
+	// change.
+	StackHash string
+}
+
+// maxReplanRounds bounds re-evaluation while replacements make more
+// references unknown; each round can only add replacements, so the depth of
+// the dependency graph bounds it in practice.
+const maxReplanRounds = 64
+
+// Plan refreshes what exists, evaluates the stack and diffs the two.
+func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
+	st := opts.State
+	plan := &Plan{Stack: p.Stack, Environment: p.Environment, Provider: p.ProviderName, Destroy: opts.Destroy, StackHash: opts.StackHash}
+	if st == nil {
+		st = state.New(p.Stack, p.Environment)
+	} else {
+		plan.Lineage, plan.Serial, plan.AppliedStage = st.Lineage, st.Serial, st.Stage
+	}
+	work := st.Clone()
+
+	// Adopt resources an interrupted apply created without recording them.
+	adopted, orphans, warnings, err := p.adopt(ctx, work, opts.Intents)
+	if err != nil {
+		return nil, err
+	}
+	plan.Warnings = warnings
+
+	current, err := p.refresh(ctx, work.Resources, !opts.SkipRefresh)
+	if err != nil {
+		return nil, err
+	}
+	rfs := make(map[string]*refreshed, len(current))
+	for _, rf := range current {
+		rfs[rf.res.Address] = rf
+	}
+	deposed, err := p.refresh(ctx, append(work.Deposed, orphans...), !opts.SkipRefresh)
+	if err != nil {
+		return nil, err
+	}
+
+	known := map[string]cty.Value{}
+	for addr, rf := range rfs {
+		if !rf.gone {
+			known[addr] = rf.actual
+		}
+	}
+	ds, err := p.evaluateForPlan(known, rfs, opts.Destroy)
+	if err != nil {
+		return nil, err
+	}
+	plan.TargetStage = ds.Stage
+	if opts.Destroy {
+		plan.TargetStage = ""
+	}
+
+	desired := map[string]*stacks.Resource{}
+	for _, r := range ds.Resources {
+		desired[r.Address] = r
+	}
+	if !opts.Destroy {
+		for _, r := range ds.Resources {
+			c, err := p.changeFor(r, rfs[r.Address])
+			if err != nil {
+				return nil, err
+			}
+			plan.Changes = append(plan.Changes, c)
+		}
+	}
+	for _, rf := range current {
+		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
+			continue
+		}
+		plan.Changes = append(plan.Changes, deleteChange(rf, ""))
+	}
+	for i, rf := range deposed {
+		c := deleteChange(rf, "an old copy left behind by an interrupted apply")
+		c.Adopted = i >= len(work.Deposed)
+		plan.Changes = append(plan.Changes, c)
+	}
+	for _, c := range plan.Changes {
+		if adopted[c.Address] && !c.Deposed {
+			c.Adopted = true
+			if c.Reason == "" {
+				c.Reason = "an interrupted apply created it without recording it; it is adopted"
+			}
+		}
+	}
+	for _, rf := range current {
+		if rf.gone || opts.SkipRefresh {
+			continue
+		}
+		if d := driftOf(rf); d != nil {
+			plan.Drift = append(plan.Drift, d)
+		}
+	}
+	sortChanges(plan.Changes)
+	sort.Slice(plan.Drift, func(i, j int) bool { return stacks.CompareAddresses(plan.Drift[i].Address, plan.Drift[j].Address) < 0 })
+
+	if len(opts.Targets) > 0 {
+		plan.Changes = limitToTargets(plan.Changes, opts.Targets)
+		for _, t := range opts.Targets {
+			plan.Targets = append(plan.Targets, t.String())
+		}
+		plan.TargetStage = plan.AppliedStage
+	}
+	p.checkConsent(plan, opts.AllowDataLoss)
+	plan.Outputs = planOutputs(st, ds, opts.Destroy)
+	return plan, nil
+}
+
+// evaluateForPlan evaluates the stack, and again while replacements make
+// references to the replaced resources unknown, until nothing changes.
+func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*refreshed, destroy bool) (*stacks.DesiredSet, error) {
+	for round := 0; ; round++ {
+		ds, diags := p.Evaluate(known)
+		if diags.HasErrors() {
+			return nil, &DiagnosticsError{Diags: diags}
+		}
+		if destroy || round == maxReplanRounds {
+			return ds, nil
+		}
+		dropped := false
+		for _, r := range ds.Resources {
+			rf, ok := rfs[r.Address]
+			if !ok || rf.gone {
+				continue
+			}
+			if _, stillKnown := known[r.Address]; !stillKnown {
+				continue
+			}
+			if rf.res.Status == state.StatusTainted || len(diffValues(rf.schema, keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges), rf.actual, r.Lifecycle).replace) > 0 {
+				delete(known, r.Address)
+				dropped = true
+			}
+		}
+		if !dropped {
+			return ds, nil
+		}
+	}
+}
+
+// changeFor plans one desired resource against what exists.
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed) (*Change, error) {
+	impl, err := p.kind(r.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Address, err)
+	}
+	schema := impl.Schema()
+	c := &Change{Address: r.Address, Kind: r.Kind, DependsOn: r.DependsOn,
+		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
+	if rf == nil || rf.gone {
+		c.Action = ActionCreate
+		c.Before = cty.NullVal(schema.ImpliedType())
+		c.After = providers.WithComputed(&schema.Block, r.Config, cty.NilVal)
+		if rf != nil {
+			c.Reason = "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
+			c.ID = rf.res.ID
+		}
+		return c, nil
+	}
+	c.ID = rf.res.ID
+	c.Before = rf.actual
+	after := keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges)
+	d := diffValues(schema, after, rf.actual, r.Lifecycle)
+	c.ChangedPaths = d.changed
+	switch {
+	case rf.res.Status == state.StatusTainted:
+		c.Action = ActionReplace
+		c.Reason = "a previous create failed half-way, so it is replaced"
+	case len(d.replace) > 0:
+		c.Action = ActionReplace
+		c.ReplacePaths = d.replace
+	case len(d.changed) > 0:
+		c.Action = ActionUpdate
+	default:
+		c.Action = ActionNoOp
+	}
+	if c.Action == ActionReplace {
+		c.ReplaceOrder = CreateBeforeDestroy
+		if schema.UniqueNames {
+			c.ReplaceOrder = DestroyBeforeCreate
+		}
+		c.After = providers.WithComputed(&schema.Block, after, cty.NilVal)
+	} else {
+		c.After = providers.WithComputed(&schema.Block, after, rf.actual)
+	}
+	return c, nil
+}
+
+func deleteChange(rf *refreshed, reason string) *Change {
+	c := &Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: ActionDelete, ID: rf.res.ID,
+		Deposed: reason != "", Reason: reason,
+		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
+	c.Before = rf.actual
+	if rf.gone {
+		c.Before = rf.prior
+		c.Reason = "it no longer exists at the provider; it is only removed from the state"
+	}
+	c.After = cty.NullVal(rf.schema.ImpliedType())
+	c.DependsOn = rf.res.Dependencies
+	return c
+}
+
+// driftOf compares what was last applied with what exists now.
+func driftOf(rf *refreshed) *Drift {
+	d := diffValues(driftSchema(rf.schema), rf.prior, rf.actual, stacks.Lifecycle{})
+	if len(d.changed) == 0 {
+		return nil
+	}
+	return &Drift{Address: rf.res.Address, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
+}
+
+// driftSchema treats optional+computed attributes as the provider's: their
+// values move on their own (autoscaling changes desired), which is not
+// drift.
+func driftSchema(s *providers.Schema) *providers.Schema {
+	out := *s
+	out.Block = driftBlock(s.Block)
+	return &out
+}
+
+func driftBlock(b providers.Block) providers.Block {
+	out := providers.Block{}
+	for _, a := range b.Attributes {
+		if a.Optional && a.Computed {
+			c := *a
+			c.Optional = false
+			a = &c
+		}
+		out.Attributes = append(out.Attributes, a)
+	}
+	for _, nb := range b.Blocks {
+		c := *nb
+		c.Block = driftBlock(nb.Block)
+		out.Blocks = append(out.Blocks, &c)
+	}
+	return out
+}
+
+// checkConsent refuses deletions and replacements that destroy data
+// without consent, and those of resources with prevent_destroy.
+func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
+	for _, c := range plan.Changes {
+		if c.Action != ActionDelete && c.Action != ActionReplace {
+			continue
+		}
+		if c.Deposed {
+			continue
+		}
+		gone := c.Action == ActionDelete && strings.HasPrefix(c.Reason, "it no longer exists")
+		if gone {
+			continue
+		}
+		verb := "delete"
+		if c.Action == ActionReplace {
+			verb = "replace"
+		}
+		if c.PreventDestroy {
+			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
+				Reason: fmt.Sprintf("%s has lifecycle { prevent_destroy = true }, so the plan may not %s it; remove that setting first if you mean to.", c.Address, verb)})
+			continue
+		}
+		schema, ok := providers.KindSchema(c.Kind)
+		if !ok || !schema.DataBearing {
+			continue
+		}
+		c.DataLoss = true
+		switch {
+		case c.AllowDataLoss:
+			c.Consent = "stack"
+		case allowFlag:
+			c.Consent = "flag"
+		default:
+			why := ""
+			if len(c.ReplacePaths) > 0 {
+				why = " because " + pathList(c.ReplacePaths) + " changed"
+			}
+			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
+				Reason: fmt.Sprintf("the plan would %s %s%s, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss.", verb, c.Address, why)})
+		}
+	}
+}
+
+// limitToTargets keeps the changes of the targeted addresses and of
+// everything they depend on; a deletion is kept only when targeted itself.
+func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
+	byAddr := map[string]*Change{}
+	for _, c := range changes {
+		if !c.Deposed {
+			byAddr[c.Address] = c
+		}
+	}
+	keep := map[string]bool{}
+	var visit func(addr string)
+	visit = func(addr string) {
+		if keep[addr] {
+			return
+		}
+		keep[addr] = true
+		if c, ok := byAddr[addr]; ok && c.Action != ActionDelete {
+			for _, d := range c.DependsOn {
+				visit(d)
+			}
+		}
+	}
+	for _, c := range changes {
+		for _, t := range targets {
+			if t.Contains(c.Address) {
+				visit(c.Address)
+			}
+		}
+	}
+	var out []*Change
+	for _, c := range changes {
+		// Adopted resources are recorded whatever the targets: the next
+		// state write would otherwise forget them again.
+		if keep[c.Address] || c.Adopted {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func sortChanges(cs []*Change) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if c := stacks.CompareAddresses(cs[i].Address, cs[j].Address); c != 0 {
+			return c < 0
+		}
+		return !cs[i].Deposed && cs[j].Deposed
+	})
+}
+
+// pathList renders attribute paths for messages: "engine and members".
+func pathList(ps []cty.Path) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = PathString(p)
+	}
+	switch len(names) {
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// PathString renders an attribute path as a person writes it:
+// route[1].weight, env["KEY"].
+func PathString(p cty.Path) string {
+	var b strings.Builder
+	for _, s := range p {
+		switch st := s.(type) {
+		case cty.GetAttrStep:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(st.Name)
+		case cty.IndexStep:
+			switch st.Key.Type() {
+			case cty.Number:
+				b.WriteString("[" + st.Key.AsBigFloat().Text('f', -1) + "]")
+			case cty.String:
+				fmt.Fprintf(&b, "[%q]", st.Key.AsString())
+			}
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,143 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// refreshed is what refresh found for one resource in state.
+type refreshed struct {
+	res    *state.Resource
+	schema *providers.Schema
+	// prior is the value last applied (from state); actual what exists
+	// now (cty.NilVal when gone).
+	prior  cty.Value
+	actual cty.Value
+	gone   bool
+}
+
+// decodeResource reads a state resource's attributes with its kind's type.
+func (p *Planner) decodeResource(r *state.Resource) (*providers.Schema, cty.Value, error) {
+	k, err := p.kind(r.Kind)
+	if err != nil {
+		return nil, cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)
+	}
+	schema := k.Schema()
+	v, err := r.Value(schema.ImpliedType())
+	if err != nil {
+		return nil, cty.NilVal, fmt.Errorf("%s: read state attributes: %w", r.Address, err)
+	}
+	return schema, v, nil
+}
+
+// refresh reads every resource in resources through the provider, batched
+// per kind where the provider can, with bounded parallelism, and returns
+// what it found in the same order. With read false it trusts the state
+// instead.
+func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read bool) ([]*refreshed, error) {
+	out := make([]*refreshed, 0, len(resources))
+	byKind := map[string][]*refreshed{}
+	for _, r := range resources {
+		schema, prior, err := p.decodeResource(r)
+		if err != nil {
+			return nil, err
+		}
+		rf := &refreshed{res: r, schema: schema, prior: prior, actual: prior}
+		out = append(out, rf)
+		byKind[r.Kind] = append(byKind[r.Kind], rf)
+	}
+	if !read {
+		return out, nil
+	}
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	sem := make(chan struct{}, p.parallelism())
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	for _, kind := range kinds {
+		rfs := byKind[kind]
+		impl, err := p.kind(kind)
+		if err != nil {
+			return nil, err
+		}
+		if br, ok := impl.(providers.BatchReader); ok {
+			const batch = 500
+			for start := 0; start < len(rfs); start += batch {
+				chunk := rfs[start:min(start+batch, len(rfs))]
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer wg.Done()
+					defer func() { <-sem }()
+					refs := make([]providers.Ref, len(chunk))
+					for i, rf := range chunk {
+						refs[i] = p.ref(rf.res.Address, rf.res.Kind, rf.res.ID)
+					}
+					res, err := br.ReadMany(ctx, refs)
+					if err == nil && len(res) != len(chunk) {
+						err = fmt.Errorf("provider returned %d results for %d resources", len(res), len(chunk))
+					}
+					if err != nil {
+						fail(fmt.Errorf("refresh %s resources: %w", kind, err))
+						return
+					}
+					for i, rf := range chunk {
+						if res[i].Err != nil {
+							fail(fmt.Errorf("refresh %s: %w", rf.res.Address, res[i].Err))
+							continue
+						}
+						rf.setActual(res[i].Actual, res[i].Exists)
+					}
+				}()
+			}
+			continue
+		}
+		for _, rf := range rfs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				v, exists, err := impl.Read(ctx, p.ref(rf.res.Address, rf.res.Kind, rf.res.ID))
+				if err != nil {
+					fail(fmt.Errorf("refresh %s: %w", rf.res.Address, err))
+					return
+				}
+				rf.setActual(v, exists)
+			}()
+		}
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func (rf *refreshed) setActual(v cty.Value, exists bool) {
+	if !exists {
+		rf.gone, rf.actual = true, cty.NilVal
+		return
+	}
+	rf.actual = v
+}
