@@ -309,7 +309,7 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 				why = " because " + pathList(c.ReplacePaths) + " changed"
 			}
 			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
-				Reason: fmt.Sprintf("the plan would %s %s%s, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss.", verb, c.Address, why)})
+				Reason: fmt.Sprintf("The plan would %s %s%s, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss.", verb, c.Address, why)})
 		}
 	}
 }

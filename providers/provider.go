@@ -101,6 +101,27 @@ type Discoverer interface {
 	Discover(ctx context.Context, stack, environment string) ([]Discovered, error)
 }
 
+// Workspace is implemented by providers that keep files on this machine
+// (the local provider's processes and data, the sim provider's cloud file).
+// The command line calls SetWorkspace before Configure, so relative paths
+// in provider settings mean the same wherever stagecraft runs from.
+type Workspace interface {
+	SetWorkspace(ws WorkspaceInfo)
+}
+
+// WorkspaceInfo says where a stack lives.
+type WorkspaceInfo struct {
+	// Dir is the stack directory (absolute); relative paths in settings
+	// are relative to it.
+	Dir string
+	// DataDir is the directory Stagecraft keeps its files in
+	// (Dir/.stagecraft).
+	DataDir string
+	// Stack and Environment name what runs.
+	Stack       string
+	Environment string
+}
+
 // Discovered is one resource found through its tags.
 type Discovered struct {
 	Ref    Ref

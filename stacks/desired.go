@@ -129,4 +129,7 @@ type VarInput struct {
 	Value string
 	// File is the path of a -var-file (HCL or, ending in .json, JSON).
 	File string
+	// Source, when set, is the content of File, read earlier (a saved plan
+	// carries its variable files so that applying it uses the same values).
+	Source []byte `json:",omitempty"`
 }

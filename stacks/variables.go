@@ -81,7 +81,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 	}
 	for _, in := range req.Vars {
 		if in.File != "" {
-			for name, vv := range sc.readVarFile(in.File, decl, names) {
+			for name, vv := range sc.readVarFile(in.File, in.Source, decl, names) {
 				set[name] = vv
 			}
 			continue
@@ -121,8 +121,11 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 
 // readVarFile reads a -var-file: HCL attributes, or a JSON object when the
 // name ends in .json.
-func (sc *scope) readVarFile(path string, decl map[string]*Variable, names []string) map[string]varValue {
-	src, err := os.ReadFile(path)
+func (sc *scope) readVarFile(path string, source []byte, decl map[string]*Variable, names []string) map[string]varValue {
+	src, err := source, error(nil)
+	if src == nil {
+		src, err = os.ReadFile(path)
+	}
 	if err != nil {
 		sc.ev.diags = append(sc.ev.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable file",
 			Detail: fmt.Sprintf("Reading -var-file %s failed: %s.", path, err)})

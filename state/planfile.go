@@ -40,6 +40,9 @@ type PlanFile struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Plan is the planner's plan; this package does not look inside.
 	Plan json.RawMessage `json:"plan"`
+	// Inputs holds the variable inputs the plan was made with (opaque
+	// here), so that applying it evaluates the stack the same way.
+	Inputs json.RawMessage `json:"inputs,omitempty"`
 }
 
 // WritePlanFile saves pf at path atomically with mode 0o600 (plans hold
@@ -108,6 +111,9 @@ func (pf *PlanFile) CheckFresh(current *State, stackHash string) error {
 		PlanSerial: pf.Serial, StateSerial: serial,
 	}
 	switch {
+	case pf.Lineage == "" && lineage != "":
+		// Planned before anything was applied; something has been since.
+		e.Reason = StaleSerial
 	case pf.Lineage != lineage:
 		e.Reason = StaleLineage
 	case pf.Serial != serial:
@@ -153,6 +159,9 @@ func (e *StalePlanError) Error() string {
 		return fmt.Sprintf("stale plan: the plan was made for a different state (lineage %s, the current state has lineage %s); run plan again",
 			lineageOrNone(e.PlanLineage), lineageOrNone(e.StateLineage))
 	case StaleSerial:
+		if e.PlanLineage == "" {
+			return fmt.Sprintf("stale plan: the state has changed since the plan was made (there was no state then, now it is at serial %d); run plan again", e.StateSerial)
+		}
 		return fmt.Sprintf("stale plan: the state has changed since the plan was made (serial %d, plan made at serial %d); run plan again", e.StateSerial, e.PlanSerial)
 	default:
 		return "stale plan: the stack files have changed since the plan was made; run plan again"

@@ -120,8 +120,8 @@ func TestCheckFresh(t *testing.T) {
 		},
 		"made before the first apply, applied since": {
 			plan: PlanFile{StackHash: "h1"}, current: current, stackHash: "h1",
-			reason: StaleLineage,
-			want:   "stale plan: the plan was made for a different state (lineage none, the current state has lineage L1); run plan again",
+			reason: StaleSerial,
+			want:   "stale plan: the state has changed since the plan was made (there was no state then, now it is at serial 4); run plan again",
 		},
 		"state gone": {
 			plan: PlanFile{Lineage: "L1", Serial: 4, StackHash: "h1"}, stackHash: "h1",

@@ -56,6 +56,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -78,6 +79,8 @@ type provider struct {
 	cur   atomic.Pointer[session]
 	// configureMu serialises Configure and Close.
 	configureMu sync.Mutex
+	// workDir is the stack directory a relative path is resolved against.
+	workDir string
 }
 
 // New returns an unconfigured sim provider. Until Configure is called it
@@ -99,6 +102,14 @@ func newProvider() *provider {
 	return p
 }
 
+// SetWorkspace makes a relative path setting relative to the stack
+// directory.
+func (p *provider) SetWorkspace(ws providers.WorkspaceInfo) {
+	p.configureMu.Lock()
+	p.workDir = ws.Dir
+	p.configureMu.Unlock()
+}
+
 // Name returns "sim".
 func (p *provider) Name() string { return Name }
 
@@ -115,6 +126,11 @@ func (p *provider) Configure(ctx context.Context, config cty.Value) hcl.Diagnost
 		types[name] = k.ty
 	}
 	c := newCloud(types)
+	p.configureMu.Lock()
+	if s.path != "" && !filepath.IsAbs(s.path) && p.workDir != "" {
+		s.path = filepath.Join(p.workDir, s.path)
+	}
+	p.configureMu.Unlock()
 	if s.path != "" {
 		if err := c.open(s.path); err != nil {
 			return append(diags, &hcl.Diagnostic{

@@ -1,0 +1,293 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/render"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// ApplyOptions are the inputs of apply (and destroy).
+type ApplyOptions struct {
+	Deps        *Deps
+	Global      *GlobalOptions
+	Flags       PlanFlags
+	AutoApprove bool
+	// PlanFile, when set, is a saved plan to apply exactly.
+	PlanFile string
+}
+
+func newApplyCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{Deps: deps, Global: g}
+	c := &cobra.Command{
+		Use:   "apply [PLANFILE]",
+		Short: "Carry out a plan: move the environment to its target stage",
+		Long: `Plan, show the plan and ask for confirmation (type yes), then carry it out,
+with progress on stderr. With --auto-approve it does not ask; without a
+terminal to ask on it refuses unless --auto-approve is given.
+
+Given a plan file saved by plan -out, it applies exactly that plan, without
+asking, and refuses it when the state or the stack files changed since
+("stale plan": run plan again).
+
+Ctrl-C stops starting new work and waits for the operations in flight, so
+the state stays true; a second Ctrl-C lists what is still running.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.PlanFile = args[0]
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runApply(c.Context(), opts)
+		},
+	}
+	addPlanFlags(c, &opts.Flags, true)
+	c.Flags().BoolVar(&opts.AutoApprove, "auto-approve", false, "apply without asking for confirmation")
+	return c
+}
+
+func runApply(ctx context.Context, opts *ApplyOptions) error {
+	if opts.PlanFile != "" {
+		return applyPlanFile(ctx, opts)
+	}
+	w, err := openWorkspace(opts.Deps, opts.Global)
+	if err != nil {
+		return err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	op := "apply"
+	if opts.Flags.Destroy {
+		op = "destroy"
+	}
+	unlock, err := w.lock(ctx, b, op)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	inputs, err := w.frozenInputs()
+	if err != nil {
+		return err
+	}
+	res, err := w.makePlan(ctx, b, opts.Flags, inputs)
+	if err != nil {
+		return err
+	}
+	defer res.close()
+	if err := w.renderPlan(res.plan); err != nil {
+		return err
+	}
+	if len(res.plan.Refused) > 0 {
+		return silentExit(ExitError)
+	}
+	if !res.plan.HasChanges() {
+		return nil
+	}
+	if !opts.AutoApprove {
+		if err := w.confirm(res.plan); err != nil {
+			return err
+		}
+	}
+	return w.carryOut(ctx, b, res.planner, res.plan, res.rec.State)
+}
+
+// confirm asks for "yes" on the terminal.
+func (w *workspace) confirm(p *planner.Plan) error {
+	io := w.deps.IO
+	if !io.InTTY {
+		return userError("apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve, or save it with plan -out FILE and apply that file")
+	}
+	question := fmt.Sprintf("Do you want to perform these actions in environment %q?", p.Environment)
+	if p.Destroy {
+		question = fmt.Sprintf("Do you really want to destroy every resource of environment %q?", p.Environment)
+	}
+	fmt.Fprintf(io.ErrOut, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
+	line, err := bufio.NewReader(io.In).ReadString('\n')
+	if err != nil && line == "" {
+		return userError("no answer read; nothing was changed")
+	}
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(io.ErrOut, "\nApply cancelled; nothing was changed.")
+		return silentExit(ExitError)
+	}
+	fmt.Fprintln(io.ErrOut)
+	return nil
+}
+
+// applyPlanFile applies a saved plan after checking it is not stale.
+func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
+	pf, err := state.ReadPlanFile(opts.PlanFile)
+	if err != nil {
+		return userError("%s", strings.TrimSuffix(err.Error(), "."))
+	}
+	if opts.Global.Env == "" {
+		opts.Global.Env = pf.Environment
+	}
+	w, err := openWorkspace(opts.Deps, opts.Global)
+	if err != nil {
+		return err
+	}
+	if w.env.Name != pf.Environment {
+		return userError("the plan in %s is for environment %q, not %q", opts.PlanFile, pf.Environment, w.env.Name)
+	}
+	plan, err := planner.UnmarshalPlan(pf.Plan)
+	if err != nil {
+		return userError("%s is damaged: %s", opts.PlanFile, err)
+	}
+	var inputs []stacks.VarInput
+	if len(pf.Inputs) > 0 {
+		if err := json.Unmarshal(pf.Inputs, &inputs); err != nil {
+			return userError("%s is damaged: %s", opts.PlanFile, err)
+		}
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	unlock, err := w.lock(ctx, b, "apply")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	stage := ""
+	if plan.TargetStage != w.env.Stage {
+		stage = plan.TargetStage
+	}
+	req := stacks.Request{Environment: w.env.Name, Stage: stage, Vars: inputs}
+	if plan.Destroy {
+		req.Stage = ""
+	}
+	ds, err := w.evaluate(req)
+	if err != nil {
+		return err
+	}
+	rec, err := recoverState(ctx, b)
+	if err != nil {
+		return err
+	}
+	if err := pf.CheckFresh(rec.State, ds.SourceHash); err != nil {
+		return userError("%s", strings.TrimSuffix(err.Error(), "."))
+	}
+	if len(plan.Refused) > 0 {
+		return userError("the saved plan has changes that need consent; run plan again with the consent given")
+	}
+	p, err := w.provider(ctx, ds.ProviderConfig)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if c, ok := p.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	}()
+	if !plan.HasChanges() {
+		fmt.Fprintln(w.deps.IO.Out, "No changes to apply.")
+		return nil
+	}
+	return w.carryOut(ctx, b, w.planner(p, req), plan, rec.State)
+}
+
+// carryOut runs the apply with progress, interrupt handling and a summary.
+func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *planner.Plan, st *state.State) error {
+	io := w.deps.IO
+	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	if w.deps.Signals != nil {
+		go func() {
+			interrupts := 0
+			for {
+				select {
+				case <-done:
+					return
+				case <-w.deps.Signals:
+					interrupts++
+					if interrupts == 1 {
+						cancel()
+						prog.message("Interrupt received: no new operation starts; waiting for those in flight so the state stays true (Ctrl-C again lists them).")
+						continue
+					}
+					if f := prog.inFlight(); len(f) > 0 {
+						prog.message("Still in flight: %s. Waiting for them to finish.", strings.Join(f, ", "))
+					} else {
+						prog.message("Nothing in flight; writing the state.")
+					}
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	fmt.Fprintln(io.ErrOut)
+	_, err := pl.Apply(ctx, p, planner.ApplyOptions{Backend: b, State: st, Progress: prog.event})
+	prog.stop()
+	elapsed := time.Since(start)
+	counts := p.Counts()
+	added := counts[planner.ActionCreate] + counts[planner.ActionReplace]
+	changed := counts[planner.ActionUpdate]
+	destroyed := counts[planner.ActionDelete] + counts[planner.ActionReplace]
+	if err != nil {
+		var aerr *planner.ApplyError
+		if errors.As(err, &aerr) {
+			if aerr.Interrupted {
+				fmt.Fprintf(io.ErrOut, "\nApply interrupted after %s; the state records everything that finished. Run apply again to continue.\n", seconds(elapsed))
+			}
+			if len(aerr.Failed) > 0 {
+				return userError("apply failed after %s: %s; the state records everything that finished, so fix the cause and run apply again", seconds(elapsed), aerr.Error())
+			}
+			return silentExit(ExitError)
+		}
+		var de *planner.DiagnosticsError
+		if errors.As(err, &de) {
+			printDiags(w.deps, w.g, w.stack.Files, de.Diags)
+			return silentExit(ExitError)
+		}
+		return userError("%s", strings.TrimSuffix(err.Error(), "."))
+	}
+	verb := "Apply"
+	if p.Destroy {
+		verb = "Destroy"
+	}
+	fmt.Fprintf(io.ErrOut, "\n%s complete in %s! Resources: %d added, %d changed, %d destroyed.\n", verb, seconds(elapsed), added, changed, destroyed)
+	if !p.Destroy && p.TargetStage != "" && len(p.Targets) == 0 {
+		fmt.Fprintf(io.ErrOut, "Environment %q is at stage %q.\n", p.Environment, p.TargetStage)
+	}
+	return w.printOutputs(b)
+}
+
+// printOutputs shows the outputs after apply.
+func (w *workspace) printOutputs(b state.Backend) error {
+	st, err := b.Read(context.Background())
+	if err != nil || st == nil || len(st.Outputs) == 0 || w.g.Output != "text" {
+		return nil
+	}
+	fmt.Fprintln(w.deps.IO.Out, "\nOutputs:")
+	for _, name := range sortedOutputNames(st) {
+		o := st.Outputs[name]
+		v := "(sensitive)"
+		if !o.Sensitive {
+			val, err := o.Decode()
+			if err != nil {
+				continue
+			}
+			v = render.Value(val)
+		}
+		fmt.Fprintf(w.deps.IO.Out, "  %s = %s\n", name, v)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package cmd
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestEndToEnd builds the binary and drives it as a user does: init ->
+// validate -> plan -out -> apply the plan -> plan (no changes, exit 0 with
+// --detailed-exitcode) -> destroy.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "stagecraft")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := newSession(t, nil)
+	planFile := filepath.Join(t.TempDir(), "dev.plan")
+	steps := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"init"}, 0, `environment "dev": provider "sim" ready`},
+		{[]string{"validate"}, 0, "Success!"},
+		{[]string{"plan", "-out", planFile, "--detailed-exitcode"}, 2, "Plan: 4 to create"},
+		{[]string{"apply", planFile}, 0, "Apply complete"},
+		{[]string{"plan", "--detailed-exitcode"}, 0, "No changes."},
+		{[]string{"destroy", "--auto-approve", "--allow-data-loss"}, 0, "Destroy complete"},
+		{[]string{"plan", "--detailed-exitcode", "-var", "app_port=80"}, 1, "Use an unprivileged port"},
+	}
+	for _, st := range steps {
+		cmd := exec.Command(bin, append([]string{"-C", s.dir}, st.args...)...)
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		all := out.String() + errOut.String()
+		if code != st.code || !strings.Contains(all, st.want) {
+			t.Fatalf("stagecraft %s: exit %d (want %d), want %q in:\n%s", strings.Join(st.args, " "), code, st.code, st.want, all)
+		}
+		if strings.Contains(all, "goroutine ") {
+			t.Fatalf("stack trace:\n%s", all)
+		}
+	}
+	// version is stamped through -ldflags, as the release does.
+	stamped := filepath.Join(t.TempDir(), "stagecraft")
+	b := exec.Command("go", "build", "-o", stamped, "-ldflags", "-X main.version=v1.2.3 -X main.commit=abc1234", "./cmd/stagecraft")
+	b.Dir = ".."
+	if out, err := b.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(stamped, "version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "stagecraft v1.2.3 (commit abc1234)") || !strings.Contains(string(out), "github.com/hashicorp/hcl/v2 v2.25.0") {
+		t.Errorf("version: %v\n%s", err, out)
+	}
+}
+
+// TestInterruptedApply sends SIGINT to an apply in flight: it stops
+// starting new work, finishes what is in flight, exits 1 with a clear
+// message, and the next apply completes the rest.
+func TestInterruptedApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "stagecraft")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := newSession(t, map[string]string{"main.hcl": `
+provider "sim" {
+  path    = ".stagecraft/cloud.jsonl"
+  latency = "300ms"
+}
+environment "dev" {
+  provider = "sim"
+  stage    = "s"
+}
+stage "s" {
+  autoscaling_group "g" {
+    count = 12
+  }
+}
+`})
+	cmd := exec.Command(bin, "-C", s.dir, "apply", "--auto-approve", "--parallelism", "2")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	time.Sleep(700 * time.Millisecond)
+	_ = syscall.Kill(pid, syscall.SIGINT)
+	time.Sleep(100 * time.Millisecond)
+	_ = syscall.Kill(pid, syscall.SIGINT)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("interrupted apply: %v\n%s", err, errOut.String())
+	}
+	e := errOut.String()
+	for _, want := range []string{"Interrupt received", "Still in flight: autoscaling_group.g[", "Apply interrupted"} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e)
+		}
+	}
+	again := exec.Command(bin, "-C", s.dir, "apply", "--auto-approve")
+	o, err := again.CombinedOutput()
+	if err != nil || !strings.Contains(string(o), "Apply complete") {
+		t.Fatalf("apply after the interrupt: %v\n%s", err, o)
+	}
+	if strings.Contains(string(o), "12 added") {
+		t.Errorf("the second apply created everything again; the first one's work was lost:\n%s", o)
+	}
+	list, _ := exec.Command(bin, "-C", s.dir, "state", "list").Output()
+	if n := strings.Count(string(list), "\n"); n != 12 {
+		t.Errorf("state tracks %d resources, want 12", n)
+	}
+	_ = os.Remove(bin)
+}

@@ -1,0 +1,222 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/render"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// PlanFlags are the planning flags plan, apply and destroy share.
+type PlanFlags struct {
+	Stage         string
+	Targets       []string
+	NoRefresh     bool
+	Destroy       bool
+	AllowDataLoss bool
+}
+
+func addPlanFlags(c *cobra.Command, f *PlanFlags, destroyFlag bool) {
+	c.Flags().StringVar(&f.Stage, "stage", "", "plan for this stage instead of the environment's")
+	c.Flags().StringArrayVar(&f.Targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
+	c.Flags().BoolVar(&f.AllowDataLoss, "allow-data-loss", false, "consent, for this run, to deleting or replacing caches and coordinators")
+	refresh := true
+	c.Flags().BoolVar(&refresh, "refresh", true, "read every resource from the provider first (--refresh=false trusts the state)")
+	c.PreRun = func(*cobra.Command, []string) { f.NoRefresh = !refresh }
+	if destroyFlag {
+		c.Flags().BoolVar(&f.Destroy, "destroy", false, "plan the removal of everything")
+	}
+}
+
+// PlanOptions are the inputs of plan.
+type PlanOptions struct {
+	Deps             *Deps
+	Global           *GlobalOptions
+	Flags            PlanFlags
+	Out              string
+	DetailedExitCode bool
+}
+
+func newPlanCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *PlanOptions) error) *cobra.Command {
+	opts := &PlanOptions{Deps: deps, Global: g}
+	c := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what moving the environment to its target stage changes",
+		Long: `Read what actually runs (refresh), evaluate the stack at the environment's
+target stage (or --stage) and show the changes: resources to create, update
+in place, replace and destroy, drift found, and changes that need consent.
+
+-o json prints the plan in the documented JSON format (docs/json-plan.md);
+-o markdown prints a pull-request comment with a diagram.
+
+Exit codes: 0 success, 1 error, 2 with --detailed-exitcode when there are
+changes.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runPlan(c.Context(), opts)
+		},
+	}
+	addPlanFlags(c, &opts.Flags, true)
+	c.Flags().StringVar(&opts.Out, "out", "", "save the plan to FILE, to apply exactly it later")
+	c.Flags().BoolVar(&opts.DetailedExitCode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	return c
+}
+
+func runPlan(ctx context.Context, opts *PlanOptions) error {
+	w, err := openWorkspace(opts.Deps, opts.Global)
+	if err != nil {
+		return err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	unlock, err := w.lock(ctx, b, "plan")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	inputs, err := w.frozenInputs()
+	if err != nil {
+		return err
+	}
+	res, err := w.makePlan(ctx, b, opts.Flags, inputs)
+	if err != nil {
+		return err
+	}
+	defer res.close()
+	if err := w.renderPlan(res.plan); err != nil {
+		return err
+	}
+	if len(res.plan.Refused) > 0 {
+		return silentExit(ExitError)
+	}
+	if opts.Out != "" {
+		if err := writePlanFile(opts.Out, w, res, inputs); err != nil {
+			return err
+		}
+		if opts.Global.Output == "text" {
+			fmt.Fprintf(w.deps.IO.Out, "\nSaved the plan to %s. Apply exactly it with: stagecraft apply %s\n", opts.Out, opts.Out)
+		}
+	}
+	if opts.DetailedExitCode && res.plan.HasChanges() {
+		return silentExit(ExitChanges)
+	}
+	return nil
+}
+
+// planResult is a plan and what made it.
+type planResult struct {
+	plan     *planner.Plan
+	planner  *planner.Planner
+	provider providers.Provider
+	rec      *state.Recovery
+	desired  *stacks.DesiredSet
+}
+
+func (r *planResult) close() {
+	if c, ok := r.provider.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}
+
+// makePlan evaluates, configures the provider and plans.
+func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, inputs []stacks.VarInput) (*planResult, error) {
+	if err := w.checkStage(f.Stage); err != nil {
+		return nil, err
+	}
+	var targets []stacks.Address
+	for _, t := range f.Targets {
+		a, err := stacks.ParseAddress(t)
+		if err != nil {
+			return nil, userError("--target %s", err)
+		}
+		targets = append(targets, a)
+	}
+	req := stacks.Request{Environment: w.env.Name, Stage: f.Stage, Vars: inputs}
+	ds, err := w.evaluate(req)
+	if err != nil {
+		return nil, err
+	}
+	p, err := w.provider(ctx, ds.ProviderConfig)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := recoverState(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	pl := w.planner(p, req)
+	plan, err := pl.Plan(ctx, planner.PlanOptions{
+		State: rec.State, Intents: rec.PendingIntents, SkipRefresh: f.NoRefresh, Destroy: f.Destroy,
+		Targets: targets, AllowDataLoss: f.AllowDataLoss, StackHash: ds.SourceHash,
+	})
+	if err != nil {
+		return nil, w.planError(err)
+	}
+	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, desired: ds}, nil
+}
+
+// planError prints stack diagnostics, or turns a provider error into a
+// sentence.
+func (w *workspace) planError(err error) error {
+	var de *planner.DiagnosticsError
+	if errors.As(err, &de) {
+		printDiags(w.deps, w.g, w.stack.Files, de.Diags)
+		return silentExit(ExitError)
+	}
+	return userError("%s", strings.TrimSuffix(err.Error(), "."))
+}
+
+// renderPlan prints a plan in the chosen format.
+func (w *workspace) renderPlan(p *planner.Plan) error {
+	out := w.deps.IO.Out
+	o := render.Options{Color: w.deps.IO.color(w.deps.IO.OutTTY, w.g.NoColor)}
+	var err error
+	switch w.g.Output {
+	case "json":
+		err = render.PlanJSON(out, p)
+	case "markdown":
+		err = render.PlanMarkdown(out, p, o)
+	default:
+		err = render.PlanText(out, p, o)
+	}
+	if err != nil {
+		return userError("cannot render the plan: %s.", err)
+	}
+	return nil
+}
+
+// writePlanFile saves a plan with what is needed to apply it later.
+func writePlanFile(path string, w *workspace, res *planResult, inputs []stacks.VarInput) error {
+	body, err := planner.MarshalPlan(res.plan, false)
+	if err != nil {
+		return userError("cannot save the plan: %s.", err)
+	}
+	in, err := json.Marshal(inputs)
+	if err != nil {
+		return userError("cannot save the plan: %s.", err)
+	}
+	pf := &state.PlanFile{
+		Lineage: res.plan.Lineage, Serial: res.plan.Serial, StackHash: res.plan.StackHash,
+		Environment: w.env.Name, Stage: res.plan.TargetStage, CreatedAt: time.Now().UTC(),
+		Plan: body, Inputs: in,
+	}
+	if err := state.WritePlanFile(path, pf); err != nil {
+		return userError("cannot save the plan to %s: %s.", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/render"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// ShowOptions are the inputs of show.
+type ShowOptions struct {
+	Deps     *Deps
+	Global   *GlobalOptions
+	PlanFile string
+}
+
+func newShowCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Deps: deps, Global: g}
+	return &cobra.Command{
+		Use:   "show [PLANFILE]",
+		Short: "Show the state, or a saved plan",
+		Long: `Without an argument, show what the environment's state records: the applied
+stage, every resource with its attributes, and the outputs. With a plan file
+saved by plan -out, show that plan (-o json and -o markdown work for both).
+Sensitive values show as (sensitive).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.PlanFile = args[0]
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runShow(c.Context(), opts)
+		},
+	}
+}
+
+func runShow(ctx context.Context, opts *ShowOptions) error {
+	if opts.PlanFile != "" {
+		pf, err := state.ReadPlanFile(opts.PlanFile)
+		if err != nil {
+			return userError("%s", strings.TrimSuffix(err.Error(), "."))
+		}
+		p, err := planner.UnmarshalPlan(pf.Plan)
+		if err != nil {
+			return userError("%s is damaged: %s", opts.PlanFile, err)
+		}
+		w := &workspace{deps: opts.Deps, g: opts.Global}
+		return w.renderPlan(p)
+	}
+	w, err := openWorkspace(opts.Deps, opts.Global)
+	if err != nil {
+		return err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	st, err := b.Read(ctx)
+	if err != nil {
+		return userError("cannot read the state: %s", err)
+	}
+	if st == nil {
+		st = state.New(w.stack.Name, w.env.Name)
+	}
+	if opts.Global.Output == "json" {
+		return showStateJSON(opts.Deps.IO.Out, st)
+	}
+	return showStateText(opts.Deps.IO.Out, st)
+}
+
+// stateValue decodes a state resource with its kind's type and marks its
+// sensitive paths.
+func stateValue(r *state.Resource) (cty.Value, error) {
+	schema, ok := providers.KindSchema(r.Kind)
+	if !ok {
+		return cty.NilVal, fmt.Errorf("unknown kind %q", r.Kind)
+	}
+	v, err := r.Value(schema.ForProvider(r.Provider).ImpliedType())
+	if err != nil {
+		return cty.NilVal, err
+	}
+	if len(r.SensitivePaths) == 0 {
+		return v, nil
+	}
+	sens := map[string]bool{}
+	for _, p := range r.SensitivePaths {
+		sens[p] = true
+	}
+	return cty.Transform(v, func(p cty.Path, v cty.Value) (cty.Value, error) {
+		if sens[state.FormatPath(p)] {
+			return v.Mark(stacks.Sensitive), nil
+		}
+		return v, nil
+	})
+}
+
+func showStateText(out io.Writer, st *state.State) error {
+	if len(st.Resources) == 0 {
+		fmt.Fprintf(out, "Environment %q has nothing applied yet.\n", st.Environment)
+		return nil
+	}
+	fmt.Fprintf(out, "Environment %q is at stage %q (state serial %d).\n\n", st.Environment, st.Stage, st.Serial)
+	for _, r := range st.Resources {
+		v, err := stateValue(r)
+		if err != nil {
+			return userError("%s: %s", r.Address, err)
+		}
+		status := ""
+		if r.Status != "" {
+			status = " (" + r.Status + ")"
+		}
+		fmt.Fprintf(out, "# %s%s:\n%s\n\n", r.Address, status, render.Value(v))
+	}
+	for _, r := range st.Deposed {
+		fmt.Fprintf(out, "# %s (deposed object %s, deleted by the next apply)\n\n", r.Address, r.ID)
+	}
+	if len(st.Outputs) > 0 {
+		fmt.Fprintln(out, "Outputs:")
+		for _, n := range sortedOutputNames(st) {
+			o := st.Outputs[n]
+			text := "(sensitive)"
+			if !o.Sensitive {
+				v, err := o.Decode()
+				if err != nil {
+					return userError("output %q: %s", n, err)
+				}
+				text = render.Value(v)
+			}
+			fmt.Fprintf(out, "  %s = %s\n", n, text)
+		}
+	}
+	return nil
+}
+
+func showStateJSON(out io.Writer, st *state.State) error {
+	type jr struct {
+		Address    string                `json:"address"`
+		Kind       string                `json:"kind"`
+		Provider   string                `json:"provider"`
+		ID         string                `json:"id"`
+		Status     string                `json:"status,omitempty"`
+		Deposed    bool                  `json:"deposed,omitempty"`
+		Attributes *planner.EncodedValue `json:"attributes"`
+	}
+	doc := map[string]any{"format_version": 1, "stack": st.Stack, "environment": st.Environment, "stage": st.Stage, "serial": st.Serial}
+	var rs []jr
+	add := func(r *state.Resource, deposed bool) error {
+		v, err := stateValue(r)
+		if err != nil {
+			return userError("%s: %s", r.Address, err)
+		}
+		enc, err := planner.EncodeValue(v, true)
+		if err != nil {
+			return userError("%s: %s", r.Address, err)
+		}
+		rs = append(rs, jr{Address: r.Address, Kind: r.Kind, Provider: r.Provider, ID: r.ID, Status: r.Status, Deposed: deposed, Attributes: enc})
+		return nil
+	}
+	for _, r := range st.Resources {
+		if err := add(r, false); err != nil {
+			return err
+		}
+	}
+	for _, r := range st.Deposed {
+		if err := add(r, true); err != nil {
+			return err
+		}
+	}
+	doc["resources"] = rs
+	outs := map[string]any{}
+	for n, o := range st.Outputs {
+		val := o.Value
+		if o.Sensitive {
+			val = json.RawMessage("null")
+		}
+		outs[n] = map[string]any{"sensitive": o.Sensitive, "value": val}
+	}
+	doc["outputs"] = outs
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}

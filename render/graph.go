@@ -1,0 +1,262 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/stacks"
+)
+
+// graphNode is one resource of the target architecture.
+type graphNode struct {
+	id      string // the node's identifier in the diagram source
+	address string
+	kind    string
+	action  planner.Action
+	// module is the module path ("module.web"), empty at the root.
+	module string
+}
+
+// graphNodes lists the resources a diagram draws: every resource of the
+// plan except deposed objects (old copies of resources drawn already).
+// Resources being destroyed are drawn too, dashed, so a reviewer sees what
+// leaves the architecture.
+func graphNodes(p *planner.Plan) []graphNode {
+	var nodes []graphNode
+	used := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Deposed {
+			continue
+		}
+		n := graphNode{address: c.Address, kind: c.Kind, action: c.Action}
+		if a, err := stacks.ParseAddress(c.Address); err == nil && len(a.Modules) > 0 {
+			n.module = stacks.Address{Modules: a.Modules}.String()
+		}
+		n.id = nodeID(c.Address, used)
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+// nodeID makes an identifier both Mermaid and dot accept from an address,
+// unique among those used already.
+func nodeID(address string, used map[string]bool) string {
+	var b strings.Builder
+	b.WriteString("r_")
+	for _, r := range address {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	id := b.String()
+	for n := 2; used[id]; n++ {
+		id = fmt.Sprintf("%s_%d", b.String(), n)
+	}
+	used[id] = true
+	return id
+}
+
+// graphEdge is a dependency: from depends on to.
+type graphEdge struct {
+	from, to graphNode
+}
+
+// graphEdges lists the dependencies between drawn resources, from
+// Change.DependsOn.
+func graphEdges(p *planner.Plan, nodes []graphNode) []graphEdge {
+	byAddr := map[string]graphNode{}
+	for _, n := range nodes {
+		byAddr[n.address] = n
+	}
+	var edges []graphEdge
+	for _, c := range p.Changes {
+		from, ok := byAddr[c.Address]
+		if c.Deposed || !ok {
+			continue
+		}
+		for _, dep := range c.DependsOn {
+			if to, ok := byAddr[dep]; ok {
+				edges = append(edges, graphEdge{from: from, to: to})
+			}
+		}
+	}
+	return edges
+}
+
+// groups orders nodes for drawing: root resources first, then one group
+// per module in the order modules first appear.
+func groups(nodes []graphNode) (root []graphNode, modules []string, byModule map[string][]graphNode) {
+	byModule = map[string][]graphNode{}
+	for _, n := range nodes {
+		if n.module == "" {
+			root = append(root, n)
+			continue
+		}
+		if _, seen := byModule[n.module]; !seen {
+			modules = append(modules, n.module)
+		}
+		byModule[n.module] = append(byModule[n.module], n)
+	}
+	return root, modules, byModule
+}
+
+// dataBearing reports whether a kind holds data, drawn as a cylinder.
+func dataBearing(kind string) bool {
+	s := schemaOf(kind)
+	return s != nil && s.DataBearing
+}
+
+// actionStyle is how a diagram colours a change: GitHub's green, yellow,
+// orange and red, destroyed resources dashed.
+type actionStyle struct {
+	class, fill, stroke string
+	dashed              bool
+}
+
+var actionStyles = map[planner.Action]actionStyle{
+	planner.ActionCreate:  {class: "create", fill: "#dafbe1", stroke: "#1a7f37"},
+	planner.ActionUpdate:  {class: "update", fill: "#fff8c5", stroke: "#9a6700"},
+	planner.ActionReplace: {class: "replace", fill: "#ffe7d1", stroke: "#bc4c00"},
+	planner.ActionDelete:  {class: "delete", fill: "#ffebe9", stroke: "#cf222e", dashed: true},
+}
+
+// The actions in the order the diagrams define their styles.
+var styledActions = []planner.Action{planner.ActionCreate, planner.ActionUpdate, planner.ActionReplace, planner.ActionDelete}
+
+// nodeLabel is a node's text: the address, and the action when there is
+// one, so the diagram reads without colour too.
+func nodeLabel(n graphNode) (address, action string) {
+	if n.action == planner.ActionNoOp {
+		return n.address, ""
+	}
+	return n.address, "(" + string(n.action) + ")"
+}
+
+// Mermaid draws the plan's target architecture as a Mermaid flowchart:
+// one node per resource, an arrow from each resource to what it depends
+// on, modules as subgraphs, and changed resources coloured by action
+// (create green, update yellow, replace orange); resources being
+// destroyed are drawn dashed and red.
+func Mermaid(p *planner.Plan) string {
+	nodes := graphNodes(p)
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	writeNode := func(n graphNode, indent string) {
+		addr, action := nodeLabel(n)
+		label := mermaidText(addr)
+		if action != "" {
+			label += "<br/>" + mermaidText(action)
+		}
+		open, close := "(", ")"
+		if dataBearing(n.kind) {
+			open, close = "[(", ")]"
+		}
+		fmt.Fprintf(&b, "%s%s%s\"%s\"%s\n", indent, n.id, open, label, close)
+	}
+	root, modules, byModule := groups(nodes)
+	for _, n := range root {
+		writeNode(n, "  ")
+	}
+	for i, m := range modules {
+		fmt.Fprintf(&b, "  subgraph m_%d[\"%s\"]\n", i, mermaidText(m))
+		for _, n := range byModule[m] {
+			writeNode(n, "    ")
+		}
+		b.WriteString("  end\n")
+	}
+	for _, e := range graphEdges(p, nodes) {
+		arrow := "-->"
+		if e.from.action == planner.ActionDelete || e.to.action == planner.ActionDelete {
+			arrow = "-.->"
+		}
+		fmt.Fprintf(&b, "  %s %s %s\n", e.from.id, arrow, e.to.id)
+	}
+	for _, a := range styledActions {
+		var ids []string
+		for _, n := range nodes {
+			if n.action == a {
+				ids = append(ids, n.id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		s := actionStyles[a]
+		def := fmt.Sprintf("fill:%s,stroke:%s,color:#1f2328", s.fill, s.stroke)
+		if s.dashed {
+			def += ",stroke-dasharray:5 5"
+		}
+		fmt.Fprintf(&b, "  classDef %s %s\n", s.class, def)
+		fmt.Fprintf(&b, "  class %s %s\n", strings.Join(ids, ","), s.class)
+	}
+	return b.String()
+}
+
+// mermaidText escapes text for a quoted Mermaid label with its entity
+// codes, so an instance key such as ["a"] cannot end the label.
+func mermaidText(s string) string {
+	return strings.NewReplacer(
+		"#", "#35;", `"`, "#34;", "<", "#60;", ">", "#62;", "&", "#38;",
+	).Replace(s)
+}
+
+// Dot draws the same graph as Mermaid in Graphviz dot: modules as
+// clusters, changes filled by action, destroyed resources dashed.
+func Dot(p *planner.Plan) string {
+	nodes := graphNodes(p)
+	var b strings.Builder
+	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(p.Stack+"/"+p.Environment))
+	b.WriteString("  rankdir=LR;\n")
+	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#57606a\", fontname=\"Helvetica\"];\n")
+	b.WriteString("  edge [color=\"#57606a\"];\n")
+	writeNode := func(n graphNode, indent string) {
+		addr, action := nodeLabel(n)
+		label := dotEscape(addr)
+		if action != "" {
+			label += `\n` + dotEscape(action)
+		}
+		attrs := []string{`label="` + label + `"`}
+		if dataBearing(n.kind) {
+			attrs = append(attrs, "shape=cylinder")
+		}
+		if s, ok := actionStyles[n.action]; ok {
+			attrs = append(attrs, fmt.Sprintf("fillcolor=%q", s.fill), fmt.Sprintf("color=%q", s.stroke))
+			if s.dashed {
+				attrs = append(attrs, `style="rounded,filled,dashed"`)
+			}
+		}
+		fmt.Fprintf(&b, "%s%s [%s];\n", indent, n.id, strings.Join(attrs, ", "))
+	}
+	root, modules, byModule := groups(nodes)
+	for _, n := range root {
+		writeNode(n, "  ")
+	}
+	for i, m := range modules {
+		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=dashed;\n", i, dotQuote(m))
+		for _, n := range byModule[m] {
+			writeNode(n, "    ")
+		}
+		b.WriteString("  }\n")
+	}
+	for _, e := range graphEdges(p, nodes) {
+		style := ""
+		if e.from.action == planner.ActionDelete || e.to.action == planner.ActionDelete {
+			style = " [style=dashed]"
+		}
+		fmt.Fprintf(&b, "  %s -> %s%s;\n", e.from.id, e.to.id, style)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// dotEscape escapes text for a quoted dot string.
+func dotEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+func dotQuote(s string) string {
+	return `"` + dotEscape(s) + `"`
+}

@@ -1,0 +1,91 @@
+package render
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stagecraft/stagecraft/planner"
+)
+
+// renderers are every rendering of a plan, by golden file extension.
+var renderers = map[string]func(p *planner.Plan) (string, error){
+	"txt": func(p *planner.Plan) (string, error) {
+		var b strings.Builder
+		err := PlanText(&b, p, Options{})
+		return b.String(), err
+	},
+	"ansi.txt": func(p *planner.Plan) (string, error) {
+		var b strings.Builder
+		err := PlanText(&b, p, Options{Color: true})
+		return b.String(), err
+	},
+	"md": func(p *planner.Plan) (string, error) {
+		var b strings.Builder
+		err := PlanMarkdown(&b, p, Options{})
+		return b.String(), err
+	},
+	"json": func(p *planner.Plan) (string, error) {
+		var b strings.Builder
+		err := PlanJSON(&b, p)
+		return b.String(), err
+	},
+	"mmd": func(p *planner.Plan) (string, error) { return Mermaid(p), nil },
+	"dot": func(p *planner.Plan) (string, error) { return Dot(p), nil },
+}
+
+// TestPlanGolden renders every fixture plan every way and compares with
+// testdata/plans/NAME.EXT.
+func TestPlanGolden(t *testing.T) {
+	t.Parallel()
+	for name, plan := range fixtures {
+		for ext, render := range renderers {
+			t.Run(name+"."+ext, func(t *testing.T) {
+				t.Parallel()
+				got, err := render(plan())
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden(t, "plans/"+name+"."+ext, got)
+			})
+		}
+	}
+}
+
+// TestNoSecretInAnyOutput checks that no rendering of any fixture shows a
+// sensitive value, whether the value carries its mark or (in drift, as
+// values read back from a provider do not) only the change's values do.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	t.Parallel()
+	for name, plan := range fixtures {
+		for ext, render := range renderers {
+			t.Run(name+"."+ext, func(t *testing.T) {
+				t.Parallel()
+				got, err := render(plan())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(got, secret) {
+					t.Errorf("the %s rendering shows a sensitive value:\n%s", ext, got)
+				}
+			})
+		}
+	}
+}
+
+func TestColourOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	for name, plan := range fixtures {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for ext, render := range renderers {
+				got, err := render(plan())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if has := strings.Contains(got, "\x1b["); has != (ext == "ansi.txt") {
+					t.Errorf("%s: holds ANSI escape sequences: %v, want %v", ext, has, ext == "ansi.txt")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,98 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/planner"
+)
+
+// Summary is the plan in one line, the line Terraform users look for:
+// "Plan: 2 to create, 1 to update, 1 to replace, 0 to destroy." Replacements
+// are counted on their own, not as a create and a destroy. A plan that
+// changes nothing says so: `No changes. The environment matches stage
+// "cached".`
+func Summary(p *planner.Plan) string {
+	c := p.Counts()
+	if c[planner.ActionCreate]+c[planner.ActionUpdate]+c[planner.ActionReplace]+c[planner.ActionDelete] > 0 {
+		return fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to destroy.",
+			c[planner.ActionCreate], c[planner.ActionUpdate], c[planner.ActionReplace], c[planner.ActionDelete])
+	}
+	if !p.HasChanges() && adoptedNoOps(p) == 0 {
+		if p.Destroy {
+			return "No changes. There is nothing to destroy."
+		}
+		return "No changes. The environment matches stage " + strconv.Quote(p.TargetStage) + "."
+	}
+	return "No resource changes. Applying records " + recordedParts(p) + "."
+}
+
+// recordedParts says what applying a plan without resource changes still
+// writes to the state: the new stage and the changed outputs.
+func recordedParts(p *planner.Plan) string {
+	var parts []string
+	if !p.Destroy && p.AppliedStage != p.TargetStage {
+		parts = append(parts, "stage "+strconv.Quote(p.TargetStage))
+	}
+	if n := adoptedNoOps(p); n > 0 {
+		parts = append(parts, plural(n, "adopted resource"))
+	}
+	if n := changedOutputs(p); n > 0 {
+		parts = append(parts, plural(n, "changed output"))
+	}
+	if len(parts) == 0 {
+		return "nothing new"
+	}
+	return strings.Join(parts, " and ")
+}
+
+// adoptedNoOps counts resources an interrupted apply created that the plan
+// adopts without changing them: applying records them in the state.
+func adoptedNoOps(p *planner.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Adopted && c.Action == planner.ActionNoOp {
+			n++
+		}
+	}
+	return n
+}
+
+func changedOutputs(p *planner.Plan) int {
+	n := 0
+	for _, o := range p.Outputs {
+		if o.Action != planner.ActionNoOp {
+			n++
+		}
+	}
+	return n
+}
+
+// refusedSet indexes a plan's refusals by address and action.
+func refusedSet(p *planner.Plan) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range p.Refused {
+		m[r.Address+" "+string(r.Action)] = true
+	}
+	return m
+}
+
+func isRefused(set map[string]bool, c *planner.Change) bool {
+	return !c.Deposed && set[c.Address+" "+string(c.Action)]
+}
+
+// refusalVerb names what a refusal would have done.
+func refusalVerb(a planner.Action) string {
+	switch a {
+	case planner.ActionDelete:
+		return "destroy"
+	case planner.ActionReplace:
+		return "replace"
+	case planner.ActionUpdate:
+		return "update"
+	case planner.ActionCreate:
+		return "create"
+	}
+	return string(a)
+}
