@@ -79,7 +79,9 @@ func TestCrashChild(t *testing.T) {
 	pl.Parallelism = 4
 	fmt.Println("applying")
 	rec := e.recover()
-	_, _ = pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State})
+	_, _ = pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+		fmt.Printf("event %s %s\n", ev.Phase, ev.Address)
+	}})
 	fmt.Println("finished")
 }
 
@@ -92,19 +94,32 @@ func TestCrashConvergence(t *testing.T) {
 		t.Skip("starts 50 processes")
 	}
 	t.Parallel()
-	// How long an uninterrupted apply takes here, to spread the kills.
+	// Kill points are spread over the apply's own progress, not over wall
+	// time (which varies with the machine and the race detector): the
+	// child prints a line per event, and each round kills it right after
+	// a random event, plus up to one provider call's latency, so the kill
+	// lands between events or in the middle of calls.
 	warm := t.TempDir()
 	crashEnv(t, warm, false).apply(PlanOptions{})
-	start := time.Now()
-	crashEnv(t, warm, true).apply(PlanOptions{})
-	span := time.Since(start)
+	p := crashEnv(t, warm, true).plan(PlanOptions{})
+	events := 0
+	for _, c := range p.Changes {
+		switch {
+		case c.Action == ActionNoOp:
+		case c.Action == ActionReplace:
+			events += 4 // start and end of the create and of the old copy's delete
+		default:
+			events += 2
+		}
+	}
 
 	rng := rand.New(rand.NewPCG(20261123, 1))
 	killedEarly, finished := 0, 0
 	for round := 0; round < 50; round++ {
 		dir := t.TempDir()
 		crashEnv(t, dir, false).apply(PlanOptions{})
-		delay := time.Duration(rng.Int64N(int64(span) * 3 / 2))
+		after := rng.IntN(events + 1)
+		delay := time.Duration(rng.Int64N(int64(4 * time.Millisecond)))
 
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
@@ -120,9 +135,13 @@ func TestCrashConvergence(t *testing.T) {
 		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 		lines := bufio.NewScanner(out)
 		var log []string
+		seen := -1
 		for lines.Scan() {
 			log = append(log, lines.Text())
-			if lines.Text() == "applying" {
+			if lines.Text() == "applying" || strings.HasPrefix(lines.Text(), "event ") {
+				seen++
+			}
+			if seen >= after || lines.Text() == "finished" {
 				break
 			}
 		}
@@ -137,27 +156,28 @@ func TestCrashConvergence(t *testing.T) {
 		} else {
 			killedEarly++
 		}
+		killPoint := fmt.Sprintf("killed after event %d of %d, +%v", after, events, delay)
 
 		e := crashEnv(t, dir, true)
-		p, err := e.tryPlan(PlanOptions{})
+		p, err = e.tryPlan(PlanOptions{})
 		if err != nil {
-			t.Fatalf("round %d (killed after %v): plan after the crash: %v\nchild:\n%s", round, delay, err, strings.Join(log, "\n"))
+			t.Fatalf("round %d (%s): plan after the crash: %v\nchild:\n%s", round, killPoint, err, strings.Join(log, "\n"))
 		}
 		st, err := e.applyPlan(context.Background(), p)
 		if err != nil {
-			t.Fatalf("round %d (killed after %v): apply after the crash: %v\nplan:\n%s\nintents: %+v", round, delay, err, actions(p), e.recover().PendingIntents)
+			t.Fatalf("round %d (%s): apply after the crash: %v\nplan:\n%s\nintents: %+v", round, killPoint, err, actions(p), e.recover().PendingIntents)
 		}
 		cloud := e.cloud()
 		if got, want := strings.Join(tracked(st), "\n"), strings.Join(cloud, "\n"); got != want {
-			t.Fatalf("round %d (killed after %v): the state does not track exactly what exists\nstate:\n%s\ncloud:\n%s", round, delay, got, want)
+			t.Fatalf("round %d (%s): the state does not track exactly what exists\nstate:\n%s\ncloud:\n%s", round, killPoint, got, want)
 		}
-		seen := map[string]bool{}
+		addrs := map[string]bool{}
 		for _, c := range cloud {
 			addr := strings.SplitN(c, "=", 2)[0]
-			if seen[addr] {
+			if addrs[addr] {
 				t.Fatalf("round %d: %s exists twice: %v", round, addr, cloud)
 			}
-			seen[addr] = true
+			addrs[addr] = true
 		}
 		if len(cloud) != 10+8+5+1 {
 			t.Fatalf("round %d: %d resources, want 24", round, len(cloud))
@@ -166,7 +186,7 @@ func TestCrashConvergence(t *testing.T) {
 			t.Fatalf("round %d: plan after recovery is not empty:\n%s", round, actions(again))
 		}
 	}
-	t.Logf("50 kills over %v of apply: %d interrupted, %d after the apply had finished", span, killedEarly, finished)
+	t.Logf("50 kills over %d events of apply: %d interrupted, %d after the apply had finished", events, killedEarly, finished)
 	if killedEarly < 25 {
 		t.Errorf("only %d of 50 kills interrupted the apply; the kill points are not spread over it", killedEarly)
 	}
