@@ -524,7 +524,8 @@ func (a *applier) finish(ctx context.Context) error {
 			if !v.IsWhollyKnown() {
 				continue
 			}
-			enc, err := state.EncodeOutput(v, o.Sensitive || hasSensitiveMark(v))
+			plainV, _ := v.UnmarkDeep()
+			enc, err := state.EncodeOutput(plainV, o.Sensitive || hasSensitiveMark(v))
 			if err != nil {
 				return fmt.Errorf("output %s: %w", o.Name, err)
 			}

@@ -97,7 +97,7 @@ type Change struct {
 	// holds data; Consent says who allowed it ("stack" for
 	// lifecycle.allow_data_loss, "flag" for --allow-data-loss).
 	DataLoss bool
-	Consent  string
+	Consent  Consent
 	// Reason explains a change a person might not expect, such as a
 	// resource deleted outside Stagecraft being created again.
 	Reason string
@@ -108,9 +108,20 @@ type Change struct {
 	AllowDataLoss  bool
 }
 
+// Consent says who allowed a change that destroys data.
+type Consent string
+
+const (
+	// ConsentStack: the resource's lifecycle { allow_data_loss = true }.
+	ConsentStack Consent = "stack"
+	// ConsentFlag: --allow-data-loss on the command line, for one run.
+	ConsentFlag Consent = "flag"
+)
+
 // Drift is a resource whose actual attributes changed outside Stagecraft.
 type Drift struct {
 	Address string
+	Kind    string
 	// Gone is true when the resource no longer exists at all.
 	Gone bool
 	// Paths lists the attributes that differ from the last apply.
@@ -150,7 +161,7 @@ func (p *Plan) Counts() map[Action]int {
 // resources, outputs or the recorded stage.
 func (p *Plan) HasChanges() bool {
 	for _, ch := range p.Changes {
-		if ch.Action != ActionNoOp {
+		if ch.Action != ActionNoOp || ch.Adopted {
 			return true
 		}
 	}

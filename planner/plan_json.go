@@ -47,7 +47,7 @@ type jsonChange struct {
 	ReplacePaths   []string      `json:"replace_paths,omitempty"`
 	ChangedPaths   []string      `json:"changed_paths,omitempty"`
 	DataLoss       bool          `json:"data_loss,omitempty"`
-	Consent        string        `json:"consent,omitempty"`
+	Consent        Consent       `json:"consent,omitempty"`
 	DependsOn      []string      `json:"depends_on,omitempty"`
 	PreventDestroy bool          `json:"prevent_destroy,omitempty"`
 	AllowDataLoss  bool          `json:"allow_data_loss,omitempty"`
@@ -57,6 +57,7 @@ type jsonChange struct {
 
 type jsonDrift struct {
 	Address string        `json:"address"`
+	Kind    string        `json:"kind,omitempty"`
 	Gone    bool          `json:"gone,omitempty"`
 	Paths   []string      `json:"paths"`
 	Before  *EncodedValue `json:"before"`
@@ -123,7 +124,11 @@ func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		jp.Drift = append(jp.Drift, &jsonDrift{Address: d.Address, Gone: d.Gone, Paths: pathStrings(d.Paths), Before: before, Actual: actual})
+		paths := pathStrings(d.Paths)
+		if paths == nil {
+			paths = []string{}
+		}
+		jp.Drift = append(jp.Drift, &jsonDrift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths, Before: before, Actual: actual})
 	}
 	for _, o := range p.Outputs {
 		before, err := enc(o.Before)
@@ -198,7 +203,7 @@ func UnmarshalPlan(data []byte) (*Plan, error) {
 		})
 	}
 	for _, d := range jp.Drift {
-		p.Drift = append(p.Drift, &Drift{Address: d.Address, Gone: d.Gone, Paths: paths(d.Paths), Before: dec(d.Before), Actual: dec(d.Actual)})
+		p.Drift = append(p.Drift, &Drift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths(d.Paths), Before: dec(d.Before), Actual: dec(d.Actual)})
 	}
 	for _, o := range jp.Outputs {
 		p.Outputs = append(p.Outputs, &OutputChange{Name: o.Name, Action: o.Action, Sensitive: o.Sensitive, Before: dec(o.Before), After: dec(o.After)})

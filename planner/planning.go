@@ -113,9 +113,6 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	for _, c := range plan.Changes {
 		if adopted[c.Address] && !c.Deposed {
 			c.Adopted = true
-			if c.Reason == "" {
-				c.Reason = "an interrupted apply created it without recording it; it is adopted"
-			}
 		}
 	}
 	for _, rf := range current {
@@ -240,7 +237,7 @@ func driftOf(rf *refreshed) *Drift {
 	if len(d.changed) == 0 {
 		return nil
 	}
-	return &Drift{Address: rf.res.Address, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
+	return &Drift{Address: rf.res.Address, Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
 }
 
 // driftSchema treats optional+computed attributes as the provider's: their
@@ -290,7 +287,7 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 		}
 		if c.PreventDestroy {
 			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
-				Reason: fmt.Sprintf("%s has lifecycle { prevent_destroy = true }, so the plan may not %s it; remove that setting first if you mean to.", c.Address, verb)})
+				Reason: fmt.Sprintf("The plan may not %s %s: it has lifecycle { prevent_destroy = true }. Remove that setting first if you mean to.", verb, c.Address)})
 			continue
 		}
 		schema, ok := providers.KindSchema(c.Kind)
@@ -300,9 +297,9 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 		c.DataLoss = true
 		switch {
 		case c.AllowDataLoss:
-			c.Consent = "stack"
+			c.Consent = ConsentStack
 		case allowFlag:
-			c.Consent = "flag"
+			c.Consent = ConsentFlag
 		default:
 			why := ""
 			if len(c.ReplacePaths) > 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -34,7 +35,30 @@ func (p *Planner) decodeResource(r *state.Resource) (*providers.Schema, cty.Valu
 	if err != nil {
 		return nil, cty.NilVal, fmt.Errorf("%s: read state attributes: %w", r.Address, err)
 	}
-	return schema, v, nil
+	return schema, markSensitive(v, r.SensitivePaths), nil
+}
+
+// markSensitive marks the recorded sensitive paths of a value, so that what
+// providers return (unmarked) is never printed where the stack said it is
+// secret.
+func markSensitive(v cty.Value, paths []string) cty.Value {
+	if len(paths) == 0 || v == cty.NilVal {
+		return v
+	}
+	sens := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		sens[p] = true
+	}
+	out, err := cty.Transform(v, func(p cty.Path, v cty.Value) (cty.Value, error) {
+		if sens[state.FormatPath(p)] {
+			return v.Mark(stacks.Sensitive), nil
+		}
+		return v, nil
+	})
+	if err != nil {
+		return v
+	}
+	return out
 }
 
 // refresh reads every resource in resources through the provider, batched
@@ -139,5 +163,5 @@ func (rf *refreshed) setActual(v cty.Value, exists bool) {
 		rf.gone, rf.actual = true, cty.NilVal
 		return
 	}
-	rf.actual = v
+	rf.actual = markSensitive(v, rf.res.SensitivePaths)
 }

@@ -155,14 +155,14 @@ func viewChange(c *planner.Change, refused bool) changeView {
 func dataLossNote(c *planner.Change) string {
 	note := "WARNING: destroys the data " + c.Address + " holds"
 	switch c.Consent {
-	case "stack":
+	case planner.ConsentStack:
 		return note + " (consent: lifecycle.allow_data_loss)"
-	case "flag":
+	case planner.ConsentFlag:
 		return note + " (consent: --allow-data-loss)"
 	case "":
 		return note + " (no consent given)"
 	}
-	return note + " (consent: " + c.Consent + ")"
+	return note + " (consent: " + string(c.Consent) + ")"
 }
 
 // compactDelete shows an object that goes away by its id alone, and counts

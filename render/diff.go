@@ -29,11 +29,6 @@ type line struct {
 
 const indentUnit = "    "
 
-// prefix is the indentation and symbol a line at level starts with.
-func prefix(level int, sym string) string {
-	return strings.Repeat(indentUnit, level) + strings.Repeat(" ", 3-len(sym)) + sym + " "
-}
-
 // contIndent is the indentation of the continuation lines of a value
 // written on a line at level: one unit in from the line's symbol.
 func contIndent(level int) string {
@@ -42,7 +37,8 @@ func contIndent(level int) string {
 
 const forcesText = " # forces replacement"
 
-// render writes lines as plain or coloured text.
+// renderLines writes lines as plain or coloured text: each starts with its
+// level's indentation and its symbol right-aligned in three columns.
 func renderLines(b *strings.Builder, lines []line, st styler) {
 	for _, l := range lines {
 		b.WriteString(strings.Repeat(indentUnit, l.level))
@@ -117,6 +113,14 @@ func (d *differ) body(out *[]line, before, after cty.Value, path cty.Path, level
 	ty := before.Type()
 	if !ty.IsObjectType() {
 		ty = after.Type()
+	}
+	if !ty.IsObjectType() {
+		// Not an object of a kind (a plan from elsewhere): show the values
+		// whole.
+		if !equal(before, after) {
+			d.attribute(out, "value", before, after, path, level)
+		}
+		return
 	}
 	var attrs, blocks []member
 	for _, name := range memberNames(ty) {

@@ -132,7 +132,7 @@ func nodeLabel(n graphNode) (address, action string) {
 	if n.action == planner.ActionNoOp {
 		return n.address, ""
 	}
-	return n.address, "(" + string(n.action) + ")"
+	return n.address, "(" + actionVerb(n.action) + ")"
 }
 
 // Mermaid draws the plan's target architecture as a Mermaid flowchart:
@@ -195,11 +195,14 @@ func Mermaid(p *planner.Plan) string {
 	return b.String()
 }
 
-// mermaidText escapes text for a quoted Mermaid label with its entity
-// codes, so an instance key such as ["a"] cannot end the label.
+// mermaidText escapes text for a quoted Mermaid label, so an instance key
+// such as ["a"] cannot end the label. Mermaid draws labels as HTML, so
+// HTML's named entities work; its own #code; form is avoided because
+// Mermaid 11's render API leaves it undecoded, and # becomes &num; so
+// that no #word; in an address is taken for one.
 func mermaidText(s string) string {
 	return strings.NewReplacer(
-		"#", "#35;", `"`, "#34;", "<", "#60;", ">", "#62;", "&", "#38;",
+		"&", "&amp;", `"`, "&quot;", "<", "&lt;", ">", "&gt;", "#", "&num;",
 	).Replace(s)
 }
 
@@ -210,6 +213,7 @@ func Dot(p *planner.Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(p.Stack+"/"+p.Environment))
 	b.WriteString("  rankdir=LR;\n")
+	b.WriteString("  graph [fontname=\"Helvetica\"];\n")
 	b.WriteString("  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", color=\"#57606a\", fontname=\"Helvetica\"];\n")
 	b.WriteString("  edge [color=\"#57606a\"];\n")
 	writeNode := func(n graphNode, indent string) {

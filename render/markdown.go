@@ -107,7 +107,7 @@ func markdownTable(p *planner.Plan) string {
 func markdownWarnings(p *planner.Plan) string {
 	var items []string
 	for _, r := range p.Refused {
-		items = append(items, "**Refused to "+refusalVerb(r.Action)+" "+code(r.Address)+".** "+escapeMarkdown(r.Reason)+" This plan cannot be applied.")
+		items = append(items, "**Refused to "+actionVerb(r.Action)+" "+code(r.Address)+".** "+escapeMarkdown(r.Reason)+" This plan cannot be applied.")
 	}
 	refused := refusedSet(p)
 	for _, c := range p.Changes {
@@ -117,15 +117,19 @@ func markdownWarnings(p *planner.Plan) string {
 		}
 		consent := "no consent given"
 		switch c.Consent {
-		case "stack":
+		case planner.ConsentStack:
 			consent = "consent: `lifecycle.allow_data_loss`"
-		case "flag":
+		case planner.ConsentFlag:
 			consent = "consent: `--allow-data-loss`"
 		case "":
 		default:
-			consent = "consent: " + escapeMarkdown(c.Consent)
+			consent = "consent: " + escapeMarkdown(string(c.Consent))
 		}
-		items = append(items, "**Data loss:** "+refusalVerb(c.Action)+" "+code(c.Address)+" destroys the data it holds ("+consent+").")
+		doing := "Destroying"
+		if c.Action == planner.ActionReplace {
+			doing = "Replacing"
+		}
+		items = append(items, "**Data loss:** "+doing+" "+code(c.Address)+" destroys the data it holds ("+consent+").")
 	}
 	for _, d := range p.Drift {
 		if d.Gone {

@@ -108,7 +108,7 @@ func TestMermaidEscapesLabels(t *testing.T) {
 		create("sim", "cache", `cache.c["a\"]#b"]`, map[string]cty.Value{"engine": str("redis")}),
 	}}
 	got := Mermaid(p)
-	if !strings.Contains(got, `r_cache_c__a____b__[("cache.c[#34;a\#34;]#35;b#34;]<br/>(create)")]`) {
+	if !strings.Contains(got, `r_cache_c__a____b__[("cache.c[&quot;a\&quot;]&num;b&quot;]<br/>(create)")]`) {
 		t.Errorf("Mermaid did not escape the label:\n%s", got)
 	}
 	dot := Dot(p)

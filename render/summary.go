@@ -82,8 +82,9 @@ func isRefused(set map[string]bool, c *planner.Change) bool {
 	return !c.Deposed && set[c.Address+" "+string(c.Action)]
 }
 
-// refusalVerb names what a refusal would have done.
-func refusalVerb(a planner.Action) string {
+// actionVerb names an action the way people say it: create, update,
+// replace, destroy.
+func actionVerb(a planner.Action) string {
 	switch a {
 	case planner.ActionDelete:
 		return "destroy"
