@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -232,6 +233,9 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 			}
 		}()
 	}
+	ctx = providers.WithWarnings(ctx, func(addr, msg string) {
+		prog.message("Warning: %s: %s", addr, msg)
+	})
 	start := time.Now()
 	fmt.Fprintln(io.ErrOut)
 	_, err := pl.Apply(ctx, p, planner.ApplyOptions{Backend: b, State: st, Progress: prog.event})

@@ -38,7 +38,7 @@ func newSession(t *testing.T, files map[string]string) *session {
 	t.Helper()
 	dir := t.TempDir()
 	if files == nil {
-		src, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", "main.stack.hcl"))
+		src, err := os.ReadFile(filepath.Join("testdata", "shop", "main.stack.hcl"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -116,6 +116,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newImportCmd(deps, g, nil),
 		newVersionCmd(deps, nil),
 	)
+	root.AddCommand(newInternalCmds()...)
 	return root
 }
 

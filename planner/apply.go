@@ -424,7 +424,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 			// losing track of it.
 			_ = a.record(ctx, schema, res, actual, state.StatusTainted)
 		}
-		return fmt.Errorf("create %s: %w", c.Address, err)
+		return opError("create", c.Address, err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -439,7 +439,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 	prior, _ = prior.UnmarkDeep()
 	actual, err := impl.Update(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior, cfg)
 	if err != nil {
-		return fmt.Errorf("update %s: %w", c.Address, err)
+		return opError("update", c.Address, err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -447,7 +447,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
 	if err := impl.Delete(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior); err != nil {
-		return fmt.Errorf("delete %s: %w", c.Address, err)
+		return opError("delete", c.Address, err)
 	}
 	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
 		return err
@@ -463,6 +463,15 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *Ch
 		a.queue.remove(c.Address)
 	}
 	return nil
+}
+
+// opError names the operation and the address, unless the provider's
+// message starts with the address already.
+func opError(op, addr string, err error) error {
+	if strings.HasPrefix(err.Error(), addr+" ") || strings.HasPrefix(err.Error(), addr+":") {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, addr, err)
 }
 
 // record journals a resource's new actual value and updates the state.

@@ -122,6 +122,26 @@ type WorkspaceInfo struct {
 	Environment string
 }
 
+// WarningFunc receives a warning about one resource: something that
+// worked, but not the way the user may assume (a stand-in for a program
+// that is not installed).
+type WarningFunc func(address, message string)
+
+type warningKey struct{}
+
+// WithWarnings returns a context through which providers report warnings
+// to fn.
+func WithWarnings(ctx context.Context, fn WarningFunc) context.Context {
+	return context.WithValue(ctx, warningKey{}, fn)
+}
+
+// Warn reports a warning to the function ctx carries, if any.
+func Warn(ctx context.Context, address, message string) {
+	if fn, ok := ctx.Value(warningKey{}).(WarningFunc); ok && fn != nil {
+		fn(address, message)
+	}
+}
+
 // Discovered is one resource found through its tags.
 type Discovered struct {
 	Ref    Ref

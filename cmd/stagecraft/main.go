@@ -9,6 +9,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/cmd"
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/local"
 	"github.com/stagecraft/stagecraft/providers/sim"
 )
 
@@ -20,12 +21,15 @@ var (
 )
 
 func main() {
+	exe, _ := os.Executable()
 	registry := providers.NewRegistry()
 	registry.Register(sim.Name, sim.New)
+	registry.Register(local.Name, func() providers.Provider { return local.New(local.SupervisorCommand(exe)) })
 
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	exe, _ := os.Executable()
+	if !isInternal(os.Args) {
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	}
 	deps := &cmd.Deps{
 		IO: &cmd.IOStreams{
 			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
@@ -39,6 +43,12 @@ func main() {
 		Version:    cmd.BuildInfo{Version: version, Commit: commit, Date: date},
 	}
 	os.Exit(cmd.Execute(context.Background(), deps, os.Args[1:]))
+}
+
+// isInternal reports whether the binary runs one of the local provider's
+// hidden commands, which handle their own signals.
+func isInternal(args []string) bool {
+	return len(args) > 1 && (args[1] == local.SupervisorArg || args[1] == local.EtcdMemberArg)
 }
 
 // isTerminal reports whether f is a character device (a terminal).

@@ -1,10 +1,14 @@
 # The quickstart: a web shop that grows from one app server to a
-# load-balanced, cached service with a coordination cluster.
+# load-balanced, cached service with a coordination cluster, running for
+# real on this machine.
 #
-#   stagecraft apply -C examples/quickstart --auto-approve
+#   go run ./cmd/stagecraft apply -C examples/quickstart --auto-approve
+#   curl http://127.0.0.1:8000/
 #
-# The environment "dev" runs on the sim provider, which simulates a cloud in
-# .stagecraft/sim-cloud.jsonl; change its stage and apply again to migrate.
+# The environment "dev" uses the local provider: the app (examples/app) runs
+# as processes behind a load balancer on 127.0.0.1, the cache is a
+# redis-server, the coordinator three etcd members. Change the stage (or
+# pass --stage monolith) and apply again to migrate; destroy stops it all.
 
 stack "shop" {
   description = "A web shop growing through the architecture stages"
@@ -13,19 +17,29 @@ stack "shop" {
 variable "app_port" {
   type        = number
   default     = 8080
-  description = "Port the shop listens on."
+  description = "Port the shop listens on (on the local machine each instance gets its own)."
   validation {
     condition     = var.app_port > 1024
     error_message = "Use an unprivileged port (above 1024)."
   }
 }
 
-provider "sim" {
-  path = ".stagecraft/sim-cloud.jsonl"
+variable "lb_port" {
+  type        = number
+  default     = 8000
+  description = "Port of the load balancer on 127.0.0.1."
 }
 
+variable "app_command" {
+  type        = list(string)
+  default     = ["go", "run", "../app"]
+  description = "How to run one instance of the app; go run builds it once and reuses the build cache afterwards."
+}
+
+provider "local" {}
+
 environment "dev" {
-  provider = "sim"
+  provider = "local"
   stage    = "coordinated"
 }
 
@@ -39,6 +53,9 @@ stage "monolith" {
     health_check {
       path = "/healthz"
     }
+    local {
+      command = var.app_command
+    }
   }
 }
 
@@ -48,15 +65,15 @@ stage "load-balanced" {
 
   autoscaling_group "app" {
     min = 2
-    max = 6
+    max = 4
     scaling {
-      target_cpu = 60
+      target_requests_per_instance = 50
     }
   }
 
   load_balancer "edge" {
     listener {
-      port = 8000
+      port = var.lb_port
     }
     route {
       path   = "/*"
@@ -66,12 +83,12 @@ stage "load-balanced" {
 }
 
 stage "cached" {
-  description = "Sessions in Redis."
+  description = "Sessions and the hit counter in Redis."
   extends     = "load-balanced"
 
   cache "sessions" {
     engine    = "redis"
-    memory_mb = 128
+    memory_mb = 64
   }
 
   autoscaling_group "app" {
@@ -82,7 +99,7 @@ stage "cached" {
 }
 
 stage "coordinated" {
-  description = "An etcd cluster for locks and service registration."
+  description = "An etcd cluster where instances register themselves."
   extends     = "cached"
 
   coordinator "locks" {

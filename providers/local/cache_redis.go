@@ -1,0 +1,256 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// redisProc is a redis-server process: a primary, or a replica of one.
+type redisProc struct {
+	srvName string
+	port    int
+	proc    *proc
+	// primary is the primary's host:port for a replica.
+	primary string
+
+	mu       sync.Mutex
+	memoryMB int
+	policy   string
+}
+
+// redisArgs are the flags of a redis-server (checked against 7.0): no
+// config file, everything on the command line; the dump in dir, saved
+// every minute after a change and when the server stops; the log on stdout
+// (which is the node's log file).
+func redisArgs(s cacheSettings, spec serverSpec, port int) []string {
+	args := []string{
+		"--bind", "127.0.0.1",
+		"--port", strconv.Itoa(port),
+		"--maxmemory", strconv.Itoa(s.memoryMB) + "mb",
+		"--maxmemory-policy", s.policy,
+		"--dir", spec.dir,
+		"--dbfilename", "dump.rdb",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--protected-mode", "yes",
+		"--logfile", "",
+		// Replicas sync as soon as they connect, not after the default
+		// five seconds spent waiting for more of them.
+		"--repl-diskless-sync-delay", "0",
+	}
+	if spec.primary == nil {
+		return append(args, "--save", "60 1")
+	}
+	// A replica's data is its primary's: it keeps no dump of its own and
+	// loads the primary's when it starts.
+	return append(args, "--save", "", "--replicaof", "127.0.0.1", strconv.Itoa(addrPort(spec.primary.addr())))
+}
+
+func (c *cache) startRedis(ctx context.Context, s cacheSettings, spec serverSpec, port int) (cacheServer, error) {
+	logPath := c.env.logPath(c.address, spec.name)
+	from := logFileSize(logPath)
+	p, err := startProc(procSpec{Path: c.redisServer, Args: redisArgs(s, spec, port), Dir: spec.dir, Log: logPath})
+	if err != nil {
+		return nil, fmt.Errorf("start redis-server for %s: %w", spec.name, err)
+	}
+	r := &redisProc{srvName: spec.name, port: port, proc: p, memoryMB: s.memoryMB, policy: s.policy}
+	if spec.primary != nil {
+		r.primary = spec.primary.addr()
+	}
+	// Answering is not enough: another server may hold the port while
+	// ours failed to bind it. INFO says whose process answers.
+	err = waitServer(ctx, p, cacheReadyTimeout, func(ctx context.Context) error {
+		info, err := respCommand(ctx, r.addr(), "INFO", "server")
+		if err != nil {
+			return err
+		}
+		if pid := infoField(info, "process_id"); pid != strconv.Itoa(p.PID()) {
+			return fmt.Errorf("%w: %s answers as process %s", errPortTaken, r.addr(), pid)
+		}
+		return nil
+	})
+	if err == nil && r.primary != "" {
+		err = waitServer(ctx, p, cacheSyncTimeout, r.linked)
+		if err != nil {
+			err = fmt.Errorf("replica of %s: %w", r.primary, err)
+		}
+	}
+	if err != nil {
+		p.stop(time.Second)
+		return nil, c.startFailure("redis-server", spec.name, port, p, logPath, from, err)
+	}
+	return r, nil
+}
+
+func (r *redisProc) name() string { return r.srvName }
+func (r *redisProc) addr() string { return hostPort(r.port) }
+func (r *redisProc) pid() int     { return r.proc.PID() }
+
+func (r *redisProc) exited() (bool, string) {
+	gone, err := r.proc.exited()
+	if !gone {
+		return false, ""
+	}
+	return true, exitDescription(err)
+}
+
+func (r *redisProc) check(ctx context.Context) error {
+	if gone, how := r.exited(); gone {
+		return fmt.Errorf("redis-server %s", how)
+	}
+	if _, err := respCommand(ctx, r.addr(), "PING"); err != nil {
+		return err
+	}
+	if r.primary != "" {
+		return r.linked(ctx)
+	}
+	return nil
+}
+
+// linked checks that a replica has synced with its primary.
+func (r *redisProc) linked(ctx context.Context) error {
+	info, err := respCommand(ctx, r.addr(), "INFO", "replication")
+	if err != nil {
+		return err
+	}
+	if st := infoField(info, "master_link_status"); st != "up" {
+		return fmt.Errorf("the link to the primary %s is %s", r.primary, st)
+	}
+	return nil
+}
+
+func (r *redisProc) needsRestart(int, string) bool { return false }
+
+// limit sets maxmemory and the policy with CONFIG SET: no restart, no
+// data lost.
+func (r *redisProc) limit(ctx context.Context, memoryMB int, policy string) error {
+	r.mu.Lock()
+	same := r.memoryMB == memoryMB && r.policy == policy
+	r.mu.Unlock()
+	if same {
+		return nil
+	}
+	maxmemory := strconv.FormatInt(int64(memoryMB)<<20, 10)
+	if _, err := respCommand(ctx, r.addr(), "CONFIG", "SET", "maxmemory", maxmemory, "maxmemory-policy", policy); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.memoryMB, r.policy = memoryMB, policy
+	r.mu.Unlock()
+	return nil
+}
+
+// stop sends SIGTERM: a primary saves its dump before it exits (save is
+// configured), which a halt relies on.
+func (r *redisProc) stop(keep bool) error {
+	grace := cacheStopGrace
+	if !keep {
+		grace = 2 * time.Second
+	}
+	r.proc.stop(grace)
+	return nil
+}
+
+// waitServer polls probe until it succeeds, the process exits, or the
+// timeout passes.
+func waitServer(ctx context.Context, p *proc, timeout time.Duration, probe func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		if gone, err := p.exited(); gone {
+			return &startExitError{err: err}
+		}
+		// A probe ends early when the process exits: a port held by
+		// something that accepts and never answers must not stall it.
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		go func() {
+			select {
+			case <-p.done:
+				pcancel()
+			case <-pctx.Done():
+			}
+		}()
+		last = probe(pctx)
+		pcancel()
+		if last == nil {
+			return nil
+		}
+		if errors.Is(last, errPortTaken) {
+			return last
+		}
+		select {
+		case <-ctx.Done():
+			if gone, err := p.exited(); gone {
+				return &startExitError{err: err}
+			}
+			return fmt.Errorf("not ready within %s: %w", timeout, last)
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// startExitError is a server that ended while it was starting.
+type startExitError struct{ err error }
+
+func (e *startExitError) Error() string { return exitDescription(e.err) }
+
+// startFailure explains why a server did not come up, from how it ended
+// and what it logged since it started. A server that found its port taken
+// gives errPortTaken, so that another port is tried.
+func (c *cache) startFailure(program, name string, port int, p *proc, logPath string, from int64, err error) error {
+	logged := logTailSince(logPath, from, 12)
+	var ee *startExitError
+	if errors.Is(err, errPortTaken) ||
+		(errors.As(err, &ee) && (strings.Contains(logged, "Address already in use") || !portFree(port))) {
+		return fmt.Errorf("%w: %s for %s could not bind port %d", errPortTaken, program, name, port)
+	}
+	msg := fmt.Sprintf("%s for %s on port %d: %v", program, name, port, err)
+	if logged != "" {
+		msg += "; its log (" + logPath + ") ends:\n" + logged
+	}
+	return errors.New(msg)
+}
+
+// logFileSize is the size of a log file before a start, so that only what the
+// new process writes is quoted.
+func logFileSize(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// logTailSince returns the last n lines written to a log file after offset.
+func logTailSince(path string, offset int64, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil || info.Size() <= offset {
+		return ""
+	}
+	// The last lines are in the last few kilobytes.
+	const maxRead = 16 << 10
+	offset = max(offset, info.Size()-maxRead)
+	b, err := io.ReadAll(io.NewSectionReader(f, offset, info.Size()-offset))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(b, nil)), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

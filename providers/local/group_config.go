@@ -1,0 +1,349 @@
+package local
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+)
+
+// groupSpec is a group's configuration, decoded and checked.
+type groupSpec struct {
+	min, max int
+	// desired is the configured size, or -1 when the configuration leaves
+	// it to the scaling policy.
+	desired int
+	launch  launchSpec
+	health  healthSpec
+	// scaling is nil without a scaling block.
+	scaling *scalingSpec
+}
+
+// launchSpec is how an instance is started. A change to it rolls the
+// group: new instances first, then the old ones drain.
+type launchSpec struct {
+	program string   // absolute path
+	args    []string // with $PORT and $INSTANCE_ID not yet expanded
+	dir     string   // absolute working directory
+	env     []string // KEY=VALUE, sorted
+	port    int      // the configured port; instances get their own
+}
+
+// key identifies a launch spec, so instances started from another one are
+// found.
+func (l launchSpec) key() string {
+	return strconv.Quote(l.program) + " " + strconv.Quote(strings.Join(l.args, "\x00")) + " " +
+		strconv.Quote(l.dir) + " " + strconv.Quote(strings.Join(l.env, "\x00")) + " " + strconv.Itoa(l.port)
+}
+
+// healthSpec is the health_check block.
+type healthSpec struct {
+	path               string
+	interval, timeout  time.Duration
+	healthy, unhealthy int
+}
+
+// scalingSpec is the scaling block; one of the targets is set.
+type scalingSpec struct {
+	targetCPU float64 // percent, 0 if unset
+	targetRPS float64 // requests per second per instance, 0 if unset
+	cooldown  time.Duration
+}
+
+// decodeGroup checks and decodes a group's configuration. Relative paths
+// are relative to stackDir.
+func decodeGroup(cfg cty.Value, stackDir string) (groupSpec, error) {
+	if err := configProblems(providers.KindAutoscalingGroup, cfg); err != nil {
+		return groupSpec{}, err
+	}
+	s := groupSpec{
+		min:     intAttr(cfg, "min", 1),
+		max:     intAttr(cfg, "max", 1),
+		desired: intAttr(cfg, "desired", -1),
+	}
+	var probs []string
+
+	hc := cfg.GetAttr("health_check")
+	s.health = healthSpec{path: "/healthz", interval: 5 * time.Second, timeout: 2 * time.Second, healthy: 2, unhealthy: 3}
+	if !hc.IsNull() {
+		s.health.path = strAttr(hc, "path", s.health.path)
+		s.health.healthy = intAttr(hc, "healthy_threshold", s.health.healthy)
+		s.health.unhealthy = intAttr(hc, "unhealthy_threshold", s.health.unhealthy)
+		s.health.interval = durationAttr(hc, "interval", s.health.interval)
+		s.health.timeout = durationAttr(hc, "timeout", s.health.timeout)
+	}
+	if s.health.interval <= 0 {
+		probs = append(probs, "health_check.interval: the interval must be longer than zero, such as \"5s\"")
+	}
+	if s.health.timeout <= 0 {
+		probs = append(probs, "health_check.timeout: the timeout must be longer than zero, such as \"2s\"")
+	}
+
+	if sc := cfg.GetAttr("scaling"); !sc.IsNull() {
+		s.scaling = &scalingSpec{
+			targetCPU: floatAttr(sc, "target_cpu"),
+			targetRPS: floatAttr(sc, "target_requests_per_instance"),
+			cooldown:  durationAttr(sc, "cooldown", 60*time.Second),
+		}
+	}
+
+	l := cfg.GetAttr("local")
+	if l.IsNull() {
+		return s, errors.New("invalid configuration: local: a local block is required")
+	}
+	dir := stackDir
+	if wd := strAttr(l, "working_dir", ""); wd != "" {
+		dir = wd
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(stackDir, wd)
+		}
+	}
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return s, err
+		}
+		dir = wd
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		probs = append(probs, fmt.Sprintf("local.working_dir: %s is not a directory; create it or fix working_dir (relative paths are relative to the stack directory)", dir))
+	}
+	var command []string
+	if c := l.GetAttr("command"); !c.IsNull() {
+		for _, a := range c.AsValueSlice() {
+			if a.IsNull() {
+				probs = append(probs, "local.command: an argument is null; give every argument a value")
+				continue
+			}
+			command = append(command, a.AsString())
+		}
+	}
+	if len(command) == 0 || command[0] == "" {
+		probs = append(probs, "local.command: the command is empty; give the program and its arguments, such as [\"./bin/app\", \"--port\", \"$PORT\"]")
+		return s, invalidConfig(probs)
+	}
+	program, err := resolveProgram(command[0], dir)
+	if err != nil {
+		probs = append(probs, "local.command: "+err.Error())
+	}
+	s.launch = launchSpec{program: program, args: command[1:], dir: dir, port: intAttr(cfg, "port", 8080)}
+	if env := cfg.GetAttr("env"); !env.IsNull() {
+		for k, v := range env.AsValueMap() {
+			if v.IsNull() {
+				probs = append(probs, fmt.Sprintf("env[%q]: the value is null; give it a value or leave the variable out", k))
+				continue
+			}
+			s.launch.env = append(s.launch.env, k+"="+v.AsString())
+		}
+		sort.Strings(s.launch.env)
+	}
+	return s, invalidConfig(probs)
+}
+
+// resolveProgram finds the program of a command the way a shell in dir
+// would: a name with a slash is a path (relative to dir), a bare name is
+// looked up in PATH.
+func resolveProgram(name, dir string) (string, error) {
+	if !strings.Contains(name, "/") {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			return "", fmt.Errorf("%s is not in PATH; install it or give its path", name)
+		}
+		return p, nil
+	}
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	info, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%s does not exist (looked in %s); build it first or fix the path", name, filepath.Dir(p))
+	case info.IsDir():
+		return "", fmt.Errorf("%s is a directory, not a program", p)
+	case info.Mode()&0o111 == 0:
+		return "", fmt.Errorf("%s is not executable; chmod +x it", p)
+	}
+	return p, nil
+}
+
+// expandArg replaces $PORT, ${PORT}, $INSTANCE_ID and ${INSTANCE_ID} in an
+// argument; any other $ stays as written, so the program (or a shell it
+// runs) sees it.
+func expandArg(s string, vars map[string]string) string {
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' {
+			sb.WriteByte(s[i])
+			continue
+		}
+		rest := s[i+1:]
+		name, width := "", 0
+		if strings.HasPrefix(rest, "{") {
+			if end := strings.IndexByte(rest, '}'); end > 0 {
+				name, width = rest[1:end], end+1
+			}
+		} else {
+			n := 0
+			for n < len(rest) && (rest[n] == '_' || rest[n] >= 'A' && rest[n] <= 'Z' || rest[n] >= 'a' && rest[n] <= 'z' || n > 0 && rest[n] >= '0' && rest[n] <= '9') {
+				n++
+			}
+			name, width = rest[:n], n
+		}
+		if v, ok := vars[name]; ok && name != "" {
+			sb.WriteString(v)
+			i += width
+			continue
+		}
+		sb.WriteByte('$')
+	}
+	return sb.String()
+}
+
+// configProblems checks a configuration against its kind's table: required
+// attributes and blocks, every attribute's value rules and the kind's
+// rules. The supervisor gets values straight from the API, so it checks
+// them itself rather than trust that validate ran.
+//
+// It is shared by the load balancer and the group; other kinds may use it
+// too (it belongs next to newUnit once they do).
+func configProblems(kind string, cfg cty.Value) error {
+	s, ok := providers.KindSchema(kind)
+	if !ok {
+		return fmt.Errorf("unknown kind %q", kind)
+	}
+	s = s.ForProvider(Name)
+	if cfg.IsNull() || !cfg.IsWhollyKnown() {
+		return errors.New("the configuration is null or not known yet")
+	}
+	var probs []string
+	checkBlock(&s.Block, nil, cfg, &probs)
+	if len(probs) == 0 {
+		for _, r := range s.Rules {
+			for _, p := range r.Check(cfg) {
+				probs = append(probs, configPath(p.Path)+": "+strings.TrimSuffix(p.Detail, "."))
+			}
+		}
+	}
+	return invalidConfig(probs)
+}
+
+func checkBlock(b *providers.Block, path cty.Path, v cty.Value, probs *[]string) {
+	for _, a := range b.Attributes {
+		av := v.GetAttr(a.Name)
+		p := path.GetAttr(a.Name)
+		if av.IsNull() {
+			if a.Required {
+				*probs = append(*probs, configPath(p)+": the attribute is required")
+			}
+			continue
+		}
+		for _, r := range a.Rules {
+			if msg := r.Check(av); msg != "" {
+				*probs = append(*probs, configPath(p)+": "+strings.TrimSuffix(msg, "."))
+			}
+		}
+	}
+	for _, nb := range b.Blocks {
+		bv := v.GetAttr(nb.TypeName)
+		p := path.GetAttr(nb.TypeName)
+		if nb.Nesting == providers.NestingSingle {
+			if bv.IsNull() {
+				if nb.MinItems > 0 {
+					*probs = append(*probs, configPath(p)+": a "+nb.TypeName+" block is required")
+				}
+				continue
+			}
+			checkBlock(&nb.Block, p, bv, probs)
+			continue
+		}
+		n := 0
+		if !bv.IsNull() {
+			n = bv.LengthInt()
+		}
+		if n < nb.MinItems {
+			*probs = append(*probs, fmt.Sprintf("%s: at least %d %s block is required", configPath(p), nb.MinItems, nb.TypeName))
+		}
+		for i := 0; i < n; i++ {
+			checkBlock(&nb.Block, p.IndexInt(i), bv.Index(cty.NumberIntVal(int64(i))), probs)
+		}
+	}
+}
+
+func invalidConfig(probs []string) error {
+	if len(probs) == 0 {
+		return nil
+	}
+	return errors.New("invalid configuration: " + strings.Join(probs, "; "))
+}
+
+// configPath renders a path as stack files write it: route[0].weight.
+func configPath(p cty.Path) string {
+	var sb strings.Builder
+	for _, step := range p {
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			if sb.Len() > 0 {
+				sb.WriteByte('.')
+			}
+			sb.WriteString(s.Name)
+		case cty.IndexStep:
+			if s.Key.Type() == cty.String {
+				fmt.Fprintf(&sb, "[%q]", s.Key.AsString())
+			} else {
+				fmt.Fprintf(&sb, "[%s]", s.Key.AsBigFloat().Text('f', -1))
+			}
+		}
+	}
+	return sb.String()
+}
+
+// intAttr reads a whole-number attribute, or def when it is null.
+func intAttr(obj cty.Value, name string, def int) int {
+	v := obj.GetAttr(name)
+	if v.IsNull() {
+		return def
+	}
+	n, acc := v.AsBigFloat().Int64()
+	if acc != big.Exact {
+		return def
+	}
+	return int(n)
+}
+
+// floatAttr reads a number attribute, or 0 when it is null.
+func floatAttr(obj cty.Value, name string) float64 {
+	v := obj.GetAttr(name)
+	if v.IsNull() {
+		return 0
+	}
+	f, _ := v.AsBigFloat().Float64()
+	return f
+}
+
+func strAttr(obj cty.Value, name, def string) string {
+	v := obj.GetAttr(name)
+	if v.IsNull() {
+		return def
+	}
+	return v.AsString()
+}
+
+// durationAttr reads a duration attribute (checked by its rule), or def.
+func durationAttr(obj cty.Value, name string, def time.Duration) time.Duration {
+	d, err := time.ParseDuration(strAttr(obj, name, ""))
+	if err != nil {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,285 @@
+// Package local runs a stack for real on this machine: a supervisor
+// process per environment hosts the load balancers (reverse proxies on
+// loopback) and keeps the groups' processes, the caches (redis-server,
+// memcached) and the coordination clusters (etcd members, ZooKeeper
+// servers) running. The stagecraft command talks to it over a unix socket
+// under .stagecraft/local/ENV/.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/stagecraft/stagecraft/providers"
+)
+
+// Name is the provider's name in stack files.
+const Name = "local"
+
+// provider is the CLI side: it finds or starts the supervisor and forwards
+// every operation to it.
+type provider struct {
+	// command builds the command that runs a supervisor for a directory.
+	command func(dir string) *exec.Cmd
+
+	mu     sync.Mutex
+	ws     providers.WorkspaceInfo
+	client *client
+	kinds  map[string]*kind
+}
+
+// New returns the local provider. command says how to run a supervisor
+// (SupervisorCommand of the stagecraft binary).
+func New(command func(dir string) *exec.Cmd) providers.Provider {
+	p := &provider{command: command, kinds: map[string]*kind{}}
+	for _, k := range providers.KindNames() {
+		s, _ := providers.KindSchema(k)
+		p.kinds[k] = &kind{p: p, name: k, schema: s.ForProvider(Name)}
+	}
+	return p
+}
+
+func (p *provider) Name() string { return Name }
+
+// SetWorkspace says where the stack and its .stagecraft directory are.
+func (p *provider) SetWorkspace(ws providers.WorkspaceInfo) {
+	p.mu.Lock()
+	p.ws = ws
+	p.mu.Unlock()
+}
+
+func (p *provider) paths() envPaths { return newEnvPaths(p.ws.DataDir, p.ws.Environment) }
+
+// Configure accepts an empty provider block: the local provider has no
+// settings yet.
+func (p *provider) Configure(_ context.Context, config cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if config != cty.NilVal && !config.IsNull() && config.Type().IsObjectType() {
+		for name := range config.Type().AttributeTypes() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+				Detail: fmt.Sprintf("The local provider has no setting %q; its provider block takes no arguments (provider \"local\" {}).", name)})
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ws.DataDir == "" || p.ws.Environment == "" {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No stack directory for the local provider",
+			Detail: "The local provider keeps its processes' files under the stack's .stagecraft directory, but none was given."})
+	}
+	return diags
+}
+
+func (p *provider) Kind(name string) (providers.ResourceKind, bool) {
+	k, ok := p.kinds[name]
+	return k, ok
+}
+
+// kind implements one resource kind by calling the supervisor.
+type kind struct {
+	p      *provider
+	name   string
+	schema *providers.Schema
+}
+
+func (k *kind) Schema() *providers.Schema { return k.schema }
+
+// named prefixes an error with the address unless it starts with it
+// already.
+func named(addr string, err error) error {
+	if strings.HasPrefix(err.Error(), addr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", addr, err)
+}
+
+func (k *kind) decode(r resource) (cty.Value, error) {
+	return ctyjson.Unmarshal(r.Actual, k.schema.ImpliedType())
+}
+
+func (k *kind) request(r providers.Ref, desired cty.Value) (resourceRequest, error) {
+	desired, _ = desired.UnmarkDeep()
+	js, err := ctyjson.Marshal(desired, k.schema.ImpliedType())
+	if err != nil {
+		return resourceRequest{}, fmt.Errorf("%s: %w", r.Address, err)
+	}
+	return resourceRequest{Address: r.Address, Kind: k.name, Tags: r.Tags(), StackDir: k.p.ws.Dir, Desired: js}, nil
+}
+
+func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil {
+		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+	}
+	if !found || r.ID == "" {
+		// No supervisor: nothing of this environment runs.
+		return cty.NilVal, false, nil
+	}
+	var res resource
+	err = providers.Retry(ctx, providers.DefaultRetryPolicy(), func(ctx context.Context) error {
+		return c.do(ctx, http.MethodGet, "/v1/resources/"+url.PathEscape(r.ID), nil, &res)
+	})
+	if errors.Is(err, errNotFound) {
+		return cty.NilVal, false, nil
+	}
+	if err != nil {
+		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+	}
+	v, err := k.decode(res)
+	if err != nil {
+		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+	}
+	return v, true, nil
+}
+
+func (k *kind) ReadMany(ctx context.Context, refs []providers.Ref) ([]providers.ReadResult, error) {
+	out := make([]providers.ReadResult, len(refs))
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return out, nil
+	}
+	var ids []string
+	for _, r := range refs {
+		if r.ID != "" {
+			ids = append(ids, r.ID)
+		}
+	}
+	var list []resource
+	err = providers.Retry(ctx, providers.DefaultRetryPolicy(), func(ctx context.Context) error {
+		return c.do(ctx, http.MethodGet, "/v1/resources?ids="+url.QueryEscape(strings.Join(ids, ",")), nil, &list)
+	})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]resource{}
+	for _, r := range list {
+		byID[r.ID] = r
+	}
+	for i, r := range refs {
+		res, ok := byID[r.ID]
+		if !ok {
+			continue
+		}
+		v, err := k.decode(res)
+		if err != nil {
+			out[i].Err = fmt.Errorf("read %s: %w", r.Address, err)
+			continue
+		}
+		out[i] = providers.ReadResult{Actual: v, Exists: true}
+	}
+	return out, nil
+}
+
+func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (cty.Value, error) {
+	req, err := k.request(r, desired)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	c, _, err := k.p.connect(ctx, true)
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("create %s: %w", r.Address, err)
+	}
+	var res resource
+	if err := c.do(ctx, http.MethodPost, "/v1/resources", req, &res); err != nil {
+		return cty.NilVal, named(r.Address, err)
+	}
+	for _, w := range res.Warnings {
+		providers.Warn(ctx, r.Address, w)
+	}
+	return k.decode(res)
+}
+
+func (k *kind) Update(ctx context.Context, r providers.Ref, _, desired cty.Value) (cty.Value, error) {
+	req, err := k.request(r, desired)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)
+	}
+	if !found {
+		return cty.NilVal, fmt.Errorf("%s: the local supervisor is not running, so the resource is gone; run plan again to create it", r.Address)
+	}
+	var res resource
+	err = c.do(ctx, http.MethodPut, "/v1/resources/"+url.PathEscape(r.ID), req, &res)
+	if errors.Is(err, errNotFound) {
+		return cty.NilVal, fmt.Errorf("%s no longer runs; run plan again to create it", r.Address)
+	}
+	if err != nil {
+		return cty.NilVal, named(r.Address, err)
+	}
+	for _, w := range res.Warnings {
+		providers.Warn(ctx, r.Address, w)
+	}
+	return k.decode(res)
+}
+
+func (k *kind) Delete(ctx context.Context, r providers.Ref, _ cty.Value) error {
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.Address, err)
+	}
+	if !found || r.ID == "" {
+		return nil
+	}
+	err = c.do(ctx, http.MethodDelete, "/v1/resources/"+url.PathEscape(r.ID), nil, nil)
+	if err != nil && !errors.Is(err, errNotFound) {
+		return fmt.Errorf("%s: %w", r.Address, err)
+	}
+	return nil
+}
+
+// Discover lists the resources the supervisor runs for this stack and
+// environment.
+func (k *kind) Discover(ctx context.Context, stack, environment string) ([]providers.Discovered, error) {
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil || !found {
+		return nil, err
+	}
+	var list []resource
+	if err := c.do(ctx, http.MethodGet, "/v1/resources", nil, &list); err != nil {
+		return nil, err
+	}
+	var out []providers.Discovered
+	for _, r := range list {
+		if r.Kind != k.name || r.Tags[providers.TagStack] != stack || r.Tags[providers.TagEnvironment] != environment {
+			continue
+		}
+		v, err := k.decode(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, providers.Discovered{Ref: providers.Ref{Address: r.Address, Kind: r.Kind, ID: r.ID, Stack: stack, Environment: environment}, Actual: v})
+	}
+	return out, nil
+}
+
+// Observe reports a resource's health and traffic.
+func (k *kind) Observe(ctx context.Context, r providers.Ref, _ cty.Value) (providers.Observation, error) {
+	c, found, err := k.p.connect(ctx, false)
+	if err != nil {
+		return providers.Observation{}, err
+	}
+	if !found {
+		return providers.Observation{Healthy: false, Detail: "the local supervisor is not running"}, nil
+	}
+	var obs providers.Observation
+	err = c.do(ctx, http.MethodGet, "/v1/resources/"+url.PathEscape(r.ID)+"/observe", nil, &obs)
+	if errors.Is(err, errNotFound) {
+		return providers.Observation{Healthy: false, Detail: r.Address + " does not run"}, nil
+	}
+	return obs, err
+}

@@ -1,0 +1,446 @@
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/stagecraft/stagecraft/providers"
+)
+
+// idleExit is how long a supervisor with nothing left to run waits for new
+// work before it exits (after destroy).
+const idleExit = 2 * time.Second
+
+// supervisor is the long-lived process of one environment: it runs every
+// resource of the local provider and answers the CLI over a unix socket.
+type supervisor struct {
+	paths    envPaths
+	instance string
+	logger   *log.Logger
+
+	mu    sync.Mutex
+	units map[string]*managed // by id
+	// idle fires when the last resource is gone.
+	idle *time.Timer
+	quit chan struct{}
+	once sync.Once
+}
+
+// managed is one resource and the lock that serialises work on it.
+type managed struct {
+	mu      sync.Mutex
+	id      string
+	address string
+	kind    string
+	tags    map[string]string
+	unit    unit
+	env     *unitEnv
+	ready   bool
+}
+
+// RunSupervisor runs the supervisor of the environment whose files are in
+// dir (.stagecraft/local/ENV) until ctx ends or it has nothing left to run.
+// The stagecraft binary runs it through a hidden command.
+func RunSupervisor(ctx context.Context, dir string) error {
+	paths := envPaths{Dir: dir}
+	if err := os.MkdirAll(paths.Logs(), 0o755); err != nil {
+		return err
+	}
+	s := &supervisor{
+		paths:    paths,
+		instance: randomID(8),
+		logger:   log.New(os.Stderr, "supervisor: ", log.LstdFlags),
+		units:    map[string]*managed{},
+		quit:     make(chan struct{}),
+	}
+	sock := paths.Socket()
+	_ = os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	defer os.Remove(sock)
+	if err := os.WriteFile(paths.PID(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return err
+	}
+	defer os.Remove(paths.PID())
+	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	s.logger.Printf("started (pid %d, instance %s) on %s", os.Getpid(), s.instance, sock)
+	s.armIdle()
+	select {
+	case <-ctx.Done():
+		s.logger.Printf("stopping: %v", ctx.Err())
+	case <-s.quit:
+		s.logger.Printf("stopping: nothing left to run")
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	s.haltAll(shutdown)
+	return nil
+}
+
+func randomID(n int) string {
+	b := make([]byte, n/2)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// armIdle starts the idle countdown when nothing runs.
+func (s *supervisor) armIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.units) > 0 {
+		if s.idle != nil {
+			s.idle.Stop()
+			s.idle = nil
+		}
+		return
+	}
+	if s.idle == nil {
+		s.idle = time.AfterFunc(idleExit, func() {
+			s.mu.Lock()
+			empty := len(s.units) == 0
+			s.mu.Unlock()
+			if empty {
+				s.once.Do(func() { close(s.quit) })
+			}
+		})
+	}
+}
+
+// haltAll stops every unit's processes, keeping their data.
+func (s *supervisor) haltAll(ctx context.Context) {
+	s.mu.Lock()
+	all := make([]*managed, 0, len(s.units))
+	for _, m := range s.units {
+		all = append(all, m)
+	}
+	s.mu.Unlock()
+	// Load balancers first, so no traffic reaches stopping groups; then
+	// groups; then what they use.
+	order := map[string]int{providers.KindLoadBalancer: 0, providers.KindAutoscalingGroup: 1, providers.KindCache: 2, providers.KindCoordinator: 2, providers.KindNetwork: 3}
+	sort.Slice(all, func(i, j int) bool { return order[all[i].kind] < order[all[j].kind] })
+	for _, m := range all {
+		m.mu.Lock()
+		if err := m.unit.halt(ctx); err != nil {
+			s.logger.Printf("halt %s: %v", m.address, err)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// unitByAddress finds a running resource by its stack address (a load
+// balancer's route names its group this way).
+func (s *supervisor) unitByAddress(addr string) (unit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.units {
+		if m.address == addr && m.ready {
+			return m.unit, true
+		}
+	}
+	return nil, false
+}
+
+// units of a kind, for scaling decisions that read load balancer figures.
+func (s *supervisor) unitsOfKind(kind string) []unit {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []unit
+	for _, m := range s.units {
+		if m.kind == kind && m.ready {
+			out = append(out, m.unit)
+		}
+	}
+	return out
+}
+
+func (s *supervisor) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/hello", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, hello{API: apiVersion, Instance: s.instance, PID: os.Getpid(), Dir: s.paths.Dir})
+	})
+	mux.HandleFunc("POST /v1/resources", s.handleCreate)
+	mux.HandleFunc("GET /v1/resources", s.handleList)
+	mux.HandleFunc("GET /v1/resources/{id}", s.handleRead)
+	mux.HandleFunc("PUT /v1/resources/{id}", s.handleUpdate)
+	mux.HandleFunc("DELETE /v1/resources/{id}", s.handleDelete)
+	mux.HandleFunc("GET /v1/resources/{id}/observe", s.handleObserve)
+	mux.HandleFunc("GET /_stagecraft/metrics", s.handleMetrics)
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	var re *providers.RetryableError
+	writeJSON(w, code, apiError{Error: err.Error(), Retryable: errors.As(err, &re)})
+}
+
+// kindType is the value type of a kind for this provider.
+func kindType(kind string) (cty.Type, bool) {
+	s, ok := providers.KindSchema(kind)
+	if !ok {
+		return cty.NilType, false
+	}
+	return s.ForProvider(Name).ImpliedType(), true
+}
+
+func (s *supervisor) encode(m *managed, v cty.Value) (resource, error) {
+	ty, _ := kindType(m.kind)
+	js, err := ctyjson.Marshal(v, ty)
+	if err != nil {
+		return resource{}, err
+	}
+	return resource{ID: m.id, Address: m.address, Kind: m.kind, Tags: m.tags, Actual: js}, nil
+}
+
+var kindPrefix = map[string]string{
+	providers.KindNetwork: "net", providers.KindLoadBalancer: "lb", providers.KindCache: "cache",
+	providers.KindCoordinator: "coord", providers.KindAutoscalingGroup: "asg",
+}
+
+func (s *supervisor) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var req resourceRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request: %w", err))
+		return
+	}
+	ty, ok := kindType(req.Kind)
+	if !ok {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("unknown kind %q", req.Kind))
+		return
+	}
+	cfg, err := ctyjson.Unmarshal(req.Desired, ty)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad configuration: %w", err))
+		return
+	}
+	id := kindPrefix[req.Kind] + "-" + randomID(8)
+	env := &unitEnv{sup: s, paths: s.paths, stackDir: req.StackDir}
+	u, _ := newUnit(env, id, req.Address, req.Kind)
+	m := &managed{id: id, address: req.Address, kind: req.Kind, tags: req.Tags, unit: u, env: env}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s.mu.Lock()
+	s.units[id] = m
+	s.mu.Unlock()
+	s.armIdle()
+	actual, err := u.apply(r.Context(), cfg)
+	if err != nil {
+		// A unit that failed to start is stopped and forgotten: nothing
+		// of it is left running.
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_ = u.stop(stopCtx)
+		cancel()
+		s.mu.Lock()
+		delete(s.units, id)
+		s.mu.Unlock()
+		s.armIdle()
+		writeError(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	s.mu.Lock()
+	m.ready = true
+	s.mu.Unlock()
+	res, err := s.encode(m, actual)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if wr, ok := m.unit.(warner); ok {
+		res.Warnings = wr.warnings()
+	}
+	writeJSON(w, http.StatusCreated, res)
+}
+
+func (s *supervisor) lookup(w http.ResponseWriter, r *http.Request) (*managed, bool) {
+	s.mu.Lock()
+	m, ok := s.units[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("no resource %s", r.PathValue("id")))
+	}
+	return m, ok
+}
+
+func (s *supervisor) handleRead(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	v := m.unit.current()
+	m.mu.Unlock()
+	res, err := s.encode(m, v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *supervisor) handleList(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	all := make([]*managed, 0, len(s.units))
+	for _, m := range s.units {
+		if m.ready {
+			all = append(all, m)
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(all, func(i, j int) bool { return all[i].id < all[j].id })
+	ids := map[string]bool{}
+	if q := r.URL.Query().Get("ids"); q != "" {
+		for _, id := range strings.Split(q, ",") {
+			ids[id] = true
+		}
+	}
+	out := []resource{}
+	for _, m := range all {
+		if len(ids) > 0 && !ids[m.id] {
+			continue
+		}
+		m.mu.Lock()
+		v := m.unit.current()
+		m.mu.Unlock()
+		res, err := s.encode(m, v)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		out = append(out, res)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *supervisor) handleUpdate(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	var req resourceRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad request: %w", err))
+		return
+	}
+	ty, _ := kindType(m.kind)
+	cfg, err := ctyjson.Unmarshal(req.Desired, ty)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("bad configuration: %w", err))
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if req.StackDir != "" {
+		m.env.stackDir = req.StackDir
+	}
+	actual, err := m.unit.apply(r.Context(), cfg)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err)
+		return
+	}
+	res, err := s.encode(m, actual)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if wr, ok := m.unit.(warner); ok {
+		res.Warnings = wr.warnings()
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *supervisor) handleDelete(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	m, ok := s.units[r.PathValue("id")]
+	s.mu.Unlock()
+	if !ok {
+		w.WriteHeader(http.StatusNoContent) // already gone
+		return
+	}
+	m.mu.Lock()
+	err := m.unit.stop(r.Context())
+	m.mu.Unlock()
+	s.mu.Lock()
+	delete(s.units, m.id)
+	s.mu.Unlock()
+	s.armIdle()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *supervisor) handleObserve(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	ready := m.ready
+	s.mu.Unlock()
+	if !ready {
+		writeJSON(w, http.StatusOK, observation{Healthy: false, Detail: m.address + " is still starting"})
+		return
+	}
+	writeJSON(w, http.StatusOK, m.unit.observe(r.Context()))
+}
+
+// handleMetrics reports every resource's observation, by address.
+func (s *supervisor) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	all := make([]*managed, 0, len(s.units))
+	for _, m := range s.units {
+		if m.ready {
+			all = append(all, m)
+		}
+	}
+	s.mu.Unlock()
+	out := map[string]observation{}
+	for _, m := range all {
+		out[m.address] = m.unit.observe(r.Context())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// dataDir is the data directory of a resource, by address (stable across
+// supervisor restarts, unlike ids).
+func (e *unitEnv) dataDir(address string) string {
+	return filepath.Join(e.paths.Data(), sanitize(address))
+}
+
+// logPath is a log file of a resource.
+func (e *unitEnv) logPath(address, name string) string {
+	return filepath.Join(e.paths.Logs(), sanitize(address), name+".log")
+}
+
+// sanitize turns an address into a file name.
+func sanitize(s string) string {
+	r := strings.NewReplacer("/", "_", "\"", "", "[", "_", "]", "", " ", "_")
+	return r.Replace(s)
+}
