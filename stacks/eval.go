@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -172,10 +173,10 @@ func (sc *scope) run() {
 	order := sc.order(nodes)
 	for _, n := range order {
 		switch {
-		case len(n.key) > 6 && n.key[:6] == "local.":
+		case strings.HasPrefix(n.key, "local."):
 			sc.evalLocal(n)
-		case len(n.key) > 7 && n.key[:7] == "module.":
-			sc.evalCall(sc.calls[n.key[7:]], n.refs)
+		case strings.HasPrefix(n.key, "module."):
+			sc.evalCall(sc.calls[strings.TrimPrefix(n.key, "module.")], n.refs)
 		default:
 			sc.evalResource(sc.resources[n.key], n.refs)
 		}
