@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestInterruptedApply(t *testing.T) {
 	s := newSession(t, map[string]string{"main.hcl": `
 provider "sim" {
   path    = ".stagecraft/cloud.jsonl"
-  latency = "300ms"
+  latency = "1s"
 }
 environment "dev" {
   provider = "sim"
@@ -102,16 +103,22 @@ stage "s" {
 }
 `})
 	cmd := exec.Command(bin, "-C", s.dir, "apply", "--auto-approve", "--parallelism", "2")
-	var out, errOut bytes.Buffer
+	var out, errOut syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-	time.Sleep(700 * time.Millisecond)
+	// Wait until the apply has started (a first operation finished), then
+	// interrupt twice while the next ones are in flight (each takes 1s).
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(errOut.String(), "done in") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond)
 	_ = syscall.Kill(pid, syscall.SIGINT)
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
 	_ = syscall.Kill(pid, syscall.SIGINT)
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
@@ -137,4 +144,22 @@ stage "s" {
 		t.Errorf("state tracks %d resources, want 12", n)
 	}
 	_ = os.Remove(bin)
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -11,60 +11,55 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestQuickstartOnLocal applies the README's quickstart with the real
-// binary on the local provider (real processes: the app, redis-server,
-// three etcd members), curls through the load balancer, migrates down a
-// stage under load without a failed request, and destroys everything,
-// leaving no process behind.
-func TestQuickstartOnLocal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the whole architecture")
-	}
+// localStack is the quickstart copied to a temporary directory and run
+// with the real binary on the local provider, on a free load balancer port,
+// with the demo app prebuilt.
+type localStack struct {
+	t     *testing.T
+	bin   string
+	dir   string
+	port  int
+	vars  []string
+	pidFn string
+}
+
+func newLocalStack(t *testing.T, extra string) *localStack {
+	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil && os.Getenv("CI") == "" {
 		t.Skip("redis-server is not installed (apt-get install redis-server)")
 	}
-	t.Parallel()
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "stagecraft")
+	s := &localStack{t: t, bin: filepath.Join(tmp, "stagecraft"), dir: filepath.Join(tmp, "quickstart")}
 	app := filepath.Join(tmp, "app")
-	for _, b := range [][]string{{"-o", bin, "./cmd/stagecraft"}, {"-o", app, "./examples/app"}} {
+	for _, b := range [][]string{{"-o", s.bin, "./cmd/stagecraft"}, {"-o", app, "./examples/app"}} {
 		cmd := exec.Command("go", append([]string{"build"}, b...)...)
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
 	}
-	stack := filepath.Join(tmp, "quickstart")
-	if err := os.MkdirAll(stack, 0o755); err != nil {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	src, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", "main.stack.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(stack, "main.stack.hcl"), src, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.dir, "main.stack.hcl"), append(src, []byte(extra)...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freeTCPPort(t)
-	vars := []string{"-var", fmt.Sprintf(`app_command=["%s"]`, app), "-var", "lb_port=" + strconv.Itoa(port)}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(bin, append(append([]string{"-C", stack}, args...), vars...)...)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("stagecraft %s: %v\n%s", strings.Join(args, " "), err, out.String())
-		}
-		return out.String()
-	}
+	s.port = freeTCPPort(t)
+	s.vars = []string{"-var", fmt.Sprintf(`app_command=["%s"]`, app), "-var", "lb_port=" + strconv.Itoa(s.port), "-var", "shift_bake=1s"}
+	s.pidFn = filepath.Join(s.dir, ".stagecraft", "local", "dev", "supervisor.pid")
 	t.Cleanup(func() {
 		// Whatever happened, stop the supervisor by its pid.
-		b, err := os.ReadFile(filepath.Join(stack, ".stagecraft", "local", "dev", "supervisor.pid"))
+		b, err := os.ReadFile(s.pidFn)
 		if err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
 				_ = syscall.Kill(pid, syscall.SIGTERM)
@@ -73,67 +68,138 @@ func TestQuickstartOnLocal(t *testing.T) {
 			}
 		}
 	})
+	return s
+}
 
-	run("apply", "--auto-approve")
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	body := get(t, url)
-	if !strings.Contains(body, "hello from") || !strings.Contains(body, "(redis)") || !strings.Contains(body, "instances registered") {
-		t.Fatalf("the app behind the load balancer does not use the cache and the coordinator:\n%s", body)
+// run runs the binary and returns its output; wantErr says whether it
+// should fail.
+func (s *localStack) run(wantErr bool, args ...string) string {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, append(append([]string{"-C", s.dir}, args...), s.vars...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if (err != nil) != wantErr {
+		s.t.Fatalf("stagecraft %s: error %v, want error %v\n%s", strings.Join(args, " "), err, wantErr, out.String())
 	}
-	if out := run("plan", "--detailed-exitcode"); !strings.Contains(out, "No changes") {
-		t.Fatalf("plan after apply:\n%s", out)
-	}
-	supervisor := pidOf(t, filepath.Join(stack, ".stagecraft", "local", "dev", "supervisor.pid"))
-	children := childPIDs(supervisor)
-	if len(children) < 2+1+3 {
-		t.Errorf("the supervisor runs %d processes, want at least 6 (2 app instances, redis, 3 etcd members)", len(children))
-	}
+	return out.String()
+}
 
-	// Down a stage while a client keeps asking: the group rolls (its env
-	// loses REDIS_ADDR and ETCD_ENDPOINTS) without a failed request.
-	stop := make(chan struct{})
-	failures := make(chan string, 1000)
-	done := make(chan int)
+func (s *localStack) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", s.port, path) }
+
+// load sends requests to the load balancer at a bounded rate until stop
+// is called, recording every status.
+type load struct {
+	stop    chan struct{}
+	done    chan struct{}
+	mu      sync.Mutex
+	counts  map[string]int
+	byPhase map[string]map[string]int
+	phase   string
+}
+
+func startLoad(urls []string, perSecond int) *load {
+	l := &load{stop: make(chan struct{}), done: make(chan struct{}), counts: map[string]int{}, byPhase: map[string]map[string]int{}}
 	go func() {
-		n := 0
+		defer close(l.done)
 		client := &http.Client{Timeout: 5 * time.Second}
-		for {
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		var wg sync.WaitGroup
+		for i := 0; ; i++ {
 			select {
-			case <-stop:
-				done <- n
+			case <-l.stop:
+				wg.Wait()
 				return
-			default:
+			case <-tick.C:
 			}
-			resp, err := client.Get(url)
-			n++
-			if err != nil {
-				failures <- err.Error()
-				continue
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				failures <- resp.Status
-			}
-			time.Sleep(10 * time.Millisecond)
+			u := urls[i%len(urls)]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status := "connection error"
+				resp, err := client.Get(u)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					status = strconv.Itoa(resp.StatusCode)
+				}
+				l.mu.Lock()
+				l.counts[status]++
+				if l.byPhase[l.phase] == nil {
+					l.byPhase[l.phase] = map[string]int{}
+				}
+				l.byPhase[l.phase][status]++
+				l.mu.Unlock()
+			}()
 		}
 	}()
-	run("apply", "--auto-approve", "--stage", "load-balanced", "--allow-data-loss")
-	close(stop)
-	requests := <-done
-	close(failures)
-	var failed []string
-	for f := range failures {
-		failed = append(failed, f)
-	}
-	if len(failed) > 0 || requests < 10 {
-		t.Errorf("%d of %d requests failed during the migration: %v", len(failed), requests, failed)
-	}
-	if body := get(t, url); strings.Contains(body, "(redis)") {
-		t.Errorf("after moving down, the app still uses the cache:\n%s", body)
-	}
+	return l
+}
 
-	run("destroy", "--auto-approve", "--allow-data-loss")
+func (l *load) setPhase(p string) {
+	l.mu.Lock()
+	l.phase = p
+	l.mu.Unlock()
+}
+
+func (l *load) finish() map[string]int {
+	close(l.stop)
+	<-l.done
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts
+}
+
+// TestMigrationsKeepTraffic applies the quickstart's ladder with the real
+// binary on the local provider (real processes: the app, redis-server,
+// three etcd members), up from monolith to microservices and back down,
+// while a client sends 50 requests a second through the load balancer
+// (from the stage that has one). Every request must succeed: the groups
+// roll with surge, /orders/ moves to its own service and back in weighted
+// steps with gates, and nothing is deleted while it still gets traffic.
+// Destroy leaves no process behind.
+func TestMigrationsKeepTraffic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole architecture")
+	}
+	t.Parallel()
+	s := newLocalStack(t, "")
+	s.run(false, "apply", "--auto-approve", "--stage", "monolith")
+	s.run(false, "apply", "--auto-approve", "--stage", "load-balanced")
+	l := startLoad([]string{s.url("/"), s.url("/orders/1")}, 50)
+	ladder := []string{"cached", "coordinated", "microservices", "coordinated", "cached", "load-balanced"}
+	var supervisor int
+	var children []int
+	for i, stage := range ladder {
+		l.setPhase(fmt.Sprintf("%d %s", i+1, stage))
+		s.run(false, "apply", "--auto-approve", "--stage", stage, "--allow-data-loss")
+		if stage == "microservices" {
+			body := get(t, s.url("/orders/1"))
+			if !strings.Contains(body, "instances registered") {
+				t.Errorf("/orders/ is not served by the app with its coordinator:\n%s", body)
+			}
+			supervisor = pidOf(t, s.pidFn)
+			children = childPIDs(supervisor)
+		}
+	}
+	counts := l.finish()
+	total, failed := 0, 0
+	for status, n := range counts {
+		total += n
+		if status != "200" {
+			failed += n
+		}
+	}
+	t.Logf("requests during the migrations: %d, by status: %v", total, counts)
+	for i, stage := range ladder {
+		t.Logf("  while moving to %s: %v", stage, l.byPhase[fmt.Sprintf("%d %s", i+1, stage)])
+	}
+	if failed > 0 || total < 100 {
+		t.Errorf("%d of %d requests failed during the migrations: %v", failed, total, counts)
+	}
+	s.run(false, "apply", "--auto-approve", "--stage", "monolith", "--allow-data-loss")
+	s.run(false, "destroy", "--auto-approve", "--allow-data-loss")
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) && alive(supervisor) {
 		time.Sleep(100 * time.Millisecond)
@@ -146,9 +212,64 @@ func TestQuickstartOnLocal(t *testing.T) {
 			t.Errorf("process %d still runs after destroy", pid)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(stack, ".stagecraft", "local", "dev", "data", "cache.sessions")); err == nil {
+	if _, err := os.Stat(filepath.Join(s.dir, ".stagecraft", "local", "dev", "data", "cache.sessions")); err == nil {
 		t.Error("the cache's data is left after destroy")
 	}
+}
+
+// badOrders is a stage whose orders service passes its health checks but
+// fails every request: a broken new version.
+const badOrders = `
+stage "bad-orders" {
+  extends = "microservices"
+  autoscaling_group "orders" {
+    env = {
+      SERVICE    = "orders"
+      ERROR_RATE = "1"
+    }
+  }
+}
+
+`
+
+// TestGateStopsBrokenVersion moves /orders/ to a new service that fails
+// every request. The first step's gate sees the failures, the traffic goes
+// back to the old target, apply fails saying so, and the state records the
+// stopped shift; users saw errors only for the canary share during one bake.
+func TestGateStopsBrokenVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole architecture")
+	}
+	t.Parallel()
+	s := newLocalStack(t, badOrders)
+	s.run(false, "apply", "--auto-approve", "--stage", "coordinated")
+	l := startLoad([]string{s.url("/orders/1")}, 50)
+	out := s.run(true, "apply", "--auto-approve", "--stage", "bad-orders")
+	counts := l.finish()
+	if !strings.Contains(out, "shifting /orders/ stopped at step 10%") || !strings.Contains(out, "the traffic is back at 0%") {
+		t.Fatalf("apply did not report the stopped shift:\n%s", out)
+	}
+	total, failed := 0, 0
+	for status, n := range counts {
+		total += n
+		if status != "200" {
+			failed += n
+		}
+	}
+	t.Logf("requests while the broken version was tried: %d, by status: %v", total, counts)
+	// About 10 % of /orders/ requests reach the canary during its one
+	// 1-second bake: 50 a second gives about 5. Allow for timing.
+	if failed == 0 || failed > 25 {
+		t.Errorf("%d of %d requests failed; want a few (the canary share during one bake)", failed, total)
+	}
+	if body := get(t, s.url("/orders/1")); !strings.HasPrefix(body, "hello from") {
+		t.Errorf("after the gate failed, /orders/ is not served by the old target:\n%s", body)
+	}
+	plan := strings.Join(strings.Fields(strings.ReplaceAll(s.run(false, "plan", "--stage", "bad-orders"), "│", " ")), " ")
+	if !strings.Contains(plan, "The last apply stopped shifting /orders/ on load_balancer.edge at 0%") {
+		t.Errorf("the plan does not say the shift stopped:\n%s", plan)
+	}
+	s.run(false, "destroy", "--auto-approve", "--allow-data-loss")
 }
 
 func freeTCPPort(t *testing.T) int {

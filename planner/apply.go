@@ -56,6 +56,15 @@ type ApplyError struct {
 	Interrupted bool
 }
 
+// Unwrap returns the failures, so errors.As finds a *GateError among them.
+func (e *ApplyError) Unwrap() []error {
+	out := make([]error, 0, len(e.Failed))
+	for _, err := range e.Failed {
+		out = append(out, err)
+	}
+	return out
+}
+
 func (e *ApplyError) Error() string {
 	var b strings.Builder
 	addrs := make([]string, 0, len(e.Failed))
@@ -79,13 +88,6 @@ func (e *ApplyError) Error() string {
 		fmt.Fprintf(&b, " (%d not started: %s)", len(e.Skipped), strings.Join(e.Skipped, ", "))
 	}
 	return b.String()
-}
-
-// step is one node of the apply graph.
-type step struct {
-	key    string
-	change *Change
-	op     string // "create", "update", "delete", "destroy-old"
 }
 
 // Apply carries out the plan. Every completed provider operation is
@@ -245,86 +247,13 @@ func copyKnown(m map[string]cty.Value) map[string]cty.Value {
 	return out
 }
 
-// buildGraph turns the changes into steps and orders them:
-//   - a create or update waits for the creates, updates and replacements
-//     of what it depends on;
-//   - a delete waits for the deletes of what depends on it, and for the
-//     updates that move dependents off it;
-//   - create-before-destroy: the old copy goes after the new one exists and
-//     its dependents have moved; destroy-before-create: the other way.
+// buildGraph orders the plan's steps (see stepGraph).
 func (a *applier) buildGraph() error {
-	g := NewGraph()
-	a.steps = map[string]*step{}
-	add := func(s *step) {
-		a.steps[s.key] = s
-		g.Add(s.key)
+	g, steps, err := stepGraph(a.plan.Changes, a.cur.Resources)
+	if err != nil {
+		return err
 	}
-	upKey := map[string]string{}   // address -> step that brings it up to date
-	downKey := map[string]string{} // address -> step that removes the old copy
-	for _, c := range a.plan.Changes {
-		switch {
-		case c.Action == ActionNoOp:
-		case c.Deposed:
-			add(&step{key: c.Address + " (deposed " + c.ID + ")", change: c, op: "delete"})
-		case c.Action == ActionCreate || c.Action == ActionUpdate:
-			add(&step{key: c.Address, change: c, op: string(c.Action)})
-			upKey[c.Address] = c.Address
-		case c.Action == ActionDelete:
-			add(&step{key: c.Address, change: c, op: "delete"})
-			downKey[c.Address] = c.Address
-		case c.Action == ActionReplace:
-			add(&step{key: c.Address, change: c, op: "create"})
-			add(&step{key: c.Address + " (old)", change: c, op: "destroy-old"})
-			upKey[c.Address] = c.Address
-			downKey[c.Address] = c.Address + " (old)"
-			if c.ReplaceOrder == DestroyBeforeCreate {
-				g.Connect(c.Address, c.Address+" (old)")
-			} else {
-				g.Connect(c.Address+" (old)", c.Address)
-			}
-		}
-	}
-	// dependents maps an address to the addresses that depend on it, in
-	// the plan (new dependencies) and in the state (old ones).
-	dependents := map[string][]string{}
-	for _, c := range a.plan.Changes {
-		for _, d := range c.DependsOn {
-			dependents[d] = append(dependents[d], c.Address)
-		}
-	}
-	for _, r := range a.cur.Resources {
-		for _, d := range r.Dependencies {
-			dependents[d] = append(dependents[d], r.Address)
-		}
-	}
-	for _, c := range a.plan.Changes {
-		if c.Deposed {
-			continue
-		}
-		if up, ok := upKey[c.Address]; ok {
-			for _, d := range c.DependsOn {
-				if dk, ok := upKey[d]; ok {
-					g.Connect(up, dk)
-				}
-			}
-		}
-		if down, ok := downKey[c.Address]; ok {
-			for _, dep := range dependents[c.Address] {
-				if dk, ok := downKey[dep]; ok && dk != down {
-					if a.steps[dk].op == "delete" || a.steps[dk].change.ReplaceOrder == CreateBeforeDestroy {
-						g.Connect(down, dk)
-					}
-				}
-				if uk, ok := upKey[dep]; ok && uk != upKey[c.Address] && (c.Action == ActionDelete || c.ReplaceOrder == CreateBeforeDestroy) {
-					g.Connect(down, uk)
-				}
-			}
-		}
-	}
-	if _, cycle, ok := g.Order(); !ok {
-		return fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(cycle, ", "))
-	}
-	a.graph = g
+	a.graph, a.steps = g, steps
 	return nil
 }
 
@@ -378,6 +307,9 @@ func (a *applier) do(ctx context.Context, s *step) error {
 		cfg, _ := res.Config.UnmarkDeep()
 		if !cfg.IsWhollyKnown() {
 			return fmt.Errorf("%s %s: its configuration still has values that are not known after its dependencies were applied", s.op, c.Address)
+		}
+		if s.op == "update" && c.Shift != nil {
+			return a.shiftTraffic(ctx, impl, schema, c, res, cfg)
 		}
 		if s.op == "update" {
 			return a.update(ctx, impl, schema, c, res, cfg)

@@ -60,6 +60,9 @@ type Plan struct {
 	Outputs []*OutputChange
 	// Targets is the --target list the plan was limited to, if any.
 	Targets []string
+	// Steps are the changes in the order apply runs them, described as a
+	// migration (create, roll, shift, resize, delete).
+	Steps []*MigrationStep
 	// Warnings are things the user should know that do not stop the plan.
 	Warnings []string
 	// Refused lists changes the plan will not carry out without consent
@@ -106,6 +109,9 @@ type Change struct {
 	// Lifecycle carries the flags the state records for later plans.
 	PreventDestroy bool
 	AllowDataLoss  bool
+	// Shift is set on a load balancer update that moves a path's traffic
+	// between targets: apply moves it in steps with a gate after each.
+	Shift *Shift
 }
 
 // Consent says who allowed a change that destroys data.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -31,28 +32,46 @@ type jsonPlan struct {
 	Changes       []*jsonChange  `json:"changes"`
 	Drift         []*jsonDrift   `json:"drift"`
 	Outputs       []*jsonOutput  `json:"outputs"`
+	Steps         []*jsonStep    `json:"steps"`
 	Warnings      []string       `json:"warnings"`
 	Refused       []*jsonRefusal `json:"refused"`
 }
 
+type jsonStep struct {
+	Address     string `json:"address"`
+	Action      string `json:"action"`
+	Description string `json:"description"`
+}
+
+type jsonShiftPath struct {
+	Path         string         `json:"path"`
+	From         map[string]int `json:"from"`
+	To           map[string]int `json:"to"`
+	Start        int            `json:"start"`
+	Steps        []int          `json:"steps"`
+	Bake         string         `json:"bake"`
+	MaxErrorRate float64        `json:"max_error_rate"`
+}
+
 type jsonChange struct {
-	Address        string        `json:"address"`
-	Kind           string        `json:"kind"`
-	Action         Action        `json:"action"`
-	ID             string        `json:"id,omitempty"`
-	Deposed        bool          `json:"deposed,omitempty"`
-	Adopted        bool          `json:"adopted,omitempty"`
-	Reason         string        `json:"reason,omitempty"`
-	ReplaceOrder   ReplaceOrder  `json:"replace_order,omitempty"`
-	ReplacePaths   []string      `json:"replace_paths,omitempty"`
-	ChangedPaths   []string      `json:"changed_paths,omitempty"`
-	DataLoss       bool          `json:"data_loss,omitempty"`
-	Consent        Consent       `json:"consent,omitempty"`
-	DependsOn      []string      `json:"depends_on,omitempty"`
-	PreventDestroy bool          `json:"prevent_destroy,omitempty"`
-	AllowDataLoss  bool          `json:"allow_data_loss,omitempty"`
-	Before         *EncodedValue `json:"before"`
-	After          *EncodedValue `json:"after"`
+	Address        string           `json:"address"`
+	Kind           string           `json:"kind"`
+	Action         Action           `json:"action"`
+	ID             string           `json:"id,omitempty"`
+	Deposed        bool             `json:"deposed,omitempty"`
+	Adopted        bool             `json:"adopted,omitempty"`
+	Reason         string           `json:"reason,omitempty"`
+	ReplaceOrder   ReplaceOrder     `json:"replace_order,omitempty"`
+	ReplacePaths   []string         `json:"replace_paths,omitempty"`
+	ChangedPaths   []string         `json:"changed_paths,omitempty"`
+	DataLoss       bool             `json:"data_loss,omitempty"`
+	Consent        Consent          `json:"consent,omitempty"`
+	DependsOn      []string         `json:"depends_on,omitempty"`
+	PreventDestroy bool             `json:"prevent_destroy,omitempty"`
+	AllowDataLoss  bool             `json:"allow_data_loss,omitempty"`
+	Shift          []*jsonShiftPath `json:"shift,omitempty"`
+	Before         *EncodedValue    `json:"before"`
+	After          *EncodedValue    `json:"after"`
 }
 
 type jsonDrift struct {
@@ -88,7 +107,7 @@ func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
 		AppliedStage: p.AppliedStage, TargetStage: p.TargetStage, Destroy: p.Destroy,
 		Lineage: p.Lineage, Serial: p.Serial, StackHash: p.StackHash, Targets: p.Targets,
 		Summary: map[string]int{}, HasChanges: p.HasChanges(),
-		Changes: []*jsonChange{}, Drift: []*jsonDrift{}, Outputs: []*jsonOutput{},
+		Changes: []*jsonChange{}, Drift: []*jsonDrift{}, Outputs: []*jsonOutput{}, Steps: []*jsonStep{},
 		Warnings: append([]string{}, p.Warnings...), Refused: []*jsonRefusal{},
 	}
 	for _, a := range []Action{ActionCreate, ActionUpdate, ActionReplace, ActionDelete, ActionNoOp} {
@@ -112,8 +131,11 @@ func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
 			ReplaceOrder: c.ReplaceOrder, ReplacePaths: pathStrings(c.ReplacePaths), ChangedPaths: pathStrings(c.ChangedPaths),
 			DataLoss: c.DataLoss, Consent: c.Consent, DependsOn: c.DependsOn,
 			PreventDestroy: c.PreventDestroy, AllowDataLoss: c.AllowDataLoss,
-			Before: before, After: after,
+			Shift: encodeShift(c.Shift), Before: before, After: after,
 		})
+	}
+	for _, s := range p.Steps {
+		jp.Steps = append(jp.Steps, &jsonStep{Address: s.Address, Action: s.Action, Description: s.Description})
 	}
 	for _, d := range p.Drift {
 		before, err := enc(d.Before)
@@ -199,8 +221,11 @@ func UnmarshalPlan(data []byte) (*Plan, error) {
 			ReplaceOrder: c.ReplaceOrder, ReplacePaths: paths(c.ReplacePaths), ChangedPaths: paths(c.ChangedPaths),
 			DataLoss: c.DataLoss, Consent: c.Consent, DependsOn: c.DependsOn,
 			PreventDestroy: c.PreventDestroy, AllowDataLoss: c.AllowDataLoss,
-			Before: dec(c.Before), After: dec(c.After),
+			Shift: decodeShift(c.Shift), Before: dec(c.Before), After: dec(c.After),
 		})
+	}
+	for _, s := range jp.Steps {
+		p.Steps = append(p.Steps, &MigrationStep{Address: s.Address, Action: s.Action, Description: s.Description})
 	}
 	for _, d := range jp.Drift {
 		p.Drift = append(p.Drift, &Drift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths(d.Paths), Before: dec(d.Before), Actual: dec(d.Actual)})
@@ -215,6 +240,29 @@ func UnmarshalPlan(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("decode plan: %w", err)
 	}
 	return p, nil
+}
+
+func encodeShift(s *Shift) []*jsonShiftPath {
+	if s == nil {
+		return nil
+	}
+	out := []*jsonShiftPath{}
+	for _, p := range s.Paths {
+		out = append(out, &jsonShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: p.Bake.String(), MaxErrorRate: p.MaxErrorRate})
+	}
+	return out
+}
+
+func decodeShift(paths []*jsonShiftPath) *Shift {
+	if paths == nil {
+		return nil
+	}
+	s := &Shift{}
+	for _, p := range paths {
+		bake, _ := time.ParseDuration(p.Bake)
+		s.Paths = append(s.Paths, &ShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: bake, MaxErrorRate: p.MaxErrorRate})
+	}
+	return s
 }
 
 func pathStrings(ps []cty.Path) []string {

@@ -135,6 +135,8 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	}
 	p.checkConsent(plan, opts.AllowDataLoss)
 	plan.Outputs = planOutputs(st, ds, opts.Destroy)
+	plan.Steps = describeSteps(plan.Changes, st.Resources)
+	plan.Warnings = append(plan.Warnings, haltedShifts(st)...)
 	return plan, nil
 }
 
@@ -202,6 +204,9 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed) (*Change, error) 
 		c.ReplacePaths = d.replace
 	case len(d.changed) > 0:
 		c.Action = ActionUpdate
+		if r.Kind == providers.KindLoadBalancer {
+			c.Shift = detectShift(rf.actual, after, r.Settings)
+		}
 	default:
 		c.Action = ActionNoOp
 	}

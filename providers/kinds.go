@@ -117,7 +117,14 @@ func loadBalancerSchema() *Schema {
 						{Name: "weight", Type: cty.Number, Optional: true,
 							Rules:       []ValueRule{WholeRange(0, 100)},
 							Description: "Share of the path's traffic in percent. The weights of one path sum to 100; a route alone on its path may leave it out."},
+					}, Blocks: []*NestedBlock{
+						{TypeName: "migration", Nesting: NestingSingle, PlanOnly: true,
+							Description: "How traffic moves to this route's target when it changes; what it leaves out comes from the load balancer's migration block.",
+							Block:       migrationBlock(false)},
 					}}},
+				{TypeName: "migration", Nesting: NestingSingle, Implied: true, PlanOnly: true,
+					Description: "How traffic moves when a route's target changes: the new target is created and healthy first, then takes the path's traffic in steps, each followed by a gate (targets healthy, error rate under the limit for the bake time). A failed gate moves the traffic back to the last good step and stops the apply.",
+					Block:       migrationBlock(true)},
 			},
 		},
 		Rules: []KindRule{
@@ -125,6 +132,29 @@ func loadBalancerSchema() *Schema {
 			{Doc: "A `tcp` load balancer cannot see paths: its routes use path `/` (several of them split connections by weight).", Check: checkTCPRoutes},
 		},
 	}
+}
+
+// migrationBlock is the traffic-shifting settings block; withDefaults for
+// the load balancer's, without for a route's (which inherits).
+func migrationBlock(withDefaults bool) Block {
+	def := func(v cty.Value) cty.Value {
+		if withDefaults {
+			return v
+		}
+		return cty.NilVal
+	}
+	return Block{Attributes: []*Attribute{
+		{Name: "steps", Type: cty.List(cty.Number), Optional: true,
+			Default:     def(cty.ListVal([]cty.Value{cty.NumberIntVal(10), cty.NumberIntVal(50), cty.NumberIntVal(100)})),
+			Rules:       []ValueRule{ShiftSteps()},
+			Description: "The new target's share of the traffic after each step, in percent, rising to 100."},
+		{Name: "bake", Type: cty.String, Optional: true, Default: def(cty.StringVal("30s")),
+			Rules:       []ValueRule{Duration()},
+			Description: "How long each step is watched before the next."},
+		{Name: "max_error_rate", Type: cty.Number, Optional: true, Default: def(cty.NumberFloatVal(0.01)),
+			Rules:       []ValueRule{NumberRange(0, 1)},
+			Description: "The largest share of the new target's requests that may fail (5xx) during a step's bake."},
+	}}
 }
 
 func cacheSchema() *Schema {

@@ -139,6 +139,35 @@ func PathPrefix() ValueRule {
 	}
 }
 
+// ShiftSteps accepts traffic-shifting steps: whole percentages from 1 to
+// 100, rising, ending at 100.
+func ShiftSteps() ValueRule {
+	return ValueRule{
+		Doc: "rising whole percentages ending at 100",
+		Check: func(v cty.Value) string {
+			if !v.Type().IsListType() || !v.IsWhollyKnown() {
+				return ""
+			}
+			prev := int64(0)
+			var last int64
+			for _, e := range v.AsValueSlice() {
+				if e.IsNull() {
+					return "a step is null; write percentages such as [10, 50, 100]."
+				}
+				n, acc := e.AsBigFloat().Int64()
+				if acc != big.Exact || n < 1 || n > 100 || n <= prev {
+					return "steps must be rising whole percentages from 1 to 100, such as [10, 50, 100]."
+				}
+				prev, last = n, n
+			}
+			if last != 100 {
+				return "the last step must be 100, so that the new target ends with all the traffic."
+			}
+			return ""
+		},
+	}
+}
+
 // NormalizeRoutePath returns the prefix a route path matches: a trailing "*"
 // is dropped, so "/orders/*" and "/orders/" are the same route path.
 func NormalizeRoutePath(p string) string {

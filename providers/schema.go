@@ -89,6 +89,10 @@ type NestedBlock struct {
 	// Provider, when set, marks a provider-specific sub-block ("local",
 	// "aws"); other providers ignore it.
 	Provider string
+	// PlanOnly blocks configure how the planner carries out changes
+	// (traffic shifting); providers never see them and changing them
+	// changes no resource.
+	PlanOnly bool
 	Block
 }
 
@@ -157,24 +161,111 @@ func (b *Block) ImpliedType() cty.Type {
 }
 
 // ForProvider returns a copy of the schema without the sub-blocks of other
-// providers: what a provider named name receives and returns.
+// providers and without plan-only blocks: what a provider named name
+// receives and returns.
 func (s *Schema) ForProvider(name string) *Schema {
 	out := *s
-	out.Block = s.Block.forProvider(name)
+	out.Block = s.Block.forProvider(name, false)
 	return &out
 }
 
-func (b Block) forProvider(name string) Block {
+// ForPlanner is ForProvider keeping the plan-only blocks: what the stack
+// language evaluates before SplitPlanOnly separates the two.
+func (s *Schema) ForPlanner(name string) *Schema {
+	out := *s
+	out.Block = s.Block.forProvider(name, true)
+	return &out
+}
+
+func (b Block) forProvider(name string, planOnly bool) Block {
 	out := Block{Attributes: b.Attributes}
 	for _, nb := range b.Blocks {
 		if nb.Provider != "" && nb.Provider != name {
 			continue
 		}
+		if nb.PlanOnly && !planOnly {
+			continue
+		}
 		c := *nb
-		c.Block = nb.Block.forProvider(name)
+		c.Block = nb.Block.forProvider(name, planOnly)
 		out.Blocks = append(out.Blocks, &c)
 	}
 	return out
+}
+
+// SplitPlanOnly separates a value of b (which includes its plan-only
+// blocks) into what the provider sees (b without them) and the planner's
+// settings: an object holding only the plan-only blocks, and the list
+// blocks that contain some, element by element. It returns cty.NilVal
+// settings when b has no plan-only block.
+func SplitPlanOnly(b *Block, v cty.Value) (provider, plan cty.Value) {
+	if !b.hasPlanOnly() {
+		return v, cty.NilVal
+	}
+	if v.IsNull() || !v.IsKnown() {
+		return v, cty.NilVal
+	}
+	v, marks := v.Unmark()
+	attrs := v.AsValueMap()
+	planAttrs := map[string]cty.Value{}
+	for _, nb := range b.Blocks {
+		cur, ok := attrs[nb.TypeName]
+		if !ok {
+			continue
+		}
+		switch {
+		case nb.PlanOnly:
+			planAttrs[nb.TypeName] = cur
+			delete(attrs, nb.TypeName)
+		case nb.Block.hasPlanOnly() && nb.Nesting == NestingList:
+			cur, lm := cur.Unmark()
+			if cur.IsNull() || !cur.IsKnown() {
+				continue
+			}
+			var provElems, planElems []cty.Value
+			for _, e := range cur.AsValueSlice() {
+				pe, pl := SplitPlanOnly(&nb.Block, e)
+				provElems = append(provElems, pe)
+				planElems = append(planElems, pl)
+			}
+			if len(provElems) == 0 {
+				elem := nb.Block.withoutPlanOnly()
+				attrs[nb.TypeName] = cty.ListValEmpty(elem.ImpliedType()).WithMarks(lm)
+				planAttrs[nb.TypeName] = cty.EmptyTupleVal
+			} else {
+				attrs[nb.TypeName] = cty.ListVal(provElems).WithMarks(lm)
+				planAttrs[nb.TypeName] = cty.TupleVal(planElems)
+			}
+		case nb.Block.hasPlanOnly() && nb.Nesting == NestingSingle:
+			pe, pl := SplitPlanOnly(&nb.Block, cur)
+			attrs[nb.TypeName] = pe
+			planAttrs[nb.TypeName] = pl
+		}
+	}
+	return cty.ObjectVal(attrs).WithMarks(marks), cty.ObjectVal(planAttrs)
+}
+
+// withoutPlanOnly is b without its plan-only blocks, at every level.
+func (b Block) withoutPlanOnly() *Block {
+	out := &Block{Attributes: b.Attributes}
+	for _, nb := range b.Blocks {
+		if nb.PlanOnly {
+			continue
+		}
+		c := *nb
+		c.Block = *nb.Block.withoutPlanOnly()
+		out.Blocks = append(out.Blocks, &c)
+	}
+	return out
+}
+
+func (b *Block) hasPlanOnly() bool {
+	for _, nb := range b.Blocks {
+		if nb.PlanOnly || nb.Block.hasPlanOnly() {
+			return true
+		}
+	}
+	return false
 }
 
 // IsForceNew reports whether a change at path (an attribute, or anything

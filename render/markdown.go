@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/stagecraft/stagecraft/planner"
@@ -44,12 +45,27 @@ func PlanMarkdown(w io.Writer, p *planner.Plan, o Options) error {
 		b.WriteString(markdownTable(p))
 	}
 	b.WriteString(markdownWarnings(p))
+	b.WriteString(markdownSteps(p))
 	if len(changes) > 0 {
 		b.WriteString(markdownDiagram(p))
 	}
 	b.WriteString(markdownDetails(p, changes, commentBudget-b.Len()))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// markdownSteps is the migration as a numbered list.
+func markdownSteps(p *planner.Plan) string {
+	if !showSteps(p) {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("**" + escapeMarkdown(stepsTitle(p)) + "**\n\n")
+	for i, st := range p.Steps {
+		b.WriteString(strconv.Itoa(i+1) + ". " + escapeMarkdown(st.Description) + "\n")
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // noChangesDetail is the no-changes sentence after its bold start.

@@ -22,6 +22,7 @@ func PlanText(w io.Writer, p *planner.Plan, o Options) error {
 		t.drift,
 		t.actions,
 		t.summary,
+		t.steps,
 		t.outputs,
 		t.notes,
 		t.warnings,
@@ -35,6 +36,60 @@ func PlanText(w io.Writer, p *planner.Plan, o Options) error {
 	}
 	_, err := io.WriteString(w, strings.Join(parts, "\n"))
 	return err
+}
+
+// steps lists the migration in the order apply carries it out, when it
+// has more than one step or moves traffic.
+func (t *textPlan) steps() string {
+	if !showSteps(t.p) {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(t.st.bold(stepsTitle(t.p)) + "\n")
+	for i, s := range t.p.Steps {
+		lines := wrapWords(s.Description, t.width-6)
+		for j, l := range lines {
+			if j == 0 {
+				b.WriteString(padLeft(strconv.Itoa(i+1)+".", 4) + " " + l + "\n")
+			} else {
+				b.WriteString("     " + l + "\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// showSteps: a single create, or a plan of only creates (a first apply),
+// reads well enough from the resource list.
+func showSteps(p *planner.Plan) bool {
+	if len(p.Steps) < 2 {
+		for _, s := range p.Steps {
+			if s.Action == "shift" || s.Action == "roll" || s.Action == "resize" {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range p.Steps {
+		if s.Action != "create" {
+			return true
+		}
+	}
+	return false
+}
+
+func stepsTitle(p *planner.Plan) string {
+	if p.AppliedStage != "" && p.TargetStage != "" && p.AppliedStage != p.TargetStage {
+		return "Migration from stage " + strconv.Quote(p.AppliedStage) + " to " + strconv.Quote(p.TargetStage) + ", in order:"
+	}
+	return "Steps, in order:"
+}
+
+func padLeft(s string, n int) string {
+	for len(s) < n {
+		s = " " + s
+	}
+	return s
 }
 
 // textPlan renders the sections of one plan.

@@ -52,6 +52,10 @@ type Resource struct {
 	// attributes that only exist after apply are unknown; sensitive values
 	// carry the Sensitive mark.
 	Config cty.Value
+	// Settings holds the planner's plan-only settings of the resource (a
+	// load balancer's migration blocks), split off Config; cty.NilVal when
+	// the kind has none.
+	Settings cty.Value
 	// DependsOn lists the addresses of the instances this one depends on,
 	// through references or depends_on, sorted.
 	DependsOn []string

@@ -169,9 +169,12 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.addDiags(td)
 	}
 	lc := sc.lifecycle(n)
-	block := &n.schema.Block
+	// block is what is evaluated (with the planner's plan-only blocks);
+	// provBlock what the provider sees once they are split off.
+	block, provBlock := &n.schema.Block, &n.schema.Block
 	if sc.ev.provider != "" {
-		block = &n.schema.ForProvider(sc.ev.provider).Block
+		block = &n.schema.ForPlanner(sc.ev.provider).Block
+		provBlock = &n.schema.ForProvider(sc.ev.provider).Block
 	}
 	insts, unknown := sc.expand(n.body.meta, ctx, "resource")
 	if unknown {
@@ -189,6 +192,10 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		addr := sc.prefix + local + keyStr
 		cfg, ranges := sc.evalBody(n.body, block, childContext(ctx, inst.symbols), childContext(actx, inst.symbols), nil, false)
 		sc.checkKindRules(n.schema, cfg, ranges, n.block.DeclRange)
+		settings := cty.NilVal
+		if sc.ev.provider != "" {
+			cfg, settings = providers.SplitPlanOnly(block, cfg)
+		}
 		r := &Resource{
 			Address:   addr,
 			Kind:      n.block.Kind,
@@ -196,6 +203,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 			Name:      n.block.Name,
 			Key:       inst.key,
 			Config:    cfg,
+			Settings:  settings,
 			DependsOn: deps.sorted(),
 			Lifecycle: lc,
 			DeclRange: n.block.DeclRange,
@@ -203,7 +211,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
-		vals = append(vals, providers.WithComputed(block, cfg, sc.ev.known[addr]))
+		vals = append(vals, providers.WithComputed(provBlock, cfg, sc.ev.known[addr]))
 		addrs = append(addrs, cty.StringVal(local+keyStr))
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrs)

@@ -149,6 +149,15 @@ func Replay(base *State, entries []JournalEntry) (*Recovery, error) {
 			s.Outputs[e.Key] = o
 		case OpNote:
 			rec.Notes = append(rec.Notes, *e)
+			// A note's value is kept in the state; null removes it.
+			if len(e.Value) == 0 || string(e.Value) == "null" {
+				delete(s.Notes, e.Key)
+			} else {
+				if s.Notes == nil {
+					s.Notes = map[string]json.RawMessage{}
+				}
+				s.Notes[e.Key] = e.Value
+			}
 		case OpResume:
 			resumes++
 			rec.Replayed--

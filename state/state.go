@@ -47,6 +47,9 @@ type State struct {
 	Deposed []*Resource `json:"deposed,omitempty"`
 	// Outputs are the stack's outputs as of the last apply, by name.
 	Outputs map[string]*Output `json:"outputs,omitempty"`
+	// Notes hold what the planner records beside resources, such as a
+	// traffic shift that a failed gate stopped half-way, by key.
+	Notes map[string]json.RawMessage `json:"notes,omitempty"`
 }
 
 // Resource is one object that exists at a provider because of an apply.
@@ -152,6 +155,12 @@ func (s *State) Clone() *State {
 		c.Deposed = make([]*Resource, len(s.Deposed))
 		for i, r := range s.Deposed {
 			c.Deposed[i] = r.Clone()
+		}
+	}
+	if s.Notes != nil {
+		c.Notes = make(map[string]json.RawMessage, len(s.Notes))
+		for k, v := range s.Notes {
+			c.Notes[k] = bytes.Clone(v)
 		}
 	}
 	if s.Outputs != nil {

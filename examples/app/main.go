@@ -16,6 +16,10 @@
 //	GET /sick           makes /healthz fail from now on (the process keeps
 //	                    serving everything else)
 //
+// ERROR_RATE (a number from 0 to 1) makes that share of the requests other
+// than /healthz fail with 500: a new version that passes its health checks
+// but breaks for users, to watch a traffic shift's gate stop it.
+//
 // With REDIS_ADDR, ETCD_ENDPOINTS or ZOOKEEPER_SERVERS set (see backends.go)
 // the page also counts hits across instances in the cache and lists the
 // instances registered in the coordinator.
@@ -30,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -51,6 +56,13 @@ func main() {
 		log.Fatal("no port: set PORT or pass -port")
 	}
 	a := &app{instance: os.Getenv("INSTANCE_ID"), port: *port}
+	if v := os.Getenv("ERROR_RATE"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate < 0 || rate > 1 {
+			log.Fatalf("ERROR_RATE must be a number from 0 to 1, not %q", v)
+		}
+		a.errorRate = rate
+	}
 	if a.instance == "" {
 		a.instance = "app-" + strconv.Itoa(os.Getpid())
 	}
@@ -87,6 +99,8 @@ type app struct {
 	hits     atomic.Int64
 	sick     atomic.Bool
 	backends *backends
+	// errorRate is the share of requests answered with 500.
+	errorRate float64
 }
 
 func (a *app) routes() http.Handler {
@@ -98,7 +112,16 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /cpu", a.cpu)
 	mux.HandleFunc("GET /crash", a.crash)
 	mux.HandleFunc("/", a.hello)
-	return mux
+	if a.errorRate == 0 {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" && rand.Float64() < a.errorRate {
+			http.Error(w, a.instance+" fails this request (ERROR_RATE)", http.StatusInternalServerError)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (a *app) healthz(w http.ResponseWriter, _ *http.Request) {

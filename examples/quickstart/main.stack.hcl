@@ -7,8 +7,10 @@
 #
 # The environment "dev" uses the local provider: the app (examples/app) runs
 # as processes behind a load balancer on 127.0.0.1, the cache is a
-# redis-server, the coordinator three etcd members. Change the stage (or
-# pass --stage monolith) and apply again to migrate; destroy stops it all.
+# redis-server, the coordinator three etcd members; the last stage splits
+# /orders/ into a service of its own, moving its traffic in steps. Change
+# the stage (or pass --stage monolith) and apply again to migrate; destroy
+# stops it all.
 
 stack "shop" {
   description = "A web shop growing through the architecture stages"
@@ -30,6 +32,12 @@ variable "lb_port" {
   description = "Port of the load balancer on 127.0.0.1."
 }
 
+variable "shift_bake" {
+  type        = string
+  default     = "10s"
+  description = "How long each step of a traffic shift is watched before the next."
+}
+
 variable "app_command" {
   type        = list(string)
   default     = ["go", "run", "../app"]
@@ -40,7 +48,7 @@ provider "local" {}
 
 environment "dev" {
   provider = "local"
-  stage    = "coordinated"
+  stage    = "microservices"
 }
 
 stage "monolith" {
@@ -79,6 +87,13 @@ stage "load-balanced" {
       path   = "/*"
       target = autoscaling_group.app
     }
+    # When a route's target changes, traffic moves in steps, each watched
+    # for the bake time; a step whose new target fails moves back.
+    migration {
+      steps          = [10, 50, 100]
+      bake           = var.shift_bake
+      max_error_rate = 0.01
+    }
   }
 }
 
@@ -111,6 +126,39 @@ stage "coordinated" {
     env = {
       REDIS_ADDR     = cache.sessions.endpoint
       ETCD_ENDPOINTS = join(",", coordinator.locks.endpoints)
+    }
+  }
+}
+
+stage "microservices" {
+  description = "Orders split out into a service of its own, behind /orders/."
+  extends     = "coordinated"
+
+  autoscaling_group "orders" {
+    min  = 2
+    max  = 4
+    port = 9090
+    env = {
+      SERVICE        = "orders"
+      REDIS_ADDR     = cache.sessions.endpoint
+      ETCD_ENDPOINTS = join(",", coordinator.locks.endpoints)
+    }
+    health_check {
+      path = "/healthz"
+    }
+    local {
+      command = var.app_command
+    }
+  }
+
+  load_balancer "edge" { # its route blocks replace the inherited ones
+    route {
+      path   = "/orders/*"
+      target = autoscaling_group.orders
+    }
+    route {
+      path   = "/*"
+      target = autoscaling_group.app
     }
   }
 }

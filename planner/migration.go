@@ -1,0 +1,125 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// MigrationStep is one step of a plan, in an order apply may run them
+// (steps that do not depend on each other run at the same time).
+type MigrationStep struct {
+	Address string
+	// Action is what the step does: create, update, roll, resize, shift,
+	// replace or delete.
+	Action      string
+	Description string
+}
+
+// describeSteps lists the plan's steps in dependency order, for people.
+func describeSteps(changes []*Change, current []*state.Resource) []*MigrationStep {
+	g, steps, err := stepGraph(changes, current)
+	if err != nil {
+		return nil
+	}
+	order, _, _ := g.Order()
+	var out []*MigrationStep
+	for _, key := range order {
+		s := steps[key]
+		out = append(out, describeStep(s))
+	}
+	return out
+}
+
+// launchPaths are the attributes of a group whose change replaces its
+// instances (a roll).
+var launchPaths = map[string]bool{"env": true, "port": true, "local": true, "aws": true, "health_check": true}
+
+func describeStep(s *step) *MigrationStep {
+	c := s.change
+	m := &MigrationStep{Address: c.Address, Action: s.op}
+	switch {
+	case c.Deposed:
+		m.Action, m.Description = "delete", fmt.Sprintf("delete an old copy of %s (%s) left by an interrupted apply", c.Address, c.ID)
+	case s.op == "create" && c.Action == ActionReplace:
+		m.Action = "replace"
+		why := ""
+		if len(c.ReplacePaths) > 0 {
+			why = " (" + pathList(c.ReplacePaths) + " changed)"
+		}
+		if c.ReplaceOrder == DestroyBeforeCreate {
+			m.Description = fmt.Sprintf("create the new %s%s", c.Address, why)
+		} else {
+			m.Description = fmt.Sprintf("create the new %s%s, before the old one goes", c.Address, why)
+		}
+	case s.op == "create":
+		m.Description = "create " + c.Address
+	case s.op == "destroy-old":
+		m.Action, m.Description = "delete", "delete the old "+c.Address
+	case s.op == "delete":
+		m.Description = "delete " + c.Address
+		if c.DataLoss {
+			m.Description += " and the data it holds"
+		}
+	case c.Shift != nil:
+		m.Action = "shift"
+		var parts []string
+		for _, p := range c.Shift.Paths {
+			parts = append(parts, p.Describe())
+		}
+		m.Description = strings.Join(parts, "; then ")
+		if rest := otherChanges(c); rest != "" {
+			m.Description += "; " + rest
+		}
+	case c.Kind == providers.KindAutoscalingGroup && touches(c.ChangedPaths, launchPaths):
+		m.Action = "roll"
+		m.Description = fmt.Sprintf("roll %s (%s changed): new instances healthy before old ones drain", c.Address, pathList(c.ChangedPaths))
+	case c.Kind == providers.KindCoordinator && touches(c.ChangedPaths, map[string]bool{"members": true}):
+		m.Action = "resize"
+		m.Description = fmt.Sprintf("resize %s from %s to %s members, one member at a time, keeping a quorum", c.Address, number(attr(c.Before, "members")), number(attr(c.After, "members")))
+	default:
+		m.Description = fmt.Sprintf("update %s in place (%s)", c.Address, pathList(c.ChangedPaths))
+	}
+	return m
+}
+
+// otherChanges describes a load balancer update's changes besides routes.
+func otherChanges(c *Change) string {
+	var rest []cty.Path
+	for _, p := range c.ChangedPaths {
+		if len(p) > 0 {
+			if ga, ok := p[0].(cty.GetAttrStep); ok && ga.Name == "route" {
+				continue
+			}
+		}
+		rest = append(rest, p)
+	}
+	if len(rest) == 0 {
+		return ""
+	}
+	return "update " + pathList(rest)
+}
+
+func touches(paths []cty.Path, names map[string]bool) bool {
+	for _, p := range paths {
+		if len(p) == 0 {
+			continue
+		}
+		if ga, ok := p[0].(cty.GetAttrStep); ok && names[ga.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+func number(v cty.Value) string {
+	v, _ = v.Unmark()
+	if !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+		return "?"
+	}
+	return v.AsBigFloat().Text('f', -1)
+}

@@ -1,0 +1,232 @@
+package planner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// shiftNoteKey is the state note of a load balancer's stopped shift.
+func shiftNoteKey(addr string) string { return "shift:" + addr }
+
+// haltedShift is what the state records when a gate stops a shift.
+type haltedShift struct {
+	LoadBalancer string    `json:"load_balancer"`
+	Path         string    `json:"path"`
+	At           int       `json:"at"`
+	FailedStep   int       `json:"failed_step"`
+	Reason       string    `json:"reason"`
+	Time         time.Time `json:"time"`
+}
+
+// haltedShifts turns the state's notes of stopped shifts into warnings.
+func haltedShifts(st *state.State) []string {
+	var out []string
+	var keys []string
+	for k := range st.Notes {
+		if strings.HasPrefix(k, "shift:") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var h haltedShift
+		if json.Unmarshal(st.Notes[k], &h) != nil {
+			continue
+		}
+		out = append(out, fmt.Sprintf("The last apply stopped shifting %s on %s at %d%%: %s. Applying again resumes the shift from there.", h.Path, h.LoadBalancer, h.At, h.Reason))
+	}
+	return out
+}
+
+// GateError is a traffic shift stopped by a failed gate; the traffic is
+// back at the last good step.
+type GateError struct {
+	Address string
+	Path    string
+	At      int
+	Step    int
+	Reason  string
+}
+
+func (e *GateError) Error() string {
+	return fmt.Sprintf("%s: shifting %s stopped at step %d%%: %s; the traffic is back at %d%% and the state records where the shift stopped. Fix the new target and apply again to resume", e.Address, e.Path, e.Step, e.Reason, e.At)
+}
+
+// shiftTraffic carries out a load balancer update that moves traffic: for
+// each shifted path in turn, it applies the intermediate weights of every
+// step, watches the new targets for the bake time, and rolls back to the
+// last good step when the gate fails. The last step applies cfg itself.
+func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+	obs, canObserve := impl.(providers.Observer)
+	if !canObserve {
+		providers.Warn(ctx, c.Address, "this provider reports no health or traffic figures, so traffic moves without gates")
+	}
+	ref := a.p.ref(c.Address, c.Kind, c.ID)
+	// current holds, per shifted path, the weights now in force.
+	current := map[string]map[string]int{}
+	for _, sp := range c.Shift.Paths {
+		current[sp.Path] = sp.Weights(sp.Start)
+	}
+	build := func(final bool) cty.Value {
+		if final {
+			return cfg
+		}
+		v := cfg
+		for _, sp := range c.Shift.Paths {
+			v = withRoutes(v, sp.Path, current[sp.Path])
+		}
+		return v
+	}
+	apply := func(v cty.Value) error {
+		prior := c.Before
+		if r, ok := a.stateResource(c.Address); ok {
+			if pv, err := r.Value(schema.ImpliedType()); err == nil {
+				prior = pv
+			}
+		}
+		prior, _ = prior.UnmarkDeep()
+		actual, err := impl.Update(ctx, ref, prior, v)
+		if err != nil {
+			return opError("update", c.Address, err)
+		}
+		return a.record(ctx, schema, res, actual, "")
+	}
+	for pi, sp := range c.Shift.Paths {
+		lastGood := sp.Start
+		pending := sp.PendingSteps()
+		for si, share := range pending {
+			final := pi == len(c.Shift.Paths)-1 && si == len(pending)-1
+			current[sp.Path] = sp.Weights(share)
+			a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseStart})
+			start := time.Now()
+			if err := apply(build(final)); err != nil {
+				return err
+			}
+			reason := ""
+			if canObserve {
+				reason = a.gate(ctx, obs, ref, c, sp)
+			}
+			if reason != "" {
+				a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseFailed, Elapsed: time.Since(start), Err: fmt.Errorf("gate failed: %s", reason)})
+				current[sp.Path] = sp.Weights(lastGood)
+				if err := apply(build(false)); err != nil {
+					return fmt.Errorf("%s: the gate failed (%s) and moving the traffic back failed too: %w", c.Address, reason, err)
+				}
+				note := haltedShift{LoadBalancer: c.Address, Path: sp.Path, At: lastGood, FailedStep: share, Reason: reason, Time: time.Now().UTC()}
+				if err := a.note(ctx, shiftNoteKey(c.Address), note); err != nil {
+					return err
+				}
+				return &GateError{Address: c.Address, Path: sp.Path, At: lastGood, Step: share, Reason: reason}
+			}
+			a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseDone, Elapsed: time.Since(start)})
+			lastGood = share
+		}
+	}
+	if len(c.Shift.Paths) == 0 {
+		if err := apply(cfg); err != nil {
+			return err
+		}
+	}
+	return a.note(ctx, shiftNoteKey(c.Address), nil)
+}
+
+// gate watches the targets that gain traffic for the bake time and returns
+// why they fail it, or "" when they pass: every receiving group must have a
+// healthy target, and the share of their requests answered with 5xx must
+// stay at or under the limit.
+func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, c *Change, sp *ShiftPath) string {
+	receivers := map[string]bool{}
+	for _, r := range sp.Receivers() {
+		receivers[r] = true
+	}
+	count := func(o providers.Observation) map[string][2]int64 {
+		out := map[string][2]int64{}
+		for _, t := range o.Targets {
+			if receivers[t.Group] {
+				out[t.ID] = [2]int64{t.Requests, t.Errors5xx}
+			}
+		}
+		return out
+	}
+	first, err := obs.Observe(ctx, ref, cty.NilVal)
+	if err != nil {
+		return "reading its health failed: " + err.Error()
+	}
+	before := count(first)
+	select {
+	case <-ctx.Done():
+	case <-time.After(sp.Bake):
+	}
+	last, err := obs.Observe(ctx, ref, cty.NilVal)
+	if err != nil {
+		return "reading its health failed: " + err.Error()
+	}
+	healthy := map[string]bool{}
+	var requests, errors int64
+	for _, t := range last.Targets {
+		if !receivers[t.Group] {
+			continue
+		}
+		if t.Healthy {
+			healthy[t.Group] = true
+		}
+		b := before[t.ID]
+		requests += t.Requests - b[0]
+		errors += t.Errors5xx - b[1]
+	}
+	var missing []string
+	for r := range receivers {
+		if !healthy[r] {
+			missing = append(missing, r)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		return strings.Join(missing, " and ") + " has no healthy instance"
+	}
+	if requests > 0 {
+		rate := float64(errors) / float64(requests)
+		if rate > sp.MaxErrorRate {
+			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), percent(rate), percent(sp.MaxErrorRate), sp.Bake)
+		}
+	}
+	return ""
+}
+
+// note records (or, with a nil value, clears) a state note.
+func (a *applier) note(ctx context.Context, key string, value any) error {
+	a.mu.Lock()
+	_, had := a.cur.Notes[key]
+	a.mu.Unlock()
+	if value == nil && !had {
+		return nil
+	}
+	e, err := state.NoteEntry(key, value)
+	if err != nil {
+		return err
+	}
+	if err := a.jw.append(ctx, e); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if value == nil {
+		delete(a.cur.Notes, key)
+		return nil
+	}
+	if a.cur.Notes == nil {
+		a.cur.Notes = map[string]json.RawMessage{}
+	}
+	a.cur.Notes[key] = e.Value
+	return nil
+}

@@ -1,0 +1,205 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestShiftWeights(t *testing.T) {
+	t.Parallel()
+	sp := &ShiftPath{From: map[string]int{"a": 100}, To: map[string]int{"b": 100}}
+	tests := map[int]map[string]int{
+		0:   {"a": 100},
+		10:  {"a": 90, "b": 10},
+		33:  {"a": 67, "b": 33},
+		100: {"b": 100},
+	}
+	for share, want := range tests {
+		if got := sp.Weights(share); !sameWeights(got, want) {
+			t.Errorf("Weights(%d) = %v, want %v", share, got, want)
+		}
+	}
+	split := &ShiftPath{From: map[string]int{"a": 50, "b": 50}, To: map[string]int{"c": 100}}
+	got := split.Weights(25)
+	sum := 0
+	for _, w := range got {
+		sum += w
+	}
+	if sum != 100 || got["c"] != 25 {
+		t.Errorf("Weights(25) of a 50/50 split = %v, want c 25 and a sum of 100", got)
+	}
+}
+
+func lbWithRoutes(routes ...[3]any) cty.Value {
+	var rs []cty.Value
+	for _, r := range routes {
+		w := cty.NullVal(cty.Number)
+		if r[2] != nil {
+			w = cty.NumberIntVal(int64(r[2].(int)))
+		}
+		rs = append(rs, cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal(r[0].(string)), "target": cty.StringVal(r[1].(string)), "weight": w}))
+	}
+	return cty.ObjectVal(map[string]cty.Value{"route": cty.ListVal(rs)})
+}
+
+func TestDetectShift(t *testing.T) {
+	t.Parallel()
+	app := "autoscaling_group.app"
+	orders := "autoscaling_group.orders"
+	tests := map[string]struct {
+		before, after cty.Value
+		want          string // path:start, ...
+	}{
+		"a new path moves off the catch-all": {
+			before: lbWithRoutes([3]any{"/*", app, nil}),
+			after:  lbWithRoutes([3]any{"/orders/*", orders, nil}, [3]any{"/*", app, nil}),
+			want:   "/orders/:0",
+		},
+		"a removed path moves back": {
+			before: lbWithRoutes([3]any{"/orders/*", orders, nil}, [3]any{"/*", app, nil}),
+			after:  lbWithRoutes([3]any{"/*", app, nil}),
+			want:   "/orders/:0",
+		},
+		"an interrupted shift resumes": {
+			before: lbWithRoutes([3]any{"/orders/", orders, 50}, [3]any{"/orders/", app, 50}, [3]any{"/*", app, nil}),
+			after:  lbWithRoutes([3]any{"/orders/*", orders, nil}, [3]any{"/*", app, nil}),
+			want:   "/orders/:50",
+		},
+		"nothing moves": {
+			before: lbWithRoutes([3]any{"/*", app, nil}),
+			after:  lbWithRoutes([3]any{"/", app, 100}),
+			want:   "",
+		},
+		"the catch-all changes target": {
+			before: lbWithRoutes([3]any{"/*", app, nil}),
+			after:  lbWithRoutes([3]any{"/*", orders, nil}),
+			want:   "/:0",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := detectShift(tc.before, tc.after, cty.NilVal)
+			var got []string
+			if s != nil {
+				for _, p := range s.Paths {
+					got = append(got, p.Path+":"+itoa(p.Start))
+				}
+			}
+			if strings.Join(got, ",") != tc.want {
+				t.Errorf("shift %v, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// splitStack moves /orders/ from app to orders when the stage changes.
+var splitStack = map[string]string{"main.hcl": `
+stage "one" {
+  autoscaling_group "app" {}
+  load_balancer "edge" {
+    listener {
+      port = 8080
+    }
+    route {
+      path   = "/*"
+      target = autoscaling_group.app
+    }
+    migration {
+      steps = [20, 100]
+      bake  = "10ms"
+    }
+  }
+}
+
+stage "two" {
+  extends = "one"
+  autoscaling_group "orders" {}
+  load_balancer "edge" {
+    route {
+      path   = "/orders/*"
+      target = autoscaling_group.orders
+    }
+    route {
+      path   = "/*"
+      target = autoscaling_group.app
+    }
+  }
+}
+`}
+
+func TestShiftAppliesInSteps(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, splitStack, "one", nil)
+	e.apply(PlanOptions{})
+	e.req.Stage = "two"
+	p := e.plan(PlanOptions{})
+	lb, _ := p.Change("load_balancer.edge")
+	if lb.Shift == nil || len(lb.Shift.Paths) != 1 || lb.Shift.Paths[0].Bake != 10*time.Millisecond {
+		t.Fatalf("shift %+v, want /orders/ with the stack's settings", lb.Shift)
+	}
+	var steps []string
+	for _, s := range p.Steps {
+		steps = append(steps, s.Action+" "+s.Address)
+	}
+	if got := strings.Join(steps, ", "); got != "create autoscaling_group.orders, shift load_balancer.edge" {
+		t.Errorf("steps %s", got)
+	}
+	var ops []string
+	rec := e.recover()
+	_, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+		if ev.Phase == PhaseDone && strings.HasPrefix(ev.Operation, "shifting") {
+			ops = append(ops, ev.Operation)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ops, ", "); got != "shifting /orders/ to 20%, shifting /orders/ to 100%" {
+		t.Errorf("steps applied: %s", got)
+	}
+	if again := e.plan(PlanOptions{}); again.HasChanges() {
+		t.Errorf("plan after the shift:\n%s", actions(again))
+	}
+}
+
+func TestShiftGateRollsBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, splitStack, "one", map[string]cty.Value{
+		"unhealthy": cty.ListVal([]cty.Value{cty.StringVal("autoscaling_group.orders")}),
+	})
+	e.apply(PlanOptions{})
+	e.req.Stage = "two"
+	p := e.plan(PlanOptions{})
+	_, err := e.applyPlan(context.Background(), p)
+	var ge *GateError
+	if !errors.As(err, &ge) || ge.At != 0 || ge.Step != 20 || !strings.Contains(ge.Reason, "has no healthy instance") {
+		t.Fatalf("apply error %v, want a gate failure at the first step", err)
+	}
+	st := e.recover().State
+	if _, ok := st.Notes[shiftNoteKey("load_balancer.edge")]; !ok {
+		t.Fatalf("the state does not record the stopped shift: %v", st.Notes)
+	}
+	// The traffic is back where it was: the load balancer's routes send
+	// /orders/ to app only.
+	lb, _ := st.Resource("load_balancer.edge")
+	_, v, err := e.planner().decodeResource(lb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := effective(routeTable(v), "/orders/"); !sameWeights(w, map[string]int{"autoscaling_group.app": 100}) {
+		t.Errorf("after the rollback /orders/ goes to %v", w)
+	}
+	again := e.plan(PlanOptions{})
+	if len(again.Warnings) == 0 || !strings.Contains(again.Warnings[0], "stopped shifting /orders/ on load_balancer.edge at 0%") {
+		t.Errorf("warnings %v", again.Warnings)
+	}
+}

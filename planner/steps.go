@@ -1,0 +1,99 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// step is one node of the apply graph.
+type step struct {
+	key    string
+	change *Change
+	op     string // "create", "update", "delete", "destroy-old"
+}
+
+// stepGraph turns changes into steps and orders them. current is what the
+// state tracks (for the dependencies of resources being deleted).
+//   - a create or update waits for the creates, updates and replacements
+//     of what it depends on;
+//   - a delete waits for the deletes of what depends on it, and for the
+//     updates that move dependents off it (a load balancer shifts its
+//     traffic away from a group before the group goes);
+//   - create-before-destroy: the old copy goes after the new one exists and
+//     its dependents have moved; destroy-before-create: the other way.
+func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string]*step, error) {
+	g := NewGraph()
+	steps := map[string]*step{}
+	add := func(s *step) {
+		steps[s.key] = s
+		g.Add(s.key)
+	}
+	upKey := map[string]string{}   // address -> step that brings it up to date
+	downKey := map[string]string{} // address -> step that removes the old copy
+	for _, c := range changes {
+		switch {
+		case c.Action == ActionNoOp:
+		case c.Deposed:
+			add(&step{key: c.Address + " (deposed " + c.ID + ")", change: c, op: "delete"})
+		case c.Action == ActionCreate || c.Action == ActionUpdate:
+			add(&step{key: c.Address, change: c, op: string(c.Action)})
+			upKey[c.Address] = c.Address
+		case c.Action == ActionDelete:
+			add(&step{key: c.Address, change: c, op: "delete"})
+			downKey[c.Address] = c.Address
+		case c.Action == ActionReplace:
+			add(&step{key: c.Address, change: c, op: "create"})
+			add(&step{key: c.Address + " (old)", change: c, op: "destroy-old"})
+			upKey[c.Address] = c.Address
+			downKey[c.Address] = c.Address + " (old)"
+			if c.ReplaceOrder == DestroyBeforeCreate {
+				g.Connect(c.Address, c.Address+" (old)")
+			} else {
+				g.Connect(c.Address+" (old)", c.Address)
+			}
+		}
+	}
+	// dependents maps an address to the addresses that depend on it, in
+	// the plan (new dependencies) and in the state (old ones).
+	dependents := map[string][]string{}
+	for _, c := range changes {
+		for _, d := range c.DependsOn {
+			dependents[d] = append(dependents[d], c.Address)
+		}
+	}
+	for _, r := range current {
+		for _, d := range r.Dependencies {
+			dependents[d] = append(dependents[d], r.Address)
+		}
+	}
+	for _, c := range changes {
+		if c.Deposed {
+			continue
+		}
+		if up, ok := upKey[c.Address]; ok {
+			for _, d := range c.DependsOn {
+				if dk, ok := upKey[d]; ok {
+					g.Connect(up, dk)
+				}
+			}
+		}
+		if down, ok := downKey[c.Address]; ok {
+			for _, dep := range dependents[c.Address] {
+				if dk, ok := downKey[dep]; ok && dk != down {
+					if steps[dk].op == "delete" || steps[dk].change.ReplaceOrder == CreateBeforeDestroy {
+						g.Connect(down, dk)
+					}
+				}
+				if uk, ok := upKey[dep]; ok && uk != upKey[c.Address] && (c.Action == ActionDelete || c.ReplaceOrder == CreateBeforeDestroy) {
+					g.Connect(down, uk)
+				}
+			}
+		}
+	}
+	if _, cycle, ok := g.Order(); !ok {
+		return nil, nil, fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(cycle, ", "))
+	}
+	return g, steps, nil
+}
