@@ -85,7 +85,9 @@ func (s *localStack) run(wantErr bool, args ...string) string {
 	return out.String()
 }
 
-func (s *localStack) url(path string) string { return fmt.Sprintf("http://127.0.0.1:%d%s", s.port, path) }
+func (s *localStack) url(path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", s.port, path)
+}
 
 // load sends requests to the load balancer at a bounded rate until stop
 // is called, recording every status.
