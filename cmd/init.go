@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stagecraft/stagecraft/modules"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -15,17 +18,32 @@ import (
 type InitOptions struct {
 	Deps   *Deps
 	Global *GlobalOptions
+	// Template names a stack template to write first (--template); empty
+	// for none.
+	Template string
+	// Force writes the template into a directory that has stack files.
+	Force bool
 }
+
+// templateFile is the file init --template writes.
+const templateFile = "main.stack.hcl"
 
 func newInitCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *InitOptions) error) *cobra.Command {
 	opts := &InitOptions{Deps: deps, Global: g}
-	return &cobra.Command{
-		Use:   "init",
+	c := &cobra.Command{
+		Use:   "init [--template NAME]",
 		Short: "Prepare a stack directory and check that its providers can be configured",
 		Long: `Create the .stagecraft directory (state, provider files; ignored by git) and
 check, for every environment (or the one given with -e), that the stack
-evaluates and that its provider accepts its settings. Safe to run again.`,
-		Args: cobra.NoArgs,
+evaluates and that its provider accepts its settings. Safe to run again.
+
+With --template, first write a new stack to ` + templateFile + ` (creating the
+directory if needed): ` + strings.Join(modules.StackTemplateNames(), ", ") + `. It refuses a directory that
+already has stack files unless --force is given. An environment of the new
+stack whose provider this build of stagecraft does not have is evaluated
+but not configured.`,
+		Example: `  stagecraft init --template startup -C shop`,
+		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -33,10 +51,21 @@ evaluates and that its provider accepts its settings. Safe to run again.`,
 			return runInit(c.Context(), opts)
 		},
 	}
+	c.Flags().StringVar(&opts.Template, "template", "", "write a new stack from a template first: "+strings.Join(modules.StackTemplateNames(), ", "))
+	c.Flags().BoolVar(&opts.Force, "force", false, "with --template: write "+templateFile+" even though the directory has stack files")
+	return c
 }
 
 func runInit(ctx context.Context, opts *InitOptions) error {
 	deps, g := opts.Deps, opts.Global
+	if opts.Force && opts.Template == "" {
+		return userError("--force only applies with --template, to write %s into a directory that has stack files.", templateFile)
+	}
+	if opts.Template != "" {
+		if err := writeStackTemplate(opts); err != nil {
+			return err
+		}
+	}
 	st, abs, err := loadStack(deps, g)
 	if err != nil {
 		return err
@@ -67,6 +96,12 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 		if err != nil {
 			return err
 		}
+		if opts.Template != "" && !slices.Contains(deps.Registry.Names(), env.Provider) {
+			// The template was just written for every provider; one this
+			// build lacks is the reader's next step, not an error.
+			fmt.Fprintf(deps.IO.Out, "  environment %q: target stage %q (%s); provider %q is not in this build of stagecraft, so its settings were not checked\n", env.Name, ds.Stage, plural(len(ds.Resources), "resource"), env.Provider)
+			continue
+		}
 		p, err := w.provider(ctx, ds.ProviderConfig)
 		if err != nil {
 			return err
@@ -77,7 +112,7 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 		if _, err := w.backend(); err != nil {
 			return err
 		}
-		fmt.Fprintf(deps.IO.Out, "  environment %q: provider %q ready, target stage %q (%d resources)\n", env.Name, env.Provider, ds.Stage, len(ds.Resources))
+		fmt.Fprintf(deps.IO.Out, "  environment %q: provider %q ready, target stage %q (%s)\n", env.Name, env.Provider, ds.Stage, plural(len(ds.Resources), "resource"))
 	}
 	if len(envs) == 0 {
 		fmt.Fprintln(deps.IO.Out, "The stack has no environment yet; add an environment block to plan and apply it.")
@@ -100,4 +135,79 @@ func envHint(st *stacks.Stack, g *GlobalOptions) string {
 		s += " -e " + env
 	}
 	return s
+}
+
+// writeStackTemplate writes the stack template to the stack directory,
+// creating the directory, and refuses to mix it with existing stack files
+// unless forced.
+func writeStackTemplate(opts *InitOptions) error {
+	deps, g := opts.Deps, opts.Global
+	src, ok := modules.StackTemplate(opts.Template)
+	if !ok {
+		stacksList := strings.Join(modules.StackTemplateNames(), ", ")
+		if _, isStage := modules.Template(opts.Template); isStage {
+			return userError("%q is a stage template: add it to a stack with stagecraft stage add NAME --template %s. The stack templates are %s.", opts.Template, opts.Template, stacksList)
+		}
+		return userError("there is no template %q; the templates are %s (and, for stagecraft stage add, %s).", opts.Template, stacksList, strings.Join(modules.StageTemplateNames(), ", "))
+	}
+	abs, err := filepath.Abs(g.Dir)
+	if err != nil {
+		return userError("cannot resolve the stack directory %q: %s.", g.Dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return userError("cannot create the stack directory %s: %s.", g.Dir, err)
+	}
+	existing, err := stackFiles(abs)
+	if err != nil {
+		return userError("cannot read the stack directory %s: %s.", g.Dir, err)
+	}
+	if len(existing) > 0 && !opts.Force {
+		return userError("the directory already has stack files (%s); the template would overwrite or mix with them. Run init --template in an empty directory (-C NEW_DIR), or pass --force to write %s anyway.", strings.Join(existing, ", "), templateFile)
+	}
+	filled, err := modules.Fill(src, map[string]string{"STACK": stackName(abs)})
+	if err != nil {
+		panic(fmt.Sprintf("template %s: %s", opts.Template, err)) // fixed at build time
+	}
+	path := filepath.Join(abs, templateFile)
+	if err := os.WriteFile(path, filled, 0o644); err != nil {
+		return userError("cannot write %s: %s.", path, err)
+	}
+	fmt.Fprintf(deps.IO.Out, "Wrote %s from the %s template.\n", templateFile, opts.Template)
+	return nil
+}
+
+// stackFiles lists the files of dir that stacks.Load reads, by name.
+func stackFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".vars.hcl") || strings.HasSuffix(n, ".vars.hcl.json") {
+			continue
+		}
+		if strings.HasSuffix(n, ".hcl") || strings.HasSuffix(n, ".hcl.json") {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// stackName is the name a new stack takes from its directory: the
+// directory's name, with characters other than letters, digits, "_" and
+// "-" made dashes.
+func stackName(dir string) string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, filepath.Base(dir))
+	if strings.Trim(name, "-") == "" {
+		return "app"
+	}
+	return name
 }

@@ -110,6 +110,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newDestroyCmd(deps, g, nil),
 		newShowCmd(deps, g, nil),
 		newStagesCmd(deps, g, nil),
+		newStageCmd(deps, g),
 		newGraphCmd(deps, g, nil),
 		newOutputCmd(deps, g, nil),
 		newStateCmd(deps, g),

@@ -12,7 +12,8 @@ import (
 //go:embed */*.hcl
 var builtin embed.FS
 
-// FS returns the built-in modules: one directory per module.
+// FS returns the built-in modules: one directory per module (and the
+// templates directory, which Names leaves out).
 func FS() fs.FS { return builtin }
 
 // Names lists the built-in modules.
@@ -23,7 +24,7 @@ func Names() []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() && e.Name() != templatesDir {
 			names = append(names, e.Name())
 		}
 	}
