@@ -1,0 +1,111 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// clients are the service clients, all sharing one configuration:
+// region, credentials (the SDK's default chain, optionally assuming a
+// role), the adaptive retryer for throttling and 5xx, and endpoint_url.
+type clients struct {
+	ec2         *ec2.Client
+	elbv2       *elbv2.Client
+	autoscaling *autoscaling.Client
+	elasticache *elasticache.Client
+	ssm         *ssm.Client
+	tagging     *resourcegroupstaggingapi.Client
+	region      string
+}
+
+func newClients(ctx context.Context, s settings) (*clients, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() sdk.Retryer {
+			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+					so.MaxAttempts = 10
+				})
+			})
+		}),
+	}
+	if s.Region != "" {
+		opts = append(opts, config.WithRegion(s.Region))
+	}
+	if s.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no region: set region in the provider block or AWS_REGION")
+	}
+	if s.AssumeRole != nil {
+		stsClient := sts.NewFromConfig(cfg, endpoint[sts.Options](s.EndpointURL))
+		cfg.Credentials = sdk.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, s.AssumeRole.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			if s.AssumeRole.SessionName != "" {
+				o.RoleSessionName = s.AssumeRole.SessionName
+			} else {
+				o.RoleSessionName = fmt.Sprintf("stagecraft-%d", os.Getpid())
+			}
+			if s.AssumeRole.ExternalID != "" {
+				o.ExternalID = sdk.String(s.AssumeRole.ExternalID)
+			}
+		}))
+	}
+	return &clients{
+		ec2:         ec2.NewFromConfig(cfg, endpoint[ec2.Options](s.EndpointURL)),
+		elbv2:       elbv2.NewFromConfig(cfg, endpoint[elbv2.Options](s.EndpointURL)),
+		autoscaling: autoscaling.NewFromConfig(cfg, endpoint[autoscaling.Options](s.EndpointURL)),
+		elasticache: elasticache.NewFromConfig(cfg, endpoint[elasticache.Options](s.EndpointURL)),
+		ssm:         ssm.NewFromConfig(cfg, endpoint[ssm.Options](s.EndpointURL)),
+		tagging:     resourcegroupstaggingapi.NewFromConfig(cfg, endpoint[resourcegroupstaggingapi.Options](s.EndpointURL)),
+		region:      cfg.Region,
+	}, nil
+}
+
+// baseEndpointer is every service's Options type: they all have
+// BaseEndpoint.
+type baseEndpointer interface {
+	ec2.Options | elbv2.Options | autoscaling.Options | elasticache.Options | ssm.Options | resourcegroupstaggingapi.Options | sts.Options
+}
+
+// endpoint points a client at endpoint_url when one is set.
+func endpoint[O baseEndpointer](url string) func(*O) {
+	return func(o *O) {
+		if url == "" {
+			return
+		}
+		switch v := any(o).(type) {
+		case *ec2.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *elbv2.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *autoscaling.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *elasticache.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *ssm.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *resourcegroupstaggingapi.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *sts.Options:
+			v.BaseEndpoint = sdk.String(url)
+		}
+	}
+}

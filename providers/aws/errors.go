@@ -1,0 +1,84 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+)
+
+// awsError wraps an AWS error with what was being done and to what, keeping
+// AWS's own error code and message: "create load_balancer.edge (listener
+// port): AWS ValidationError: ...".
+func awsError(op, addr, attr string, err error) error {
+	if err == nil {
+		return nil
+	}
+	where := addr
+	if attr != "" {
+		where += " (" + attr + ")"
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return fmt.Errorf("%s %s: AWS %s: %s", op, where, api.ErrorCode(), api.ErrorMessage())
+	}
+	return fmt.Errorf("%s %s: %w", op, where, err)
+}
+
+// errorCode returns the AWS error code of err, or "".
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// isNotFound reports whether err says the resource does not exist.
+func isNotFound(err error) bool {
+	code := errorCode(err)
+	return strings.Contains(code, "NotFound") || strings.HasSuffix(code, ".NotFound") || code == "InvalidGroup.NotFound" ||
+		code == "ValidationError" && strings.Contains(strings.ToLower(err.Error()), "not found")
+}
+
+// isNotImplemented reports whether the endpoint (an emulator) does not
+// implement an operation.
+func isNotImplemented(err error) bool {
+	code := errorCode(err)
+	if code == "NotImplemented" || code == "InternalFailure" || code == "InternalError" {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && (re.HTTPStatusCode() == 501 || re.HTTPStatusCode() == 500) {
+		return true
+	}
+	return strings.Contains(err.Error(), "not yet implemented")
+}
+
+// waitFor polls check until it says done, the timeout passes or ctx ends.
+// what describes the wait for the timeout error ("load_balancer.edge to
+// become active").
+func (p *provider) waitFor(ctx context.Context, what string, check func(ctx context.Context) (done bool, err error)) error {
+	deadline := time.Now().Add(p.settings.WaitTimeout)
+	interval := p.settings.PollInterval
+	for {
+		done, err := check(ctx)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s", p.settings.WaitTimeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped waiting for %s: %w", what, ctx.Err())
+		case <-time.After(interval):
+		}
+	}
+}
