@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -28,15 +29,7 @@ import (
 // error_on_memory_exhausted, set for "noeviction") and recorded as the tag
 // stagecraft:eviction-policy, which Read reports. Where the endpoint has no
 // parameter groups (moto), the tag alone records it, with a warning.
-type cacheKind struct {
-	*kindBase
-	// deletingIsGone makes Delete count a cache whose status is
-	// "deleting" as gone instead of waiting for it to disappear. moto
-	// never finishes a delete; this is for tests only and stands in for a
-	// provider setting (treat_deleting_as_gone) the skeleton does not have
-	// yet.
-	deletingIsGone bool
-}
+type cacheKind struct{ *kindBase }
 
 var (
 	_ providers.ResourceKind = (*cacheKind)(nil)
@@ -519,7 +512,7 @@ func (k *cacheKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 			return awsError("delete", r.Address, "", err)
 		}
 	}
-	if err := k.waitGone(ctx, r, id, k.deletingIsGone); err != nil {
+	if err := k.waitGone(ctx, r, id, true); err != nil {
 		return fmt.Errorf("delete %s: %w", r.Address, err)
 	}
 	if err := k.deleteGroup(ctx, r, "subnet group", id, "CacheSubnetGroupInUse", func(ctx context.Context) error {
@@ -570,16 +563,29 @@ func (k *cacheKind) waitAvailable(ctx context.Context, r providers.Ref, id strin
 	return out, err
 }
 
-// waitGone waits until the cache id no longer exists; with deletingIsGone
-// a cache being deleted counts as gone.
-func (k *cacheKind) waitGone(ctx context.Context, r providers.Ref, id string, deletingIsGone bool) error {
-	return k.p.waitFor(ctx, fmt.Sprintf("%s (%s) to finish deleting", r.Address, id), func(ctx context.Context) (bool, error) {
+// waitGone waits until the cache id no longer exists. When bounded and
+// the setting cache_delete_timeout is given, a cache still "deleting"
+// when that time is up counts as gone, with a warning: an emulator that
+// never finishes a delete does not hold up a destroy.
+func (k *cacheKind) waitGone(ctx context.Context, r providers.Ref, id string, bounded bool) error {
+	timeout := k.p.settings.CacheDeleteTimeout
+	if !bounded || timeout <= 0 {
+		timeout = k.p.settings.WaitTimeout
+	}
+	deleting := false
+	err := k.p.waitWithin(ctx, timeout, fmt.Sprintf("%s (%s) to finish deleting", r.Address, id), func(ctx context.Context) (bool, error) {
 		s, err := k.describe(ctx, "delete", r.Address, id)
 		if err != nil {
 			return false, err
 		}
-		return s == nil || deletingIsGone && s.deleting(), nil
+		deleting = s != nil && s.deleting()
+		return s == nil, nil
 	})
+	if errors.Is(err, errWaitTimedOut) && deleting && bounded && k.p.settings.CacheDeleteTimeout > 0 {
+		providers.Warn(ctx, r.Address, fmt.Sprintf("ElastiCache still lists %s as deleting after %s; counted as gone (cache_delete_timeout)", id, timeout))
+		return nil
+	}
+	return err
 }
 
 // unsupported reports a change the endpoint cannot make: an operation an

@@ -10,39 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	tagtypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
-
-// motoDeletes wraps a provider so that, once configured, its cache deletes
-// count a cache in the "deleting" state as gone: moto never finishes
-// deleting one. It stands in for the test-only provider setting
-// treat_deleting_as_gone.
-type motoDeletes struct{ providers.Provider }
-
-func (m motoDeletes) Configure(ctx context.Context, config cty.Value) hcl.Diagnostics {
-	diags := m.Provider.Configure(ctx, config)
-	if k, ok := m.Provider.Kind(providers.KindCache); ok {
-		if ck, ok := k.(*cacheKind); ok {
-			ck.deletingIsGone = true
-		}
-	}
-	return diags
-}
-
-// motoConfig is the provider block newTestProvider uses, for a region of
-// the test's own.
-func motoBlock(t *testing.T, region string) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
-		"region":        cty.StringVal(region),
-		"endpoint_url":  cty.StringVal(moto(t)),
-		"wait_timeout":  cty.StringVal("20s"),
-		"poll_interval": cty.StringVal("100ms"),
-	})
-}
 
 // cacheEnv is one test's cache kind against moto, in a region of its own.
 type cacheEnv struct {
@@ -58,10 +30,6 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 	t.Helper()
 	t.Parallel()
 	p, region := newTestProvider(t, nil)
-	mp := motoDeletes{p}
-	if d := mp.Configure(t.Context(), motoBlock(t, region)); d.HasErrors() {
-		t.Fatal(d.Error())
-	}
 	k, _ := p.Kind(providers.KindCache)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -110,29 +78,6 @@ func (e *cacheEnv) tagged() []string {
 		arns = append(arns, sdk.ToString(m.ResourceARN))
 	}
 	return arns
-}
-
-func TestCacheConformance(t *testing.T) {
-	t.Parallel()
-	p, region := newTestProvider(t, nil)
-	k, _ := p.Kind(providers.KindCache)
-	s := k.Schema()
-	type attrs = map[string]cty.Value
-	providertest.Run(t, motoDeletes{p}, providertest.Config{
-		Configure: motoBlock(t, region),
-		Timeout:   60 * time.Second,
-		Fixtures: map[string]providertest.Fixture{
-			providers.KindCache: {
-				Desired: providertest.Desired(s, attrs{"engine": cty.StringVal("redis"), "replicas": cty.NumberIntVal(1)}),
-				// moto implements none of ElastiCache's resize operations,
-				// so the in-place change is one that lives in tags there
-				// (and in the parameter group at AWS).
-				Updated:  providertest.Desired(s, attrs{"engine": cty.StringVal("redis"), "replicas": cty.NumberIntVal(1), "memory_mb": cty.NumberIntVal(256), "eviction_policy": cty.StringVal("volatile-lru")}),
-				Replaced: providertest.Desired(s, attrs{"engine": cty.StringVal("memcached"), "nodes": cty.NumberIntVal(2)}),
-				Invalid:  providertest.Desired(s, attrs{"engine": cty.StringVal("memcached"), "replicas": cty.NumberIntVal(1)}),
-			},
-		},
-	})
 }
 
 func TestCacheRedisReadsBackAsConfigured(t *testing.T) {

@@ -22,7 +22,8 @@ import (
 // coordinatorKind maps a coordinator onto a launch template and a
 // fixed-size Auto Scaling group (min = max = desired = members) across the
 // network's private subnets, in the data security group. Its id is the
-// group's name, which also names the launch template.
+// group's name; its launch templates are that name plus a hash of what
+// they launch.
 //
 // # Bootstrap protocol
 //
@@ -56,7 +57,7 @@ import (
 // with the desired size lowered, so it is not replaced), takes it off the
 // roster, waits until it has left and powered off, then detaches and
 // terminates it. A change of aws.ami or aws.instance_type makes a new
-// launch template version and rolls the members: one new member joins,
+// launch template and rolls the members: one new member joins,
 // then one old member leaves, until none is left on the old image or
 // type. An instance the group replaced by itself (a failed member) is not
 // on the roster, so Read reports one member fewer; the next apply puts
@@ -87,6 +88,10 @@ const (
 	tagMemberID     = "stagecraft:member-id"
 	tagMembers      = "stagecraft:members"
 	tagClusterState = "stagecraft:cluster-state"
+	// tagCluster names the group on its instances, so that a delete
+	// finds its own stray members and not a replacement's, which carry
+	// the same address.
+	tagCluster = "stagecraft:cluster"
 )
 
 // amiParameter is the SSM public parameter with the current Amazon Linux
@@ -195,12 +200,13 @@ func (k *coordinatorKind) create(ctx context.Context, r providers.Ref, name stri
 	if err != nil {
 		return err
 	}
-	if _, err := k.ensureTemplate(ctx, "create", r, name, cfg, net, ami); err != nil {
+	ltID, err := k.ensureTemplate(ctx, "create", r, name, cfg, net, ami)
+	if err != nil {
 		return err
 	}
 	_, err = k.p.clients.autoscaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 		AutoScalingGroupName: sdk.String(name),
-		LaunchTemplate:       &astypes.LaunchTemplateSpecification{LaunchTemplateName: sdk.String(name), Version: sdk.String("$Latest")},
+		LaunchTemplate:       &astypes.LaunchTemplateSpecification{LaunchTemplateId: sdk.String(ltID), Version: sdk.String("1")},
 		MinSize:              sdk.Int32(int32(cfg.Members)),
 		MaxSize:              sdk.Int32(int32(cfg.Members)),
 		DesiredCapacity:      sdk.Int32(int32(cfg.Members)),
@@ -267,6 +273,7 @@ func (k *coordinatorKind) groupTags(r providers.Ref, name string, cfg coordConfi
 	for _, key := range sortedTagKeys(own) {
 		add(key, own[key], false)
 	}
+	add(tagCluster, name, true)
 	return out
 }
 
@@ -284,16 +291,18 @@ func metadataTagKey(key string) bool {
 	return true
 }
 
-// ensureTemplate makes sure the launch template name exists and that its
-// latest version launches what cfg asks for; it reports whether it made a
-// new version of an existing template.
-func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r providers.Ref, name string, cfg coordConfig, net *netInfo, ami string) (bool, error) {
+// ensureTemplate returns the id of the launch template that launches
+// what cfg asks for: the group's name plus a hash of the template's data,
+// made when it does not exist yet. As for groups, a change is a new
+// template rather than a new version of one (moto cannot launch from a
+// version made by CreateLaunchTemplateVersion when it holds user data),
+// and a crashed update's template is found again by its name.
+func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r providers.Ref, name string, cfg coordConfig, net *netInfo, ami string) (string, error) {
 	c := k.p.clients.ec2
 	script, err := renderUserData(cfg.Engine, r.Address, name)
 	if err != nil {
-		return false, fmt.Errorf("%s %s (engine): %w", op, r.Address, err)
+		return "", fmt.Errorf("%s %s (engine): %w", op, r.Address, err)
 	}
-	userData := base64.StdEncoding.EncodeToString(script)
 	var groups []string
 	if net != nil && net.DataGroup != "" {
 		groups = []string{net.DataGroup}
@@ -301,7 +310,7 @@ func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r provi
 	data := &ec2types.RequestLaunchTemplateData{
 		ImageId:      sdk.String(ami),
 		InstanceType: ec2types.InstanceType(cfg.InstanceType),
-		UserData:     sdk.String(userData),
+		UserData:     sdk.String(base64.StdEncoding.EncodeToString(script)),
 		MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{
 			HttpEndpoint:            ec2types.LaunchTemplateInstanceMetadataEndpointStateEnabled,
 			HttpTokens:              ec2types.LaunchTemplateHttpTokensStateRequired,
@@ -313,53 +322,44 @@ func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r provi
 		InstanceInitiatedShutdownBehavior: ec2types.ShutdownBehaviorStop,
 		SecurityGroupIds:                  groups,
 	}
-	latest, err := k.latestTemplate(ctx, op, r.Address, name)
+	ltName := name + "-" + templateHash(data)
+	found, err := c.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: []ec2types.Filter{
+		{Name: sdk.String("launch-template-name"), Values: []string{ltName}},
+	}})
 	if err != nil {
-		return false, err
+		return "", awsError(op, r.Address, "launch template", err)
 	}
-	if latest == nil {
-		_, err := c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
-			LaunchTemplateName: sdk.String(name),
-			LaunchTemplateData: data,
-			VersionDescription: sdk.String("Stagecraft " + r.Address),
-			TagSpecifications:  []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: ec2Tags(k.tags(r))}},
-		})
-		if err != nil && !strings.Contains(errorCode(err), "AlreadyExists") {
-			return false, awsError(op, r.Address, "aws", err)
-		}
-		return false, nil
+	if len(found.LaunchTemplates) > 0 {
+		return sdk.ToString(found.LaunchTemplates[0].LaunchTemplateId), nil
 	}
-	same := sdk.ToString(latest.ImageId) == ami && string(latest.InstanceType) == cfg.InstanceType &&
-		sdk.ToString(latest.UserData) == userData && strings.Join(latest.SecurityGroupIds, ",") == strings.Join(groups, ",")
-	if same {
-		return false, nil
-	}
-	// A full version, not one based on the previous: the whole launch
-	// configuration is ours.
-	_, err = c.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
-		LaunchTemplateName: sdk.String(name),
+	out, err := c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: sdk.String(ltName),
 		LaunchTemplateData: data,
-		VersionDescription: sdk.String("Stagecraft " + r.Address),
+		VersionDescription: sdk.String("Stagecraft " + op + " of " + r.Address),
+		TagSpecifications:  []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: ec2Tags(k.tags(r))}},
 	})
 	if err != nil {
-		return false, awsError(op, r.Address, "aws", err)
+		return "", awsError(op, r.Address, "aws", err)
 	}
-	return true, nil
+	return sdk.ToString(out.LaunchTemplate.LaunchTemplateId), nil
 }
 
-// latestTemplate returns the data of the launch template's latest
-// version, or nil when there is no such template.
-func (k *coordinatorKind) latestTemplate(ctx context.Context, op, addr, name string) (*ec2types.ResponseLaunchTemplateData, error) {
+// templateOf returns the data of the launch template a group launches
+// from, or nil when it has none or the template is gone.
+func (k *coordinatorKind) templateOf(ctx context.Context, op, addr string, g astypes.AutoScalingGroup) (*ec2types.ResponseLaunchTemplateData, error) {
+	if g.LaunchTemplate == nil || g.LaunchTemplate.LaunchTemplateId == nil {
+		return nil, nil
+	}
 	out, err := k.p.clients.ec2.DescribeLaunchTemplateVersions(ctx, &ec2.DescribeLaunchTemplateVersionsInput{
-		LaunchTemplateName: sdk.String(name), Versions: []string{"$Latest"},
+		LaunchTemplateId: g.LaunchTemplate.LaunchTemplateId, Versions: []string{sdk.ToString(g.LaunchTemplate.Version)},
 	})
 	if err != nil {
-		if isNotFound(err) || strings.Contains(errorCode(err), "NotFound") {
+		if isNotFound(err) {
 			return nil, nil
 		}
 		return nil, awsError(op, addr, "aws", err)
 	}
-	if len(out.LaunchTemplateVersions) == 0 || out.LaunchTemplateVersions[0].LaunchTemplateData == nil {
+	if len(out.LaunchTemplateVersions) == 0 {
 		return nil, nil
 	}
 	return out.LaunchTemplateVersions[0].LaunchTemplateData, nil
@@ -367,7 +367,7 @@ func (k *coordinatorKind) latestTemplate(ctx context.Context, op, addr, name str
 
 // Update changes a coordinator in place: first it puts instances the group
 // launched by itself on the roster, then it makes a new launch template
-// version and rolls the members when aws.ami or aws.instance_type change,
+// and rolls the members when aws.ami or aws.instance_type change,
 // then it adds or removes members one at a time.
 func (k *coordinatorKind) Update(ctx context.Context, r providers.Ref, prior, desired cty.Value) (cty.Value, error) {
 	desired, err := k.checkDesired("update", r, desired)
@@ -414,8 +414,15 @@ func (k *coordinatorKind) converge(ctx context.Context, op string, r providers.R
 		if err != nil {
 			return s, err
 		}
-		if _, err := k.ensureTemplate(ctx, op, r, name, cfg, net, ami); err != nil {
+		ltID, err := k.ensureTemplate(ctx, op, r, name, cfg, net, ami)
+		if err != nil {
 			return s, err
+		}
+		if _, err := k.p.clients.autoscaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+			AutoScalingGroupName: sdk.String(name),
+			LaunchTemplate:       &astypes.LaunchTemplateSpecification{LaunchTemplateId: sdk.String(ltID), Version: sdk.String("1")},
+		}); err != nil {
+			return s, awsError(op, r.Address, "aws", err)
 		}
 		if err := k.setGroupTag(ctx, op, r, name, tagAMISource, source); err != nil {
 			return s, err
@@ -434,6 +441,11 @@ func (k *coordinatorKind) converge(ctx context.Context, op string, r providers.R
 			return s, err
 		}
 		if s, err = k.shrink(ctx, op, r, s, old.instanceID); err != nil {
+			return s, err
+		}
+	}
+	if s.group.LaunchTemplate != nil {
+		if err := k.pruneTemplates(ctx, op, r, name, sdk.ToString(s.group.LaunchTemplate.LaunchTemplateId)); err != nil {
 			return s, err
 		}
 	}
@@ -464,7 +476,7 @@ func (k *coordinatorKind) setGroupTag(ctx context.Context, op string, r provider
 }
 
 // Delete deletes the group with its instances and waits until it is gone,
-// then deletes the launch template, and terminates any instance of this
+// then deletes its launch templates, and terminates any instance of this
 // coordinator left outside the group (a shrink that crashed between
 // detaching a member and terminating it). Gone already is no error.
 func (k *coordinatorKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value) error {
@@ -487,20 +499,20 @@ func (k *coordinatorKind) Delete(ctx context.Context, r providers.Ref, prior cty
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", r.Address, err)
 	}
-	_, err = k.p.clients.ec2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateName: sdk.String(name)})
-	if err != nil && !strings.Contains(errorCode(err), "NotFound") {
-		return awsError("delete", r.Address, "aws", err)
+	if err := k.pruneTemplates(ctx, "delete", r, name, ""); err != nil {
+		return err
 	}
 	return k.terminateStrays(ctx, r)
 }
 
-// terminateStrays terminates the instances carrying r's tags that are not
-// terminated yet, and waits until they are.
+// terminateStrays terminates the instances of r's group (by their owner
+// and cluster tags) that are not terminated yet, and waits until they are.
 func (k *coordinatorKind) terminateStrays(ctx context.Context, r providers.Ref) error {
 	c := k.p.clients.ec2
 	live := func(ctx context.Context) ([]string, error) {
 		out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
 			tagFilter(providers.TagStack, r.Stack), tagFilter(providers.TagEnvironment, r.Environment), tagFilter(providers.TagAddress, r.Address),
+			tagFilter(tagCluster, r.ID),
 			{Name: sdk.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped", "shutting-down"}},
 		}})
 		if err != nil {

@@ -141,7 +141,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 	if err != nil {
 		return nil, err
 	}
-	for name, s := range out {
+	for _, s := range out {
 		for i := range s.members {
 			in, ok := instances[s.members[i].instanceID]
 			if !ok {
@@ -158,7 +158,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 			m.roster = tagValue(in.Tags, tagMembers)
 		}
 		sort.Slice(s.members, func(i, j int) bool { return s.members[i].instanceID < s.members[j].instanceID })
-		lt, err := k.latestTemplate(ctx, op, what, name)
+		lt, err := k.templateOf(ctx, op, what, s.group)
 		if err != nil {
 			return nil, err
 		}

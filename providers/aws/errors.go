@@ -62,7 +62,15 @@ func isNotImplemented(err error) bool {
 // what describes the wait for the timeout error ("load_balancer.edge to
 // become active").
 func (p *provider) waitFor(ctx context.Context, what string, check func(ctx context.Context) (done bool, err error)) error {
-	deadline := time.Now().Add(p.settings.WaitTimeout)
+	return p.waitWithin(ctx, p.settings.WaitTimeout, what, check)
+}
+
+// errWaitTimedOut is what waitWithin's error wraps when the time ran out.
+var errWaitTimedOut = errors.New("timed out")
+
+// waitWithin is waitFor with its own timeout.
+func (p *provider) waitWithin(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) (done bool, err error)) error {
+	deadline := time.Now().Add(timeout)
 	interval := p.settings.PollInterval
 	for {
 		done, err := check(ctx)
@@ -73,7 +81,7 @@ func (p *provider) waitFor(ctx context.Context, what string, check func(ctx cont
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s", p.settings.WaitTimeout, what)
+			return fmt.Errorf("%w after %s waiting for %s", errWaitTimedOut, timeout, what)
 		}
 		select {
 		case <-ctx.Done():

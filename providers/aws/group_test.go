@@ -55,14 +55,6 @@ func newTestEnv(t *testing.T, timeout time.Duration) *testEnv {
 	return e
 }
 
-// testConfig is the provider block of newTestProvider for region.
-func testConfig(region string) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
-		"region": cty.StringVal(region), "endpoint_url": cty.StringVal(motoURL),
-		"wait_timeout": cty.StringVal("20s"), "poll_interval": cty.StringVal("100ms"),
-	})
-}
-
 func (e *testEnv) kind(name string) providers.ResourceKind {
 	k, ok := e.p.Kind(name)
 	if !ok {
@@ -102,63 +94,6 @@ func groupAttrs(ami string, extra attrs) attrs {
 		a[k] = v
 	}
 	return a
-}
-
-// TestConformance runs the conformance suite for network, load_balancer
-// and autoscaling_group. The load balancer routes to a group made first,
-// as the planner orders it; the group's replacement moves it into a
-// network made first; its update changes env and adds a scaling policy,
-// which rolls it.
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	e := newTestEnv(t, 75*time.Second)
-	e.stack, e.env = "providertest", "conformance"
-	web, _ := e.create(providers.KindAutoscalingGroup, "web", groupAttrs(testAMI, nil))
-	e.create(providers.KindNetwork, "other", nil)
-
-	str, num := cty.StringVal, cty.NumberIntVal
-	netS := e.kind(providers.KindNetwork).Schema()
-	lbS := e.kind(providers.KindLoadBalancer).Schema()
-	grS := e.kind(providers.KindAutoscalingGroup).Schema()
-	route := func(path string, weight int64) cty.Value {
-		r := attrs{"path": str(path), "target": str(web.Address)}
-		if weight > 0 {
-			r["weight"] = num(weight)
-		}
-		return cty.ObjectVal(r)
-	}
-	listener := cty.TupleVal([]cty.Value{cty.EmptyObjectVal})
-	env := func(v string) cty.Value {
-		return cty.MapVal(attrs{"VERSION": str(v), "QUOTE": str("it's \"x\"\nline two")})
-	}
-	group := func(extra attrs) cty.Value { return providertest.Desired(grS, groupAttrs(testAMI, extra)) }
-	providertest.Run(t, e.p, providertest.Config{
-		Configure: testConfig(e.region),
-		Fixtures: map[string]providertest.Fixture{
-			providers.KindNetwork: {
-				Desired:  providertest.Desired(netS, nil),
-				Replaced: providertest.Desired(netS, attrs{"cidr_block": str("10.1.0.0/16"), "availability_zones": num(3)}),
-				Invalid:  providertest.Desired(netS, attrs{"availability_zones": num(1)}),
-			},
-			providers.KindLoadBalancer: {
-				Desired: providertest.Desired(lbS, attrs{"listener": listener, "route": cty.TupleVal([]cty.Value{route("/*", 0)})}),
-				Updated: providertest.Desired(lbS, attrs{"listener": cty.TupleVal([]cty.Value{cty.EmptyObjectVal, cty.ObjectVal(attrs{"port": num(8080)})}),
-					"route": cty.TupleVal([]cty.Value{route("/api/*", 0), route("/*", 100)})}),
-				Replaced: providertest.Desired(lbS, attrs{"type": str("tcp"), "listener": listener, "route": cty.TupleVal([]cty.Value{route("/", 0)})}),
-				Invalid: providertest.Desired(lbS, attrs{"listener": listener,
-					"route": cty.TupleVal([]cty.Value{route("/*", 60), route("/*", 30)})}),
-			},
-			providers.KindAutoscalingGroup: {
-				Desired: group(attrs{"env": env("1")}),
-				Updated: group(attrs{"env": env("2"), "scaling": cty.ObjectVal(attrs{"target_cpu": num(60)}),
-					"health_check": cty.ObjectVal(attrs{"path": str("/ready")}),
-					"aws":          cty.ObjectVal(attrs{"ami": str(testAMI), "user_data": str("#!/bin/sh\necho hello\n")})}),
-				Replaced: group(attrs{"env": env("2"), "network": str("network.other")}),
-				Invalid:  group(attrs{"min": num(3), "max": num(1)}),
-			},
-		},
-		Timeout: 45 * time.Second,
-	})
 }
 
 // TestGroupRollFallback changes a group's image: moto has no instance

@@ -122,12 +122,7 @@ func newTestProvider(t *testing.T, extra map[string]cty.Value) (providers.Provid
 	t.Helper()
 	url := moto(t)
 	region := testRegions[int(nextRegion.Add(1)-1)%len(testRegions)]
-	cfg := map[string]cty.Value{
-		"region":        cty.StringVal(region),
-		"endpoint_url":  cty.StringVal(url),
-		"wait_timeout":  cty.StringVal("20s"),
-		"poll_interval": cty.StringVal("100ms"),
-	}
+	cfg := motoConfig(url, region).AsValueMap()
 	for k, v := range extra {
 		cfg[k] = v
 	}
@@ -136,4 +131,17 @@ func newTestProvider(t *testing.T, extra map[string]cty.Value) (providers.Provid
 		t.Fatal(d.Error())
 	}
 	return p, region
+}
+
+// motoConfig is the provider block of a test against the moto_server at
+// url, in region: short waits, and caches counted as gone while moto
+// keeps them "deleting" forever.
+func motoConfig(url, region string) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"region":               cty.StringVal(region),
+		"endpoint_url":         cty.StringVal(url),
+		"wait_timeout":         cty.StringVal("20s"),
+		"poll_interval":        cty.StringVal("100ms"),
+		"cache_delete_timeout": cty.StringVal("1s"),
+	})
 }

@@ -25,6 +25,10 @@ type settings struct {
 	// cache finishing deletion); PollInterval is the time between checks.
 	WaitTimeout  time.Duration
 	PollInterval time.Duration
+	// CacheDeleteTimeout, when set, bounds the wait for a deleted cache
+	// to disappear; a cache still "deleting" after it counts as gone. It
+	// is for emulators such as moto, which never finish deleting one.
+	CacheDeleteTimeout time.Duration
 }
 
 type assumeRole struct {
@@ -60,21 +64,25 @@ var settingSpecs = []settingSpec{
 		return nil
 	}},
 	{"wait_timeout", "how long to wait for AWS to finish an operation (default \"15m\")", cty.String, func(s *settings, v cty.Value) error {
-		d, err := time.ParseDuration(v.AsString())
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%q is not a duration such as \"10m\"", v.AsString())
-		}
-		s.WaitTimeout = d
-		return nil
+		return setDuration(&s.WaitTimeout, v, "10m")
 	}},
 	{"poll_interval", "time between checks while waiting (default \"5s\")", cty.String, func(s *settings, v cty.Value) error {
-		d, err := time.ParseDuration(v.AsString())
-		if err != nil || d <= 0 {
-			return fmt.Errorf("%q is not a duration such as \"5s\"", v.AsString())
-		}
-		s.PollInterval = d
-		return nil
+		return setDuration(&s.PollInterval, v, "5s")
 	}},
+	{"cache_delete_timeout", "how long a cache delete waits before a cache still \"deleting\" counts as gone (for test endpoints such as moto, which never finish; default: wait_timeout, then fail)", cty.String, func(s *settings, v cty.Value) error {
+		return setDuration(&s.CacheDeleteTimeout, v, "30s")
+	}},
+}
+
+// setDuration parses a positive duration setting into d; example shows
+// the form in the error.
+func setDuration(d *time.Duration, v cty.Value, example string) error {
+	parsed, err := time.ParseDuration(v.AsString())
+	if err != nil || parsed <= 0 {
+		return fmt.Errorf("%q is not a duration such as \"%s\"", v.AsString(), example)
+	}
+	*d = parsed
+	return nil
 }
 
 func setAssumeRole(s *settings, v cty.Value) error {
