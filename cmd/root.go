@@ -114,6 +114,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newGraphCmd(deps, g, nil),
 		newOutputCmd(deps, g, nil),
 		newStateCmd(deps, g),
+		newMigrateStateCmd(deps, g, nil),
 		newImportCmd(deps, g, nil),
 		newVersionCmd(deps, nil),
 	)

@@ -50,6 +50,7 @@ if the stack still has them; use import to track an existing one instead.`,
 lost). The lock error names the holder and the id. Only do this when that
 process is really gone: two applies at once can corrupt the environment.`,
 			cobra.ExactArgs(1), runStateUnlock),
+		newStateHistoryCmd(deps, g, nil), newStatePullCmd(deps, g, nil), newStatePushCmd(deps, g, nil), newStateRecoverCmd(deps, g, nil),
 	)
 	return c
 }

@@ -121,10 +121,7 @@ func (w *workspace) evaluate(req stacks.Request) (*stacks.DesiredSet, error) {
 
 // backend opens the environment's state backend.
 func (w *workspace) backend() (state.Backend, error) {
-	if b := w.env.Backend; b != nil && b.Type != "local" {
-		return nil, userError("environment %q keeps its state in a %q backend, which this version of stagecraft does not support yet; remove the backend block to keep the state in %s.", w.env.Name, b.Type, filepath.Join(dataDirName, "state"))
-	}
-	return state.NewLocal(filepath.Join(w.dir, dataDirName, "state"), w.env.Name), nil
+	return w.openBackend(context.Background(), w.env.Backend) // see state_backend.go
 }
 
 // provider builds and configures the environment's provider.

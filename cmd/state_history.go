@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// StateHistoryOptions are the inputs of state history.
+type StateHistoryOptions struct {
+	Deps   *Deps
+	Global *GlobalOptions
+	// Limit is how many versions to list, newest first; 0 lists all.
+	Limit int
+}
+
+func newStateHistoryCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *StateHistoryOptions) error) *cobra.Command {
+	opts := &StateHistoryOptions{Deps: deps, Global: g}
+	c := &cobra.Command{
+		Use:   "history",
+		Short: "List the stored versions of the state",
+		Long: `List the versions of the environment's state that the s3 backend's bucket
+keeps (it needs bucket versioning), newest first, with the serial each one
+holds. stagecraft state pull --version ID prints one of them; state push
+puts it back.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runStateHistory(c.Context(), opts)
+		},
+	}
+	c.Flags().IntVar(&opts.Limit, "limit", 20, "list at most this many versions (0: all)")
+	return c
+}
+
+func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
+	if opts.Limit < 0 {
+		return userError("--limit must be 0 (all) or more, not %d.", opts.Limit)
+	}
+	w, err := openWorkspace(opts.Deps, opts.Global)
+	if err != nil {
+		return err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	vs, err := state.History(ctx, b, opts.Limit)
+	if errors.Is(err, state.ErrNoHistory) {
+		return userError("environment %q keeps its state in local files, which keep no history; %s.", w.env.Name, strings.TrimPrefix(err.Error(), "this backend keeps only the current state; "))
+	}
+	if err != nil {
+		return userError("cannot list the state's versions: %s.", strings.TrimSuffix(err.Error(), "."))
+	}
+	if len(vs) == 0 {
+		fmt.Fprintf(opts.Deps.IO.ErrOut, "Environment %q has no state yet.\n", w.env.Name)
+		return nil
+	}
+	tw := tabwriter.NewWriter(opts.Deps.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tWRITTEN\tSERIAL\tRESOURCES\t")
+	for _, v := range vs {
+		note := ""
+		if v.Latest {
+			note = "(current)"
+		}
+		serial, resources := fmt.Sprint(v.Serial), fmt.Sprint(v.Resources)
+		switch {
+		case v.Deleted:
+			serial, resources, note = "-", "-", strings.TrimSpace("deleted "+note)
+		case v.Err != nil:
+			serial, resources, note = "?", "?", "unreadable: "+v.Err.Error()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.ID, v.Modified.UTC().Format(time.RFC3339), serial, resources, note)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,334 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// motoEnv is the environment that points the AWS SDK at moto with
+// throw-away credentials.
+var motoEnv = map[string]string{
+	"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+	"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+}
+
+// startMotoServer runs moto_server on a free 127.0.0.1 port for the test
+// and returns its URL; it is killed by PID when the test ends. Without
+// moto_server the test is skipped (failed under CI=true).
+func startMotoServer(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("moto_server is not on PATH")
+		}
+		t.Skip("moto_server is not on PATH (pip install 'moto[server]')")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	var log bytes.Buffer
+	c := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	c.Stdout, c.Stderr = &log, &log
+	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := c.Process.Pid
+	t.Cleanup(func() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		_ = c.Wait()
+	})
+	url := "http://127.0.0.1:" + port
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if resp, err := client.Get(url + "/moto-api/"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+	}
+	t.Fatalf("moto_server did not answer on %s:\n%s", url, log.String())
+	return ""
+}
+
+// s3Client talks to moto as the tests' own view of the bucket.
+func s3Client(url string) *s3.Client {
+	return s3.New(s3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	})
+}
+
+// makeBucket creates a versioned bucket.
+func makeBucket(t *testing.T, url, name string) {
+	t.Helper()
+	c := s3Client(url)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(name),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// getObject reads an object as stored; nil when it does not exist.
+func getObject(t *testing.T, url, bucket, key string) []byte {
+	t.Helper()
+	out, err := s3Client(url).GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil
+		}
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(out.Body); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// teamStack is a stack whose dev environment keeps its state in bucket on
+// moto and its simulated cloud in cloud (shared by every runner).
+func teamStack(url, bucket, cloud, latency string, backend bool) string {
+	block := ""
+	if backend {
+		block = fmt.Sprintf(`
+  backend "s3" {
+    bucket       = %q
+    key          = "shop/dev.json"
+    region       = "us-east-1"
+    endpoint_url = %q
+  }`, bucket, url)
+	}
+	return fmt.Sprintf(`
+stack "shop" {}
+
+variable "size" {
+  type    = number
+  default = 1
+}
+
+provider "sim" {
+  path    = %q
+  latency = %q
+}
+
+environment "dev" {
+  provider = "sim"
+  stage    = "s"%s
+}
+
+stage "s" {
+  autoscaling_group "app" {
+    min = var.size
+    max = 10
+  }
+  autoscaling_group "g" {
+    count = 6
+  }
+}
+
+output "app" {
+  value = autoscaling_group.app.id
+}
+`, cloud, latency, block)
+}
+
+// teamSession is a session on a team stack, with moto's credentials.
+func teamSession(t *testing.T, url, bucket string, backend bool) *session {
+	t.Helper()
+	cloud := filepath.Join(t.TempDir(), "cloud.jsonl")
+	s := newSession(t, map[string]string{"main.stack.hcl": teamStack(url, bucket, cloud, "0s", backend)})
+	for k, v := range motoEnv {
+		s.env[k] = v
+	}
+	return s
+}
+
+func TestS3BackendCommands(t *testing.T) {
+	url := startMotoServer(t)
+
+	t.Run("recover after the state is lost", func(t *testing.T) {
+		makeBucket(t, url, "recover")
+		s := teamSession(t, url, "recover", true)
+		s.mustRun("apply", "--auto-approve")
+		before := s.mustRun("state", "pull").out
+		if _, err := s3Client(url).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("recover"), Key: aws.String("shop/dev.json")}); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 2 {
+			t.Fatalf("plan with the state deleted: exit %d, want 2 (everything to create)\n%s%s", r.code, r.out, r.err)
+		}
+		dry := s.mustRun("state", "recover")
+		for _, want := range []string{"has no stored state", "Found 7 resources", "autoscaling_group.g[5]", "This was a dry run"} {
+			if !strings.Contains(dry.out, want) {
+				t.Errorf("recover dry run lacks %q:\n%s", want, dry.out)
+			}
+		}
+		if getObject(t, url, "recover", "shop/dev.json") != nil {
+			t.Fatal("the dry run wrote the state")
+		}
+		s.mustRun("state", "recover", "--write")
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 0 || !strings.Contains(r.out, "No changes") {
+			t.Fatalf("plan after recover: exit %d, want 0 (no changes)\n%s%s", r.code, r.out, r.err)
+		}
+		after, err := state.Decode([]byte(s.mustRun("state", "pull").out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig, err := state.Decode([]byte(before))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Resources) != len(orig.Resources) || after.Stage != orig.Stage || len(after.Outputs) != len(orig.Outputs) {
+			t.Errorf("recovered state: %d resources, stage %q, %d outputs; the lost one had %d, %q, %d", len(after.Resources), after.Stage, len(after.Outputs), len(orig.Resources), orig.Stage, len(orig.Outputs))
+		}
+		for _, r := range orig.Resources {
+			got, ok := after.Resource(r.Address)
+			if !ok || got.ID != r.ID || !bytes.Equal(got.Attributes, r.Attributes) {
+				t.Errorf("recovered %s = %+v, want %+v", r.Address, got, r)
+			}
+		}
+	})
+
+	t.Run("wrong key", func(t *testing.T) {
+		makeBucket(t, url, "keys")
+		s := teamSession(t, url, "keys", true)
+		s.env[state.EnvStateKey] = strings.Repeat("11", 32)
+		s.mustRun("apply", "--auto-approve")
+		stored := getObject(t, url, "keys", "shop/dev.json")
+		if !state.IsEncrypted(stored) {
+			t.Fatalf("state stored in the clear:\n%s", stored)
+		}
+		s.env[state.EnvStateKey] = strings.Repeat("22", 32)
+		for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve", "-var", "size=2"}, {"state", "list"}} {
+			r := s.run(args...)
+			if r.code != 1 || !strings.Contains(r.err, "with the key from STAGECRAFT_STATE_KEY: it was encrypted with another key") || strings.Contains(r.err, "goroutine") {
+				t.Errorf("%s with the wrong key: exit %d\n%s", strings.Join(args, " "), r.code, r.err)
+			}
+		}
+		delete(s.env, state.EnvStateKey)
+		if r := s.run("plan"); r.code != 1 || !strings.Contains(r.err, "is encrypted; set STAGECRAFT_STATE_KEY") {
+			t.Errorf("plan without a key: exit %d\n%s", r.code, r.err)
+		}
+		if got := getObject(t, url, "keys", "shop/dev.json"); !bytes.Equal(got, stored) {
+			t.Error("a run with the wrong key changed the stored state")
+		}
+		s.env[state.EnvStateKey] = strings.Repeat("11", 32)
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 0 {
+			t.Errorf("plan with the right key: exit %d\n%s%s", r.code, r.out, r.err)
+		}
+		if r := s.run("state", "unlock", "nope"); r.code != 1 || !strings.Contains(r.err, "not locked") {
+			t.Errorf("unlock without a lock: exit %d\n%s", r.code, r.err)
+		}
+	})
+
+	t.Run("migrate, history, pull and push", func(t *testing.T) {
+		makeBucket(t, url, "migrate")
+		local := teamSession(t, url, "migrate", false)
+		local.mustRun("apply", "--auto-approve")
+		local.mustRun("apply", "--auto-approve", "-var", "size=2")
+		src, err := state.Decode([]byte(local.mustRun("state", "pull").out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := local.run("migrate-state"); r.code != 1 || !strings.Contains(r.err, "has no backend block") {
+			t.Errorf("migrate-state without a backend block: exit %d\n%s", r.code, r.err)
+		}
+		// Add the backend block: the same stack directory, now with s3.
+		text, err := os.ReadFile(filepath.Join(local.dir, "main.stack.hcl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cloud := regexp.MustCompile(`path\s+= "([^"]+)"`).FindStringSubmatch(string(text))[1]
+		if err := os.WriteFile(filepath.Join(local.dir, "main.stack.hcl"), []byte(teamStack(url, "migrate", cloud, "0s", true)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := local.run("plan"); r.code != 2 && !strings.Contains(r.out, "to create") {
+			t.Logf("plan before migrating sees an empty bucket: exit %d", r.code)
+		}
+		m := local.mustRun("migrate-state")
+		if !strings.Contains(m.out, fmt.Sprintf("serial %d", src.Serial)) {
+			t.Errorf("migrate-state output: %s", m.out)
+		}
+		moved, err := state.Decode(getObject(t, url, "migrate", "shop/dev.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if moved.Lineage != src.Lineage || moved.Serial != src.Serial {
+			t.Errorf("migrated state has lineage %s serial %d, want %s %d", moved.Lineage, moved.Serial, src.Lineage, src.Serial)
+		}
+		if r := local.run("migrate-state"); r.code != 1 || !strings.Contains(r.err, "already holds this state") {
+			t.Errorf("migrating twice: exit %d\n%s", r.code, r.err)
+		}
+		if r := local.run("plan", "--detailed-exitcode", "-var", "size=2"); r.code != 0 {
+			t.Errorf("plan after the migration: exit %d, want 0\n%s%s", r.code, r.out, r.err)
+		}
+		local.mustRun("apply", "--auto-approve", "-var", "size=3")
+
+		h := local.mustRun("state", "history")
+		lines := strings.Split(strings.TrimSpace(h.out), "\n")
+		if len(lines) != 3 || !strings.Contains(lines[1], "(current)") {
+			t.Fatalf("history lists %d lines, want a header and 2 versions (the migrated one and the apply's), the first current:\n%s", len(lines), h.out)
+		}
+		oldID := strings.Fields(lines[2])[0]
+		if f := strings.Fields(lines[2]); f[2] != strconv.FormatUint(src.Serial, 10) {
+			t.Errorf("the oldest version holds serial %s, want %d:\n%s", f[2], src.Serial, h.out)
+		}
+		old := local.mustRun("state", "pull", "--version", oldID).out
+		file := filepath.Join(t.TempDir(), "old.json")
+		if err := os.WriteFile(file, []byte(old), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := local.run("state", "push", file); r.code != 1 || !strings.Contains(r.err, "lower than the stored serial") {
+			t.Errorf("push of an older serial: exit %d\n%s", r.code, r.err)
+		}
+		other := strings.Replace(old, src.Lineage, "00000000-0000-4000-8000-000000000000", 1)
+		if err := os.WriteFile(file, []byte(other), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := local.run("state", "push", file); r.code != 1 || !strings.Contains(r.err, "different states") {
+			t.Errorf("push of another lineage: exit %d\n%s", r.code, r.err)
+		}
+		if err := os.WriteFile(file, []byte(old), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := local.mustRun("state", "push", "--force", file)
+		if !strings.Contains(p.out, "serial "+strconv.FormatUint(src.Serial+2, 10)) {
+			t.Errorf("forced push: %s", p.out)
+		}
+		// Back at size 2, as the old version recorded.
+		if r := local.run("plan", "--detailed-exitcode", "-var", "size=2"); r.code != 2 || !strings.Contains(r.out, "autoscaling_group.app") {
+			t.Errorf("plan after pushing the old state (the cloud is at size 3): exit %d\n%s", r.code, r.out)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithy "github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// s3Store is an objectStore on one S3 bucket (or an S3-compatible service
+// at endpoint_url). Conditional puts are S3's own If-Match and
+// If-None-Match headers, so the compare-and-swap happens at the server and
+// two writers can never both win.
+type s3Store struct {
+	client *s3.Client
+	cfg    S3Config
+}
+
+// newS3Store builds the S3 client from the default AWS configuration
+// (environment variables, shared files, instance roles) and cfg.
+func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
+	var opts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
+	}
+	if cfg.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("s3 backend: load AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return nil, errors.New("s3 backend: no region; set region in the backend block or AWS_REGION")
+	}
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		// Only send and check checksums where S3 requires them, which
+		// every S3-compatible service understands.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if cfg.EndpointURL != "" {
+			o.BaseEndpoint = aws.String(cfg.EndpointURL)
+			o.UsePathStyle = true
+		}
+	})
+	return &s3Store{client: client, cfg: cfg}, nil
+}
+
+func (s *s3Store) where(key string) string { return "s3://" + s.cfg.Bucket + "/" + key }
+
+// wrap adds the object's address to an S3 error and turns the errors the
+// backend acts on into errNoObject and errPrecondition.
+func (s *s3Store) wrap(op, key string, err error) error {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	var re *smithyhttp.ResponseError
+	switch {
+	case errors.As(err, &nsk), errors.As(err, &nf):
+		return errNoObject
+	case errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && apiCode(err) != "NoSuchBucket":
+		return errNoObject
+	case errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict):
+		// 409 ConditionalRequestConflict: a concurrent conditional write
+		// to the same key won.
+		return errPrecondition
+	}
+	return fmt.Errorf("%s %s: %w", op, s.where(key), err)
+}
+
+// apiCode is the S3 error code ("NoSuchBucket"), or "".
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func (s *s3Store) get(ctx context.Context, key string) ([]byte, string, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, "", s.wrap("read", key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", s.where(key), err)
+	}
+	return data, aws.ToString(out.ETag), nil
+}
+
+func (s *s3Store) put(ctx context.Context, key string, data []byte, cond putCondition) (string, error) {
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(s.cfg.Bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String("application/json"),
+	}
+	if cond.ifMatch != "" {
+		in.IfMatch = aws.String(cond.ifMatch)
+	}
+	if cond.ifNoneMatch {
+		in.IfNoneMatch = aws.String("*")
+	}
+	if s.cfg.Encrypt {
+		in.ServerSideEncryption = types.ServerSideEncryptionAes256
+		if s.cfg.KMSKeyID != "" {
+			in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+			in.SSEKMSKeyId = aws.String(s.cfg.KMSKeyID)
+		}
+	}
+	out, err := s.client.PutObject(ctx, in)
+	if err != nil {
+		err = s.wrap("write", key, err)
+		if errors.Is(err, errNoObject) {
+			// If-Match on an object that is gone.
+			return "", errPrecondition
+		}
+		return "", err
+	}
+	return aws.ToString(out.ETag), nil
+}
+
+func (s *s3Store) remove(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	if err != nil {
+		if err = s.wrap("delete", key, err); errors.Is(err, errNoObject) {
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *s3Store) list(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", s.where(prefix), err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+func (s *s3Store) versions(ctx context.Context, key string) ([]ObjectVersion, error) {
+	var vs []ObjectVersion
+	p := s3.NewListObjectVersionsPaginator(s.client, &s3.ListObjectVersionsInput{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list versions of %s: %w", s.where(key), err)
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) != key {
+				continue
+			}
+			vs = append(vs, ObjectVersion{ID: aws.ToString(v.VersionId), Modified: aws.ToTime(v.LastModified), Size: aws.ToInt64(v.Size), Latest: aws.ToBool(v.IsLatest)})
+		}
+		for _, m := range page.DeleteMarkers {
+			if aws.ToString(m.Key) != key {
+				continue
+			}
+			vs = append(vs, ObjectVersion{ID: aws.ToString(m.VersionId), Modified: aws.ToTime(m.LastModified), Latest: aws.ToBool(m.IsLatest), Deleted: true})
+		}
+	}
+	// S3 lists a key's versions newest first; a stable sort by time keeps
+	// that order within one timestamp and puts delete markers in place.
+	slices.SortStableFunc(vs, func(a, b ObjectVersion) int { return b.Modified.Compare(a.Modified) })
+	return vs, nil
+}
+
+func (s *s3Store) getVersion(ctx context.Context, key, version string) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), VersionId: aws.String(version)})
+	if err != nil {
+		if apiCode(err) == "NoSuchVersion" || errors.Is(s.wrap("read", key, err), errNoObject) {
+			return nil, fmt.Errorf("%s has no version %q; stagecraft state history lists the versions", s.where(key), version)
+		}
+		return nil, fmt.Errorf("read %s version %s: %w", s.where(key), version, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read %s version %s: %w", s.where(key), version, err)
+	}
+	return data, nil
+}
