@@ -117,6 +117,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newMigrateStateCmd(deps, g, nil),
 		newImportCmd(deps, g, nil),
 		newVersionCmd(deps, nil),
+		newCICmd(deps, g),
 	)
 	root.AddCommand(newInternalCmds()...)
 	return root
