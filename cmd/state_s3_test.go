@@ -332,3 +332,184 @@ func TestS3BackendCommands(t *testing.T) {
 		}
 	})
 }
+
+// buildStagecraft builds the binary into a test directory.
+func buildStagecraft(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stagecraft")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runner is one machine (a CI runner) with its own checkout of the stack.
+type runner struct {
+	t   *testing.T
+	bin string
+	dir string
+	env []string
+}
+
+func newRunner(t *testing.T, bin, stack string, extraEnv ...string) *runner {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.stack.hcl"), []byte(stack), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	for k, v := range motoEnv {
+		env = append(env, k+"="+v)
+	}
+	return &runner{t: t, bin: bin, dir: dir, env: append(env, extraEnv...)}
+}
+
+// start starts stagecraft with args; the process is killed when the test
+// ends if it is still running.
+func (r *runner) start(args ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+	r.t.Helper()
+	c := exec.Command(r.bin, append([]string{"-C", r.dir}, args...)...)
+	c.Env = r.env
+	var out, errOut syncBuffer
+	c.Stdout, c.Stderr = &out, &errOut
+	if err := c.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	pid := c.Process.Pid
+	r.t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	return c, &out, &errOut
+}
+
+// run runs stagecraft to the end and returns its exit code and output.
+func (r *runner) run(args ...string) (int, string) {
+	r.t.Helper()
+	c, out, errOut := r.start(args...)
+	return exitCode(r.t, c.Wait()), out.String() + errOut.String()
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatal(err)
+	return -1
+}
+
+// storedState reads the state object from the bucket.
+func storedState(t *testing.T, url, bucket string) *state.State {
+	t.Helper()
+	st, err := state.Decode(getObject(t, url, bucket, "shop/dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestS3TeamRuns drives the binary as two CI runners sharing the s3
+// backend and one (simulated) cloud.
+func TestS3TeamRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	url := startMotoServer(t)
+	bin := buildStagecraft(t)
+
+	t.Run("concurrent applies", func(t *testing.T) {
+		makeBucket(t, url, "race")
+		cloud := filepath.Join(t.TempDir(), "cloud.jsonl")
+		stack := teamStack(url, "race", cloud, "300ms", true)
+		a, b := newRunner(t, bin, stack), newRunner(t, bin, stack)
+		if code, out := a.run("apply", "--auto-approve"); code != 0 {
+			t.Fatalf("first apply: exit %d\n%s", code, out)
+		}
+		serial := storedState(t, url, "race").Serial
+		for round := range 20 {
+			size := strconv.Itoa(round%9 + 2) // 2..10, never the previous round's
+			type finished struct {
+				who  int
+				code int
+			}
+			done := make(chan finished, 2)
+			var cmds [2]*exec.Cmd
+			var outs [2]*syncBuffer
+			for i, r := range []*runner{a, b} {
+				c, _, errOut := r.start("apply", "--auto-approve", "-var", "size="+size)
+				cmds[i], outs[i] = c, errOut
+				go func() { done <- finished{i, exitCode(t, c.Wait())} }()
+			}
+			first, second := <-done, <-done
+			if first.code != 1 || second.code != 0 {
+				t.Fatalf("round %d: the runner that ended first exited %d and the other %d; want the loser to fail (1) before the winner finished (0)\nfirst:\n%s\nsecond:\n%s", round, first.code, second.code, outs[first.who], outs[second.who])
+			}
+			winner := cmds[second.who].Process.Pid
+			msg := outs[first.who].String()
+			if !strings.Contains(msg, "is locked by") || !strings.Contains(msg, fmt.Sprintf("(PID %d)", winner)) || !strings.Contains(msg, "for apply") || strings.Contains(msg, "goroutine") {
+				t.Fatalf("round %d: the loser's error does not name the holder (PID %d):\n%s", round, winner, msg)
+			}
+			st := storedState(t, url, "race")
+			app, ok := st.Resource("autoscaling_group.app")
+			if !ok || len(st.Resources) != 7 || st.Serial <= serial || !strings.Contains(string(app.Attributes), `"min":`+size+`,`) {
+				t.Fatalf("round %d: state after the round: %d resources, serial %d (was %d), app %s", round, len(st.Resources), st.Serial, serial, app.Attributes)
+			}
+			serial = st.Serial
+		}
+		if getObject(t, url, "race", "shop/dev.json.lock") != nil {
+			t.Error("a lock object is left after the runs")
+		}
+	})
+
+	t.Run("kill -9 and finish on another runner", func(t *testing.T) {
+		makeBucket(t, url, "crash")
+		cloud := filepath.Join(t.TempDir(), "cloud.jsonl")
+		stack := teamStack(url, "crash", cloud, "300ms", true)
+		a, b := newRunner(t, bin, stack), newRunner(t, bin, stack)
+		c, _, errOut := a.start("apply", "--auto-approve", "--parallelism", "1")
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) && strings.Count(errOut.String(), "done in") < 2 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if strings.Count(errOut.String(), "done in") < 2 {
+			t.Fatalf("the apply did not get going:\n%s", errOut)
+		}
+		killed := c.Process.Pid
+		_ = syscall.Kill(killed, syscall.SIGKILL)
+		_ = c.Wait()
+
+		code, out := b.run("apply", "--auto-approve")
+		if code != 1 || !strings.Contains(out, fmt.Sprintf("(PID %d)", killed)) {
+			t.Fatalf("apply while the killed run's lock is there: exit %d, want 1 naming PID %d\n%s", code, killed, out)
+		}
+		id := regexp.MustCompile("state unlock ([0-9a-f-]+)").FindStringSubmatch(out)
+		if id == nil {
+			t.Fatalf("no lock id in:\n%s", out)
+		}
+		if code, out := b.run("state", "unlock", id[1]); code != 0 {
+			t.Fatalf("state unlock: exit %d\n%s", code, out)
+		}
+		code, out = b.run("apply", "--auto-approve")
+		if code != 0 || !strings.Contains(out, "Apply complete") {
+			t.Fatalf("apply on the second runner: exit %d\n%s", code, out)
+		}
+		if strings.Contains(out, "7 added") {
+			t.Errorf("the second runner created everything again; the first one's journal was lost:\n%s", out)
+		}
+		if code, out := b.run("plan", "--detailed-exitcode"); code != 0 {
+			t.Errorf("plan after finishing: exit %d, want 0\n%s", code, out)
+		}
+		// Every object in the cloud is tracked once: nothing duplicated or orphaned.
+		code, out = b.run("state", "recover")
+		if code != 0 || !strings.Contains(out, "Found 7 resources") || strings.Contains(out, "another copy") || strings.Contains(out, "not in the stored state") {
+			t.Errorf("the cloud after the crash and the finish:\n%s", out)
+		}
+		if st := storedState(t, url, "crash"); len(st.Resources) != 7 {
+			t.Errorf("state tracks %d resources, want 7", len(st.Resources))
+		}
+	})
+}
