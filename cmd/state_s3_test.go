@@ -513,3 +513,80 @@ func TestS3TeamRuns(t *testing.T) {
 		}
 	})
 }
+
+func TestBackendBadInput(t *testing.T) {
+	t.Parallel()
+	stack := func(block string) map[string]string {
+		return map[string]string{"main.stack.hcl": `
+stack "shop" {}
+provider "sim" {}
+environment "dev" {
+  provider = "sim"
+  stage    = "s"
+  ` + block + `
+}
+stage "s" {
+  autoscaling_group "app" {}
+}
+`}
+	}
+	tests := map[string]struct {
+		block string
+		env   map[string]string
+		args  []string
+		want  string
+	}{
+		"unknown type":     {block: `backend "gcs" {}`, args: []string{"plan"}, want: `keeps its state in a "gcs" backend, which stagecraft does not have; the backends are local and s3`},
+		"missing bucket":   {block: `backend "s3" { key = "k" }`, args: []string{"plan"}, want: "The s3 backend needs bucket"},
+		"not literal":      {block: "backend \"s3\" {\n    bucket = var.b\n    key = \"k\"\n  }", args: []string{"plan"}, want: "Backend settings must be literal values"},
+		"short key":        {env: map[string]string{"STAGECRAFT_STATE_KEY": "abc"}, args: []string{"plan"}, want: "STAGECRAFT_STATE_KEY must be a 256-bit key"},
+		"history of local": {args: []string{"state", "history"}, want: "keeps its state in local files, which keep no history"},
+		"migrate to local": {args: []string{"migrate-state", "--from", "local", "--to", "local"}, want: "--from and --to are both local"},
+		"migrate where":    {args: []string{"migrate-state", "--to", "gcs"}, want: `--from and --to take local or backend, not "gcs"`},
+		"push nothing":     {args: []string{"state", "push", "no-such-file.json"}, want: "cannot read no-such-file.json"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newSession(t, stack(tc.block))
+			for k, v := range tc.env {
+				s.env[k] = v
+			}
+			r := s.run(tc.args...)
+			if r.code != 1 || !strings.Contains(r.err, tc.want) || strings.Contains(r.err, "goroutine") {
+				t.Errorf("stagecraft %s: exit %d, want 1 with %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.err)
+			}
+		})
+	}
+}
+
+// TestEncryptedLocalState: with a key the local state is encrypted on
+// disk, and a wrong key or none is one clear error.
+func TestEncryptedLocalState(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, nil)
+	s.env[state.EnvStatePassphrase] = "correct horse battery staple"
+	s.mustRun("apply", "--auto-approve")
+	path := filepath.Join(s.dir, ".stagecraft", "state", "dev.json")
+	stored, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !state.IsEncrypted(stored) {
+		t.Fatalf("%s is in the clear", path)
+	}
+	if r := s.run("plan", "--detailed-exitcode"); r.code != 0 {
+		t.Errorf("plan with the passphrase: exit %d\n%s", r.code, r.err)
+	}
+	s.env[state.EnvStatePassphrase] = "wrong"
+	if r := s.run("apply", "--auto-approve"); r.code != 1 || !strings.Contains(r.err, "it was encrypted with another key") {
+		t.Errorf("apply with the wrong passphrase: exit %d\n%s", r.code, r.err)
+	}
+	delete(s.env, state.EnvStatePassphrase)
+	if r := s.run("plan"); r.code != 1 || !strings.Contains(r.err, "is encrypted; set STAGECRAFT_STATE_KEY (or STAGECRAFT_STATE_PASSPHRASE)") {
+		t.Errorf("plan without the passphrase: exit %d\n%s", r.code, r.err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, stored) {
+		t.Error("a run with the wrong passphrase changed the state file")
+	}
+}

@@ -65,6 +65,8 @@ func (s *s3Store) wrap(op, key string, err error) error {
 	var nf *types.NotFound
 	var re *smithyhttp.ResponseError
 	switch {
+	case apiCode(err) == "NoSuchBucket":
+		return fmt.Errorf("%s %s: the bucket %s does not exist; create it (with versioning enabled, so that state history works) or fix bucket in the backend block", op, s.where(key), s.cfg.Bucket)
 	case errors.As(err, &nsk), errors.As(err, &nf):
 		return errNoObject
 	case errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && apiCode(err) != "NoSuchBucket":
@@ -149,7 +151,7 @@ func (s *s3Store) list(ctx context.Context, prefix string) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", s.where(prefix), err)
+			return nil, s.wrap("list", prefix, err)
 		}
 		for _, o := range page.Contents {
 			keys = append(keys, aws.ToString(o.Key))
@@ -165,7 +167,7 @@ func (s *s3Store) versions(ctx context.Context, key string) ([]ObjectVersion, er
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list versions of %s: %w", s.where(key), err)
+			return nil, s.wrap("list versions of", key, err)
 		}
 		for _, v := range page.Versions {
 			if aws.ToString(v.Key) != key {

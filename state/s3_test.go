@@ -401,3 +401,16 @@ func TestReplaceAndCheckPush(t *testing.T) {
 		t.Errorf("after a forced Replace the lineage is %s, want %s", got.Lineage, other.Lineage)
 	}
 }
+
+func TestS3MissingBucket(t *testing.T) {
+	t.Parallel()
+	cfg := S3Config{Bucket: "no-such-bucket", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: motoURL(t)}
+	b := newS3(t, cfg, nil)
+	ctx := t.Context()
+	if _, err := b.Read(ctx); err == nil || !strings.Contains(err.Error(), "the bucket no-such-bucket does not exist") {
+		t.Errorf("Read = %v", err)
+	}
+	if _, err := b.Lock(ctx, LockInfo{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("Lock = %v", err)
+	}
+}
