@@ -250,6 +250,19 @@ func TestS3BackendCommands(t *testing.T) {
 		if r := s.run("state", "unlock", "nope"); r.code != 1 || !strings.Contains(r.err, "not locked") {
 			t.Errorf("unlock without a lock: exit %d\n%s", r.code, r.err)
 		}
+		// Changing the key: pull with the old one, force-push with the new.
+		file := filepath.Join(t.TempDir(), "s.json")
+		if err := os.WriteFile(file, []byte(s.mustRun("state", "pull").out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s.env[state.EnvStateKey] = strings.Repeat("33", 32)
+		if r := s.run("state", "push", file); r.code != 1 || !strings.Contains(r.err, "encrypted with another key") {
+			t.Errorf("push over a state of another key without --force: exit %d\n%s", r.code, r.err)
+		}
+		s.mustRun("state", "push", "--force", file)
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 0 {
+			t.Errorf("plan with the new key: exit %d\n%s%s", r.code, r.out, r.err)
+		}
 	})
 
 	t.Run("migrate, history, pull and push", func(t *testing.T) {

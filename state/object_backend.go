@@ -104,24 +104,18 @@ func (b *ObjectBackend) readBase(ctx context.Context) (*State, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("read state: %w", err)
 	}
+	// The ETag goes with the errors below: a forced replace overwrites a
+	// state it cannot read, on condition that it is still that state.
 	plain, err := b.open(data, b.stateKey)
 	if err != nil {
-		return nil, "", err
+		return nil, etag, err
 	}
 	s, err := Decode(plain)
 	if err != nil {
-		// The ETag goes with the error: a forced replace may overwrite a
-		// damaged state (state recover), never one it cannot decrypt.
-		return nil, etag, &damagedError{fmt.Errorf("read state %s: %w", b.store.where(b.stateKey), err)}
+		return nil, etag, fmt.Errorf("read state %s: %w", b.store.where(b.stateKey), err)
 	}
 	return s, etag, nil
 }
-
-// damagedError is a stored state that does not decode.
-type damagedError struct{ err error }
-
-func (e *damagedError) Error() string { return e.err.Error() }
-func (e *damagedError) Unwrap() error { return e.err }
 
 // journalGroup is the journal objects written for one state serial.
 type journalGroup struct {
@@ -281,8 +275,7 @@ func (b *ObjectBackend) Write(ctx context.Context, s *State) error {
 func (b *ObjectBackend) putState(ctx context.Context, s *State, force bool) error {
 	where := b.store.where(b.stateKey)
 	cur, etag, err := b.readBase(ctx)
-	var damaged *damagedError
-	if err != nil && !(force && errors.As(err, &damaged)) {
+	if err != nil && (!force || etag == "") {
 		return fmt.Errorf("write state: check the stored state: %w", err)
 	}
 	if b.known && etag != b.etag {

@@ -32,7 +32,9 @@ func CheckPush(cur, next *State, force bool) error {
 // (with a serial one above the stored one) and `migrate-state` (with the
 // source's serial) write. The caller holds the lock and has checked the
 // replacement with CheckPush; Replace still refuses, unless force, a state
-// of another lineage or one whose serial is not above the stored one.
+// of another lineage or one whose serial is not above the stored one. With
+// force it also overwrites a stored state it cannot read (damaged, or
+// encrypted with another key: how a key is changed).
 func Replace(ctx context.Context, b Backend, s *State, force bool) error {
 	switch b := b.(type) {
 	case *ObjectBackend:
