@@ -299,11 +299,22 @@ func (c *githubClient) latestArtifact(ctx context.Context, name, headSHA string)
 }
 
 // downloadArtifact returns an artifact's zip archive. GitHub answers with
-// a redirect to a signed storage address; the client follows it and, as
-// net/http does for another host, without the token.
+// a redirect to a signed storage address, which is followed without the
+// token: the address is its own credential, and the token must not reach
+// the storage service.
 func (c *githubClient) downloadArtifact(ctx context.Context, id int64) ([]byte, error) {
 	path := fmt.Sprintf("/repos/%s/actions/artifacts/%d/zip", c.repo, id)
-	resp, err := c.send(ctx, http.MethodGet, c.baseURL+path, nil)
+	dl := *c
+	hc := *c.http
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return fmt.Errorf("stopped after %d redirects", len(via))
+		}
+		req.Header.Del("Authorization")
+		return nil
+	}
+	dl.http = &hc
+	resp, err := dl.send(ctx, http.MethodGet, c.baseURL+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GitHub API GET %s: %w", path, err)
 	}
