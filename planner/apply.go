@@ -129,6 +129,9 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*st
 	if len(res) > 0 {
 		aerr = &ApplyError{Failed: map[string]error{}}
 		for key, err := range res {
+			if a.steps[key].isBarrier() {
+				continue
+			}
 			switch {
 			case errors.Is(err, ErrNotStarted):
 				aerr.Interrupted = true
@@ -275,6 +278,9 @@ var operationNames = map[string]string{
 // stays true.
 func (a *applier) run(ctx context.Context, key string) error {
 	s := a.steps[key]
+	if s.isBarrier() {
+		return nil
+	}
 	c := s.change
 	op := operationNames[s.op]
 	if c.Action == ActionReplace && s.op == "create" {

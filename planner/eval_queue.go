@@ -11,14 +11,28 @@ import (
 
 // evalQueue re-evaluates the stack during apply, when a resource's
 // configuration refers to attributes that exist only now that its
-// dependencies are done. Requests that arrive while an evaluation runs are
-// served together by the next one, so a large apply evaluates the stack
-// about once per wave of dependencies, not once per resource.
+// dependencies are done. Two things keep a large apply from evaluating the
+// stack once per resource:
+//   - requests that arrive while an evaluation runs are served together by
+//     the next one;
+//   - an evaluation answers for every resource, so a later request is
+//     served from the latest evaluation as long as none of the resource's
+//     dependencies changed since it ran (a layer of a hundred resources
+//     waiting on the same layer before it costs one evaluation, not a
+//     hundred).
 type evalQueue struct {
 	eval Evaluator
 
-	mu      sync.Mutex
-	known   map[string]cty.Value
+	mu    sync.Mutex
+	known map[string]cty.Value
+	// gen counts the changes to known; changedAt is the generation of the
+	// last change of each address.
+	gen       uint64
+	changedAt map[string]uint64
+	// last holds the resources of the latest evaluation without errors,
+	// lastGen the generation of the values it saw.
+	last    map[string]*stacks.Resource
+	lastGen uint64
 	waiting []evalRequest
 	busy    bool
 }
@@ -34,13 +48,14 @@ type evalResult struct {
 }
 
 func newEvalQueue(eval Evaluator, known map[string]cty.Value) *evalQueue {
-	return &evalQueue{eval: eval, known: known}
+	return &evalQueue{eval: eval, known: known, changedAt: map[string]uint64{}}
 }
 
 // set records the actual value of a resource that now exists.
 func (q *evalQueue) set(addr string, v cty.Value) {
 	q.mu.Lock()
 	q.known[addr] = v
+	q.changedLocked(addr)
 	q.mu.Unlock()
 }
 
@@ -48,14 +63,45 @@ func (q *evalQueue) set(addr string, v cty.Value) {
 func (q *evalQueue) remove(addr string) {
 	q.mu.Lock()
 	delete(q.known, addr)
+	q.changedLocked(addr)
 	q.mu.Unlock()
 }
 
+// changedLocked notes a change of the resource at addr, which is also a
+// change of its block for those that depend on the block as a whole.
+func (q *evalQueue) changedLocked(addr string) {
+	q.gen++
+	q.changedAt[addr] = q.gen
+	if block, keyed := stacks.BlockAddress(addr); keyed {
+		q.changedAt[block] = q.gen
+	}
+}
+
+// cachedLocked returns the latest evaluation's resource at addr when none
+// of its dependencies changed since that evaluation read them.
+func (q *evalQueue) cachedLocked(addr string) (*stacks.Resource, bool) {
+	r, ok := q.last[addr]
+	if !ok {
+		return nil, false
+	}
+	for _, d := range r.DependsOn {
+		if q.changedAt[d] > q.lastGen {
+			return nil, false
+		}
+	}
+	return r, true
+}
+
 // resource evaluates the stack with everything known so far and returns
-// the desired resource at addr.
+// the desired resource at addr. The caller asks only once the resource's
+// dependencies are done.
 func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
-	out := make(chan evalResult, 1)
 	q.mu.Lock()
+	if r, ok := q.cachedLocked(addr); ok {
+		q.mu.Unlock()
+		return r, nil
+	}
+	out := make(chan evalResult, 1)
 	q.waiting = append(q.waiting, evalRequest{addr: addr, out: out})
 	if q.busy {
 		q.mu.Unlock()
@@ -70,6 +116,7 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 		for k, v := range q.known {
 			snapshot[k] = v
 		}
+		gen := q.gen
 		q.mu.Unlock()
 		ds, diags := q.eval(snapshot)
 		byAddr := map[string]*stacks.Resource{}
@@ -77,6 +124,10 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 			for _, r := range ds.Resources {
 				byAddr[r.Address] = r
 			}
+		}
+		q.mu.Lock()
+		if !diags.HasErrors() {
+			q.last, q.lastGen = byAddr, gen
 		}
 		for _, req := range batch {
 			switch r, ok := byAddr[req.addr]; {
@@ -88,7 +139,16 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 				req.out <- evalResult{res: r}
 			}
 		}
-		q.mu.Lock()
+		// Requests that came in meanwhile may be answered already.
+		keep := q.waiting[:0]
+		for _, req := range q.waiting {
+			if r, ok := q.cachedLocked(req.addr); ok {
+				req.out <- evalResult{res: r}
+				continue
+			}
+			keep = append(keep, req)
+		}
+		q.waiting = keep
 	}
 	q.busy = false
 	q.mu.Unlock()

@@ -30,6 +30,9 @@ func describeSteps(changes []*Change, current []*state.Resource) []*MigrationSte
 	var out []*MigrationStep
 	for _, key := range order {
 		s := steps[key]
+		if s.isBarrier() {
+			continue
+		}
 		out = append(out, describeStep(s))
 	}
 	return out

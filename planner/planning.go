@@ -320,9 +320,13 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 // everything they depend on; a deletion is kept only when targeted itself.
 func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
 	byAddr := map[string]*Change{}
+	byBlock := map[string][]string{} // block address -> its instances' (stacks/dependency.go)
 	for _, c := range changes {
 		if !c.Deposed {
 			byAddr[c.Address] = c
+			if block, keyed := stacks.BlockAddress(c.Address); keyed {
+				byBlock[block] = append(byBlock[block], c.Address)
+			}
 		}
 	}
 	keep := map[string]bool{}
@@ -335,6 +339,9 @@ func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
 		if c, ok := byAddr[addr]; ok && c.Action != ActionDelete {
 			for _, d := range c.DependsOn {
 				visit(d)
+				for _, inst := range byBlock[d] {
+					visit(inst)
+				}
 			}
 		}
 	}

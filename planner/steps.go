@@ -2,8 +2,10 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -11,8 +13,15 @@ import (
 type step struct {
 	key    string
 	change *Change
-	op     string // "create", "update", "delete", "destroy-old"
+	op     string // "create", "update", "delete", "destroy-old", or opBarrier
 }
+
+// opBarrier is a step that does nothing: it waits for every instance of a
+// block, for the steps that depend on the block as a whole.
+const opBarrier = "barrier"
+
+// isBarrier reports whether the step only orders others.
+func (s *step) isBarrier() bool { return s.op == opBarrier }
 
 // stepGraph turns changes into steps and orders them. current is what the
 // state tracks (for the dependencies of resources being deleted).
@@ -68,6 +77,25 @@ func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string
 			dependents[d] = append(dependents[d], r.Address)
 		}
 	}
+	// A dependency on a whole block (stacks/dependency.go) waits for every
+	// instance of the block the plan brings up, through one barrier node
+	// per block, so the edges stay as many as the dependencies written.
+	upByBlock := map[string][]string{}
+	for addr, key := range upKey {
+		if block, keyed := stacks.BlockAddress(addr); keyed {
+			upByBlock[block] = append(upByBlock[block], key)
+		}
+	}
+	barrier := func(block string) string {
+		key := block + "[*]"
+		if _, ok := steps[key]; !ok {
+			add(&step{key: key, op: opBarrier})
+			for _, k := range upByBlock[block] {
+				g.Connect(key, k)
+			}
+		}
+		return key
+	}
 	for _, c := range changes {
 		if c.Deposed {
 			continue
@@ -76,11 +104,17 @@ func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string
 			for _, d := range c.DependsOn {
 				if dk, ok := upKey[d]; ok {
 					g.Connect(up, dk)
+				} else if len(upByBlock[d]) > 0 {
+					g.Connect(up, barrier(d))
 				}
 			}
 		}
 		if down, ok := downKey[c.Address]; ok {
-			for _, dep := range dependents[c.Address] {
+			deps := dependents[c.Address]
+			if block, keyed := stacks.BlockAddress(c.Address); keyed {
+				deps = append(slices.Clip(deps), dependents[block]...)
+			}
+			for _, dep := range deps {
 				if dk, ok := downKey[dep]; ok && dk != down {
 					if steps[dk].op == "delete" || steps[dk].change.ReplaceOrder == CreateBeforeDestroy {
 						g.Connect(down, dk)

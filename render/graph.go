@@ -68,8 +68,12 @@ type graphEdge struct {
 // Change.DependsOn.
 func graphEdges(p *planner.Plan, nodes []graphNode) []graphEdge {
 	byAddr := map[string]graphNode{}
+	byBlock := map[string][]graphNode{} // a dependency on a whole block (stacks/dependency.go)
 	for _, n := range nodes {
 		byAddr[n.address] = n
+		if block, keyed := stacks.BlockAddress(n.address); keyed {
+			byBlock[block] = append(byBlock[block], n)
+		}
 	}
 	var edges []graphEdge
 	for _, c := range p.Changes {
@@ -79,6 +83,9 @@ func graphEdges(p *planner.Plan, nodes []graphNode) []graphEdge {
 		}
 		for _, dep := range c.DependsOn {
 			if to, ok := byAddr[dep]; ok {
+				edges = append(edges, graphEdge{from: from, to: to})
+			}
+			for _, to := range byBlock[dep] {
 				edges = append(edges, graphEdge{from: from, to: to})
 			}
 		}

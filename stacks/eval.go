@@ -89,6 +89,14 @@ type resourceNode struct {
 	instances depSet
 }
 
+// expanded reports whether the block has count or for_each, so that its
+// instances' addresses carry keys.
+func (n *resourceNode) expanded() bool {
+	_, count := n.body.meta["count"]
+	_, each := n.body.meta["for_each"]
+	return count || each
+}
+
 type callNode struct {
 	call  *ModuleCall
 	value cty.Value
@@ -313,7 +321,13 @@ func (sc *scope) refDeps(refs []ref) depSet {
 				}
 			}
 		default:
-			deps.add(sc.resources[r.root+"."+r.name].instances)
+			n := sc.resources[r.root+"."+r.name]
+			if n.expanded() {
+				// The block as a whole (see dependency.go).
+				deps[sc.prefix+n.block.Address()] = struct{}{}
+				continue
+			}
+			deps.add(n.instances)
 		}
 	}
 	return deps

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -185,6 +186,9 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		return
 	}
 	local := n.block.Address()
+	// Every instance has the block's dependencies; sort them once and share
+	// the slice (clipped, so an append by a reader copies it).
+	dependsOn := slices.Clip(deps.sorted())
 	vals := make([]cty.Value, 0, len(insts))
 	addrs := make([]cty.Value, 0, len(insts))
 	for _, inst := range insts {
@@ -204,7 +208,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 			Key:       inst.key,
 			Config:    cfg,
 			Settings:  settings,
-			DependsOn: deps.sorted(),
+			DependsOn: dependsOn,
 			Lifecycle: lc,
 			DeclRange: n.block.DeclRange,
 		}
