@@ -229,3 +229,16 @@ func annotate(deps *Deps, err error) {
 	r := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
 	fmt.Fprintf(deps.IO.Out, "::error title=Stagecraft::%s\n", r.Replace(ee.msg))
 }
+
+// printAlso prints a second error, when a command ends with another one
+// that Execute prints.
+func printAlso(deps *Deps, err error) {
+	msg := err.Error()
+	var ee *exitError
+	if errors.As(err, &ee) {
+		msg = ee.msg
+	}
+	if msg != "" {
+		fmt.Fprintf(deps.IO.ErrOut, "Error: %s\n", msg)
+	}
+}

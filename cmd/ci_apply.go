@@ -103,7 +103,7 @@ func runCIApply(ctx context.Context, opts *CIApplyOptions) error {
 			return w.carryOut(ctx, b, res.planner, res.plan, res.rec.State)
 		})
 	}
-	out := ciOutcome(run, err)
+	out := ciOutcome(run, err, "apply")
 	if out.ExitCode == ExitChanges {
 		// Applied: nothing is left to change.
 		out.ExitCode = ExitOK

@@ -55,7 +55,7 @@ func runCIDrift(ctx context.Context, opts *CIDriftOptions) error {
 		// failure of the check.
 		err = nil
 	}
-	out := ciOutcome(run, err)
+	out := ciOutcome(run, err, "drift check")
 	markdown := ciMarkdown(run, err, "drift check", gh)
 	if run != nil && opts.Issue {
 		n, ierr := reportDrift(ctx, opts.Deps, gh, commentKey(opts.Global), run)

@@ -90,7 +90,7 @@ func runCIPlan(ctx context.Context, opts *CIPlanOptions) error {
 		saved = opts.PlanDir
 		return nil
 	})
-	out := ciOutcome(run, err)
+	out := ciOutcome(run, err, "plan")
 	if saved != "" {
 		out.Extra = append(out.Extra, [2]string{"artifact-name", artifactName(opts.Artifact, run.env)}, [2]string{"plan-dir", saved})
 		fmt.Fprintf(opts.Deps.IO.ErrOut, "Saved the plan and its hash in %s.\n", saved)
@@ -101,7 +101,11 @@ func runCIPlan(ctx context.Context, opts *CIPlanOptions) error {
 	}
 	if opts.Comment {
 		if cerr := commentOnPullRequest(ctx, opts.Deps, gh, opts.PR, commentKey(opts.Global), markdown); cerr != nil {
-			return errors.Join(err, cerr)
+			if err == nil {
+				err = cerr
+			} else {
+				printAlso(opts.Deps, cerr)
+			}
 		}
 	}
 	if err != nil {
@@ -228,8 +232,8 @@ func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, flags PlanFlag
 }
 
 // ciOutcome is the step outputs for a plan and the error that ended the
-// command.
-func ciOutcome(run *ciPlan, err error) stepOutputs {
+// command; what names the step ("plan", "apply").
+func ciOutcome(run *ciPlan, err error, what string) stepOutputs {
 	out := stepOutputs{ExitCode: ExitOK}
 	if run != nil {
 		out.HasChanges = run.plan.HasChanges()
@@ -241,7 +245,7 @@ func ciOutcome(run *ciPlan, err error) stepOutputs {
 	if err != nil {
 		out.ExitCode = exitCodeOf(err)
 		if run == nil {
-			out.Summary = "The plan failed; see the job log."
+			out.Summary = "The " + what + " failed; see the job log."
 		}
 	}
 	return out
