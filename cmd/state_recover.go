@@ -133,11 +133,13 @@ func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]foundResource, error) {
 	var found []foundResource
 	var blind []string
+	has := 0
 	for _, kind := range providers.KindNames() {
 		impl, ok := p.Kind(kind)
 		if !ok {
 			continue
 		}
+		has++
 		disc, ok := impl.(providers.Discoverer)
 		if !ok {
 			blind = append(blind, kind)
@@ -160,6 +162,9 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 			d.Ref.Kind = kind
 			found = append(found, foundResource{ref: d.Ref, actual: d.Actual, attrs: attrs})
 		}
+	}
+	if len(blind) == has {
+		return nil, userError("provider %q cannot list its resources by their tags, so the state cannot be rebuilt from them; use stagecraft import ADDRESS ID for each resource instead.", w.env.Provider)
 	}
 	if len(blind) > 0 {
 		fmt.Fprintf(w.deps.IO.ErrOut, "Warning: provider %q cannot list its %s resources; they are missing from the rebuilt state.\n", w.env.Provider, strings.Join(blind, ", "))

@@ -218,6 +218,25 @@ func TestS3BackendCommands(t *testing.T) {
 				t.Errorf("recovered %s = %+v, want %+v", r.Address, got, r)
 			}
 		}
+
+		// A damaged state is replaced, with a new lineage.
+		if _, err := s3Client(url).PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("recover"), Key: aws.String("shop/dev.json"), Body: strings.NewReader("{not json")}); err != nil {
+			t.Fatal(err)
+		}
+		if r := s.run("plan"); r.code != 1 || !strings.Contains(r.err, "cannot read the state") {
+			t.Errorf("plan on a damaged state: exit %d\n%s", r.code, r.err)
+		}
+		w := s.mustRun("state", "recover", "--write")
+		if !strings.Contains(w.out, "The stored state cannot be read") || !strings.Contains(w.out, "Wrote the rebuilt state") {
+			t.Errorf("recover of a damaged state:\n%s", w.out)
+		}
+		again, err := state.Decode([]byte(s.mustRun("state", "pull").out))
+		if err != nil || again.Lineage == after.Lineage || len(again.Resources) != 7 {
+			t.Errorf("state after recovering a damaged one: %v (lineage %s, was %s)", err, again.Lineage, after.Lineage)
+		}
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 0 {
+			t.Errorf("plan after recovering a damaged state: exit %d\n%s%s", r.code, r.out, r.err)
+		}
 	})
 
 	t.Run("wrong key", func(t *testing.T) {
