@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +36,8 @@ type CIApplyOptions struct {
 	// AllowUnplanned plans and applies with --auto-approve when there is
 	// no reviewed plan to apply.
 	AllowUnplanned bool
+	// LockWait is how long to wait for the state lock.
+	LockWait time.Duration
 }
 
 func newCIApplyCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *CIApplyOptions) error) *cobra.Command {
@@ -65,6 +68,7 @@ became of it in the job summary.`,
 	c.Flags().StringVar(&opts.Artifact, "artifact", "", "the plan artifact's name (default stagecraft-plan-ENVIRONMENT)")
 	c.Flags().StringVar(&opts.PlanFile, "plan-file", "", "apply this downloaded plan file (hash in PLANFILE.sha256)")
 	c.Flags().BoolVar(&opts.AllowUnplanned, "allow-unplanned", false, "without a reviewed plan, plan and apply with --auto-approve (true or false)")
+	addLockWaitFlag(c, &opts.LockWait)
 	return c
 }
 
@@ -96,7 +100,7 @@ func runCIApply(ctx context.Context, opts *CIApplyOptions) error {
 		err = userError("%s; plan it on a pull request first, or set allow-unplanned: true to plan and apply in this run", missing)
 	default:
 		fmt.Fprintf(opts.Deps.IO.ErrOut, "%s; allow-unplanned is true: planning and applying in this run.\n", missing)
-		run, err = planForCI(ctx, opts.Deps, opts.Global, opts.Flags, "apply", func(w *workspace, b state.Backend, res *planResult, _ []stacks.VarInput) error {
+		run, err = planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "apply", LockWait: opts.LockWait}, func(w *workspace, b state.Backend, res *planResult, _ []stacks.VarInput) error {
 			if !res.plan.HasChanges() {
 				return nil
 			}
@@ -256,6 +260,9 @@ func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPl
 	}
 	text := *opts.Global
 	text.Output = "text"
+	if text.Env == "" {
+		text.Env = pf.Environment
+	}
 	if err := render.PlanText(opts.Deps.IO.Out, p, render.Options{}); err != nil {
 		return nil, userError("cannot render the plan: %s", err)
 	}
@@ -264,6 +271,9 @@ func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPl
 		return nil, userError("cannot render the plan: %s", err)
 	}
 	run := &ciPlan{env: pf.Environment, plan: p, markdown: md.String()}
+	if err := waitForFreeLock(ctx, opts, &text); err != nil {
+		return run, err
+	}
 	err = applyPlanFile(ctx, &ApplyOptions{Deps: opts.Deps, Global: &text, PlanFile: rp.path})
 	var ee *exitError
 	if errors.As(err, &ee) && strings.HasPrefix(ee.msg, "stale plan:") {
@@ -274,6 +284,25 @@ func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPl
 		return run, userError("%s. %s, or re-run this workflow with allow-unplanned: true to plan and apply now", ee.msg, hint)
 	}
 	return run, err
+}
+
+// waitForFreeLock waits until no other run holds the state lock, so that
+// apply PLANFILE, which fails at once on a held lock, finds it free.
+func waitForFreeLock(ctx context.Context, opts *CIApplyOptions, g *GlobalOptions) error {
+	w, err := openWorkspace(opts.Deps, g)
+	if err != nil {
+		return err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	unlock, err := w.lockWaiting(ctx, b, "apply", opts.LockWait)
+	if err != nil {
+		return err
+	}
+	unlock()
+	return nil
 }
 
 // short is a commit's abbreviated hash.

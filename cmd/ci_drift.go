@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -17,6 +18,8 @@ type CIDriftOptions struct {
 	// Issue opens, updates and closes the drift issue; false only writes
 	// the outputs and the job summary.
 	Issue bool
+	// LockWait is how long to wait for the state lock.
+	LockWait time.Duration
 }
 
 func newCIDriftCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *CIDriftOptions) error) *cobra.Command {
@@ -41,6 +44,7 @@ It fails only when the plan cannot be made: drift is reported, not an error.`,
 	}
 	addPlanFlags(c, &opts.Flags, false)
 	c.Flags().BoolVar(&opts.Issue, "issue", true, "open, update or close the drift issue (true or false)")
+	addLockWaitFlag(c, &opts.LockWait)
 	return c
 }
 
@@ -49,7 +53,7 @@ func runCIDrift(ctx context.Context, opts *CIDriftOptions) error {
 	flags := opts.Flags
 	// A drift check that trusted the state would find no drift.
 	flags.NoRefresh = false
-	run, err := planForCI(ctx, opts.Deps, opts.Global, flags, "plan", nil)
+	run, err := planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: flags, Op: "plan", LockWait: opts.LockWait}, nil)
 	if run != nil {
 		// Changes that need consent are a finding to report, not a
 		// failure of the check.

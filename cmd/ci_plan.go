@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +40,8 @@ type CIPlanOptions struct {
 	Comment bool
 	// PR is the pull request's number; 0 reads it from the event.
 	PR int
+	// LockWait is how long to wait for the state lock.
+	LockWait time.Duration
 }
 
 func newCIPlanCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *CIPlanOptions) error) *cobra.Command {
@@ -67,13 +70,14 @@ consent; a plan with changes is a success.`,
 	c.Flags().StringVar(&opts.Artifact, "artifact", "", "the plan artifact's name (default stagecraft-plan-ENVIRONMENT)")
 	c.Flags().BoolVar(&opts.Comment, "comment", true, "post or update the sticky comment on the pull request (true or false)")
 	c.Flags().IntVar(&opts.PR, "pr", 0, "the pull request's number (default: the event's)")
+	addLockWaitFlag(c, &opts.LockWait)
 	return c
 }
 
 func runCIPlan(ctx context.Context, opts *CIPlanOptions) error {
 	gh := readGitHubContext(opts.Deps.Getenv)
 	var saved string
-	run, err := planForCI(ctx, opts.Deps, opts.Global, opts.Flags, "plan", func(w *workspace, _ state.Backend, res *planResult, inputs []stacks.VarInput) error {
+	run, err := planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "plan", LockWait: opts.LockWait}, func(w *workspace, _ state.Backend, res *planResult, inputs []stacks.VarInput) error {
 		if opts.PlanDir == "" {
 			return nil
 		}
@@ -183,11 +187,20 @@ type ciPlan struct {
 // the state is still locked: save it, or carry it out.
 type ciKeep func(w *workspace, b state.Backend, res *planResult, inputs []stacks.VarInput) error
 
+// ciPlanRequest is what planForCI plans with.
+type ciPlanRequest struct {
+	Flags PlanFlags
+	// Op is the operation the state lock is taken for.
+	Op string
+	// LockWait is how long to wait for a lock someone else holds.
+	LockWait time.Duration
+}
+
 // planForCI plans under the state lock, prints the plan as text to stdout
 // (the job log) and renders it as Markdown. keep runs unless the plan has
 // changes that need consent. The plan is returned whenever one was made,
 // with the error that ends the command, if any.
-func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, flags PlanFlags, op string, keep ciKeep) (*ciPlan, error) {
+func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, req ciPlanRequest, keep ciKeep) (*ciPlan, error) {
 	text := *g
 	text.Output = "text"
 	w, err := openWorkspace(deps, &text)
@@ -198,7 +211,7 @@ func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, flags PlanFlag
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := w.lock(ctx, b, op)
+	unlock, err := w.lockWaiting(ctx, b, req.Op, req.LockWait)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +220,7 @@ func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, flags PlanFlag
 	if err != nil {
 		return nil, err
 	}
-	res, err := w.makePlan(ctx, b, flags, inputs)
+	res, err := w.makePlan(ctx, b, req.Flags, inputs)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,6 @@ func TestCIPlanStickyComment(t *testing.T) {
 	if !strings.HasPrefix(body, "<!-- stagecraft:comment key=") || !strings.Contains(body, "```mermaid") {
 		t.Errorf("the comment lacks the marker or the diagram:\n%s", body)
 	}
-	golden(t, "ci_plan_comment", strings.ReplaceAll(body, s.dir, "STACKDIR"))
 
 	out := readOutputs(t, filepath.Join(work, "output"))
 	want := map[string]string{
@@ -112,6 +111,39 @@ func TestCIPlanStickyComment(t *testing.T) {
 	if out["has-changes"] != "false" || out["exitcode"] != "0" || !strings.HasPrefix(out["summary"], "No changes.") {
 		t.Errorf("outputs after apply: %v", out)
 	}
+}
+
+// TestCIPlanCommentGolden shows the whole comment a reviewer reads, for a
+// one-resource stack (the shop's plan Markdown is covered by render's
+// golden files).
+func TestCIPlanCommentGolden(t *testing.T) {
+	t.Parallel()
+	gh := newFakeGitHub(t)
+	s := newSession(t, map[string]string{"main.hcl": `
+provider "sim" {
+  path = ".stagecraft/sim-cloud.jsonl"
+}
+environment "dev" {
+  provider = "sim"
+  stage    = "cached"
+}
+stage "cached" {
+  cache "sessions" {
+    engine    = "redis"
+    memory_mb = 64
+  }
+}
+`})
+	ciWorkdir(t, s, gh, "pull_request", prEvent(7))
+	s.env["GITHUB_SHA"] = "0123456789abcdef"
+	if r := s.run("ci", "plan"); r.code != 0 {
+		t.Fatalf("ci plan: exit %d\n%s", r.code, r.err)
+	}
+	comments := gh.prComments(7)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments, want 1", len(comments))
+	}
+	golden(t, "ci_plan_comment", strings.ReplaceAll(comments[0].Body, s.dir, "STACKDIR"))
 }
 
 func TestCIPlanWithoutPullRequest(t *testing.T) {
