@@ -66,7 +66,7 @@ func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(opts.Deps.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tWRITTEN\tSERIAL\tRESOURCES\t")
+	fmt.Fprintln(tw, "VERSION\tWRITTEN\tSERIAL\tRESOURCES")
 	for _, v := range vs {
 		note := ""
 		if v.Latest {
@@ -79,7 +79,11 @@ func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
 		case v.Err != nil:
 			serial, resources, note = "?", "?", "unreadable: "+v.Err.Error()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.ID, v.Modified.UTC().Format(time.RFC3339), serial, resources, note)
+		row := []string{v.ID, v.Modified.UTC().Format(time.RFC3339), serial, resources}
+		if note != "" {
+			row = append(row, note)
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
 }

@@ -269,6 +269,10 @@ func (w *workspace) printRecovered(rebuilt *state.State, extra []*state.Resource
 				note = "the stored state has id " + prev.ID
 			}
 		}
+		if note == "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", r.Address, r.ID)
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Address, r.ID, note)
 	}
 	for _, r := range extra {

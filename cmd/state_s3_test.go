@@ -116,6 +116,10 @@ func getObject(t *testing.T, url, bucket, key string) []byte {
 	return b.Bytes()
 }
 
+// simIDs matches the sim provider's ids, which a parallel apply hands out
+// in no fixed order.
+var simIDs = regexp.MustCompile(`\b(asg|cache|lb|net|coord)-\d+\b`)
+
 // teamStack is a stack whose dev environment keeps its state in bucket on
 // moto and its simulated cloud in cloud (shared by every runner).
 func teamStack(url, bucket, cloud, latency string, backend bool) string {
@@ -189,6 +193,7 @@ func TestS3BackendCommands(t *testing.T) {
 			t.Fatalf("plan with the state deleted: exit %d, want 2 (everything to create)\n%s%s", r.code, r.out, r.err)
 		}
 		dry := s.mustRun("state", "recover")
+		golden(t, "state_recover_dry_run", simIDs.ReplaceAllString(dry.out, "ID"))
 		for _, want := range []string{"has no stored state", "Found 7 resources", "autoscaling_group.g[5]", "This was a dry run"} {
 			if !strings.Contains(dry.out, want) {
 				t.Errorf("recover dry run lacks %q:\n%s", want, dry.out)
@@ -249,6 +254,7 @@ func TestS3BackendCommands(t *testing.T) {
 			t.Fatalf("state stored in the clear:\n%s", stored)
 		}
 		s.env[state.EnvStateKey] = strings.Repeat("22", 32)
+		golden(t, "state_wrong_key", s.run("plan").err)
 		for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve", "-var", "size=2"}, {"state", "list"}} {
 			r := s.run(args...)
 			if r.code != 1 || !strings.Contains(r.err, "with the key from STAGECRAFT_STATE_KEY: it was encrypted with another key") || strings.Contains(r.err, "goroutine") {
