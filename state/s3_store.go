@@ -164,12 +164,15 @@ func (s *s3Store) list(ctx context.Context, prefix string) ([]string, error) {
 func (s *s3Store) versions(ctx context.Context, key string) ([]ObjectVersion, error) {
 	var vs []ObjectVersion
 	p := s3.NewListObjectVersionsPaginator(s.client, &s3.ListObjectVersionsInput{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
-	for p.HasMorePages() {
+	// Keys are listed in order and key sorts before the lock and journal
+	// keys it prefixes, so the listing can stop once it is past key.
+	for past := false; p.HasMorePages() && !past; {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, s.wrap("list versions of", key, err)
 		}
 		for _, v := range page.Versions {
+			past = past || aws.ToString(v.Key) > key
 			if aws.ToString(v.Key) != key {
 				continue
 			}
