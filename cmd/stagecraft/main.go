@@ -9,6 +9,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/cmd"
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/aws"
 	"github.com/stagecraft/stagecraft/providers/local"
 	"github.com/stagecraft/stagecraft/providers/sim"
 )
@@ -24,6 +25,7 @@ func main() {
 	exe, _ := os.Executable()
 	registry := providers.NewRegistry()
 	registry.Register(sim.Name, sim.New)
+	registry.Register(aws.Name, aws.New)
 	registry.Register(local.Name, func() providers.Provider { return local.New(local.SupervisorCommand(exe)) })
 
 	sigs := make(chan os.Signal, 4)

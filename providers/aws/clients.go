@@ -38,6 +38,9 @@ func newClients(ctx context.Context, s settings) (*clients, error) {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
 					so.MaxAttempts = 10
+					if s.RetryMaxBackoff > 0 {
+						so.MaxBackoff = s.RetryMaxBackoff
+					}
 				})
 			})
 		}),

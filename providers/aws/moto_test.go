@@ -1,24 +1,17 @@
 package aws
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/aws/mototest"
 )
 
 // The tests run against moto_server, an AWS emulator: one server per test
@@ -27,31 +20,20 @@ import (
 // regions are handed out in turn.
 
 var (
-	motoOnce sync.Once
-	motoURL  string
-	motoErr  error
-	motoCmd  *exec.Cmd
+	motoOnce   sync.Once
+	motoURL    string
+	motoErr    error
+	motoServer *mototest.Server
 )
 
 func TestMain(m *testing.M) {
-	// moto accepts any credentials; these keep the SDK from looking
-	// further (and never reach a real account).
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-	} {
+	for _, kv := range mototest.Env() {
+		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
 	}
 	code := m.Run()
-	if motoCmd != nil && motoCmd.Process != nil {
-		_ = syscall.Kill(motoCmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = motoCmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(motoCmd.Process.Pid, syscall.SIGKILL)
-		}
+	if motoServer != nil {
+		motoServer.Stop()
 	}
 	os.Exit(code)
 }
@@ -61,51 +43,13 @@ func TestMain(m *testing.M) {
 func moto(t *testing.T) string {
 	t.Helper()
 	motoOnce.Do(func() {
-		path, err := exec.LookPath("moto_server")
-		if err != nil {
-			motoErr = fmt.Errorf("moto_server is not installed (pip install 'moto[server]')")
-			return
+		motoServer, motoErr = mototest.Start(os.TempDir())
+		if motoErr == nil {
+			motoURL = motoServer.URL
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			motoErr = err
-			return
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		logf, err := os.Create(filepath.Join(os.TempDir(), "stagecraft-moto-"+strconv.Itoa(port)+".log"))
-		if err != nil {
-			motoErr = err
-			return
-		}
-		cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			motoErr = err
-			return
-		}
-		motoCmd = cmd
-		url := "http://127.0.0.1:" + strconv.Itoa(port)
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			resp, err := http.Post(url+"/moto-api/reset", "application/json", bytes.NewReader(nil))
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					motoURL = url
-					return
-				}
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		motoErr = fmt.Errorf("moto_server did not answer on %s within 30 s; see %s", url, logf.Name())
 	})
 	if motoErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v", motoErr)
-		}
-		t.Skipf("%v", motoErr)
+		mototest.Skip(t, motoErr)
 	}
 	return motoURL
 }

@@ -29,6 +29,9 @@ type settings struct {
 	// to disappear; a cache still "deleting" after it counts as gone. It
 	// is for emulators such as moto, which never finish deleting one.
 	CacheDeleteTimeout time.Duration
+	// RetryMaxBackoff caps the wait between two tries of a throttled or
+	// failed call; zero keeps the SDK's 20 s.
+	RetryMaxBackoff time.Duration
 }
 
 type assumeRole struct {
@@ -68,6 +71,9 @@ var settingSpecs = []settingSpec{
 	}},
 	{"poll_interval", "time between checks while waiting (default \"5s\")", cty.String, func(s *settings, v cty.Value) error {
 		return setDuration(&s.PollInterval, v, "5s")
+	}},
+	{"retry_max_backoff", "the longest wait between two tries of a throttled or failed call (default \"20s\", the SDK's)", cty.String, func(s *settings, v cty.Value) error {
+		return setDuration(&s.RetryMaxBackoff, v, "20s")
 	}},
 	{"cache_delete_timeout", "how long a cache delete waits before a cache still \"deleting\" counts as gone (for test endpoints such as moto, which never finish; default: wait_timeout, then fail)", cty.String, func(s *settings, v cty.Value) error {
 		return setDuration(&s.CacheDeleteTimeout, v, "30s")
