@@ -408,7 +408,10 @@ func newRunner(t *testing.T, bin, stack string, extraEnv ...string) *runner {
 // ends if it is still running.
 func (r *runner) start(args ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
 	r.t.Helper()
-	c := exec.Command(r.bin, append([]string{"-C", r.dir}, args...)...)
+	// No run of this small stack takes long: a hung one is killed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	r.t.Cleanup(cancel)
+	c := exec.CommandContext(ctx, r.bin, append([]string{"-C", r.dir}, args...)...)
 	c.Env = r.env
 	var out, errOut syncBuffer
 	c.Stdout, c.Stderr = &out, &errOut
