@@ -368,6 +368,21 @@ func TestS3BackendCommands(t *testing.T) {
 		if r := local.run("plan", "--detailed-exitcode", "-var", "size=2"); r.code != 2 || !strings.Contains(r.out, "autoscaling_group.app") {
 			t.Errorf("plan after pushing the old state (the cloud is at size 3): exit %d\n%s", r.code, r.out)
 		}
+
+		// And back to the local files, which are older: the same lineage,
+		// the bucket's serial.
+		local.mustRun("migrate-state", "--from", "backend", "--to", "local")
+		back, err := os.ReadFile(filepath.Join(local.dir, ".stagecraft", "state", "dev.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := state.Decode(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inBucket := storedState(t, url, "migrate"); got.Lineage != inBucket.Lineage || got.Serial != inBucket.Serial {
+			t.Errorf("local state after migrating back: lineage %s serial %d, want %s %d", got.Lineage, got.Serial, inBucket.Lineage, inBucket.Serial)
+		}
 	})
 }
 
