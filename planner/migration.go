@@ -80,7 +80,7 @@ func describeStep(s *step) *MigrationStep {
 		}
 	case c.Kind == providers.KindAutoscalingGroup && touches(c.ChangedPaths, launchPaths):
 		m.Action = "roll"
-		m.Description = fmt.Sprintf("roll %s (%s changed): new instances healthy before old ones drain", c.Address, pathList(c.ChangedPaths))
+		m.Description = fmt.Sprintf("roll %s (%s changed, %s): new instances healthy before old ones drain", c.Address, pathList(c.ChangedPaths), rolloutPace(c.After))
 	case c.Kind == providers.KindCoordinator && touches(c.ChangedPaths, map[string]bool{"members": true}):
 		m.Action = "resize"
 		m.Description = fmt.Sprintf("resize %s from %s to %s members, one member at a time, keeping a quorum", c.Address, number(attr(c.Before, "members")), number(attr(c.After, "members")))
@@ -88,6 +88,17 @@ func describeStep(s *step) *MigrationStep {
 		m.Description = fmt.Sprintf("update %s in place (%s)", c.Address, pathList(c.ChangedPaths))
 	}
 	return m
+}
+
+// rolloutPace describes a group's rollout block: "surge 1", or
+// "surge 1, 1 unavailable".
+func rolloutPace(group cty.Value) string {
+	ro := attr(group, "rollout")
+	out := "surge " + number(attr(ro, "max_surge"))
+	if u := number(attr(ro, "max_unavailable")); u != "0" && u != "?" {
+		out += ", " + u + " unavailable"
+	}
+	return out
 }
 
 // otherChanges describes a load balancer update's changes besides routes.

@@ -276,6 +276,16 @@ func autoscalingGroupSchema() *Schema {
 							Rules:       []ValueRule{WholeRange(1, 10)},
 							Description: "Consecutive failures before an instance counts as unhealthy."},
 					}}},
+				{TypeName: "rollout", Nesting: NestingSingle, Implied: true,
+					Description: "How a change to what the instances run (command, environment, port, image, health check) rolls through the group: new instances start and pass their health checks before old ones drain.",
+					Block: Block{Attributes: []*Attribute{
+						{Name: "max_surge", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(1),
+							Rules:       []ValueRule{WholeRange(0, 1000)},
+							Description: "How many new instances may run beyond the desired count during a roll: the roll replaces this many at a time."},
+						{Name: "max_unavailable", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(0),
+							Rules:       []ValueRule{WholeRange(0, 1000)},
+							Description: "How many of the desired instances may be out of service during a roll. Above 0, old instances drain before their replacements are healthy, which is faster but serves with fewer."},
+					}}},
 				{TypeName: "scaling", Nesting: NestingSingle,
 					Description: "Target tracking: instances are added or removed to hold one figure near its target.",
 					Block: Block{Attributes: []*Attribute{
@@ -312,6 +322,7 @@ func autoscalingGroupSchema() *Schema {
 		Rules: []KindRule{
 			{Doc: "`min` <= `desired` <= `max`.", Check: checkGroupBounds},
 			{Doc: "A `scaling` block sets exactly one of `target_cpu` and `target_requests_per_instance`.", Check: checkScalingTarget},
+			{Doc: "A `rollout` block lets at least one of `max_surge` and `max_unavailable` be above 0.", Check: checkRollout},
 		},
 	}
 }
@@ -378,6 +389,22 @@ func checkScalingTarget(v cty.Value) []Problem {
 	case !cpu.IsNull() && !rps.IsNull():
 		return []Problem{{Path: cty.GetAttrPath("scaling").GetAttr("target_requests_per_instance"), Summary: "Two scaling targets",
 			Detail: "A group tracks one figure; keep either target_cpu or target_requests_per_instance."}}
+	}
+	return nil
+}
+
+func checkRollout(v cty.Value) []Problem {
+	r, ok := known(v, "rollout")
+	if !ok {
+		return nil
+	}
+	surge, okS := known(r, "max_surge")
+	unavail, okU := known(r, "max_unavailable")
+	s, isS := asInt(surge)
+	u, isU := asInt(unavail)
+	if okS && okU && isS && isU && s == 0 && u == 0 {
+		return []Problem{{Path: cty.GetAttrPath("rollout").GetAttr("max_surge"), Summary: "Rollout that cannot start",
+			Detail: "With max_surge = 0 and max_unavailable = 0 a roll can neither start a new instance nor stop an old one; set max_surge to 1 (the default) or allow max_unavailable = 1."}}
 	}
 	return nil
 }

@@ -55,6 +55,7 @@ const (
 	tagPort        = "stagecraft:port"
 	tagHealthCheck = "stagecraft:health-check"
 	tagScaling     = "stagecraft:scaling"
+	tagRollout     = "stagecraft:rollout"
 )
 
 // groupHealthGrace is how long a new instance has before failing health
@@ -79,6 +80,7 @@ type groupConfig struct {
 	network      string
 	health       healthCheck
 	scaling      *scalingSpec
+	rollout      rollout
 	ami          string
 	instanceType string
 	userData     *string
@@ -128,6 +130,8 @@ func (k *groupKind) decode(op string, r providers.Ref, desired cty.Value) (group
 		}
 		cfg.scaling = spec
 	}
+	ro := c.sub("rollout")
+	cfg.rollout = rollout{Surge: num(ro, "max_surge", 1), Unavailable: num(ro, "max_unavailable", 0)}
 	aws := c.sub(providers.SubBlockAWS)
 	cfg.ami, cfg.instanceType, cfg.userData = aws.str("ami"), aws.str("instance_type"), aws.optStr("user_data")
 	if cfg.instanceType == "" {
@@ -183,6 +187,7 @@ func (k *groupKind) groupTags(r providers.Ref, name string, cfg groupConfig) []a
 		tagToken:       resourceToken(r, cfg.network),
 		tagPort:        strconv.Itoa(int(cfg.port)),
 		tagHealthCheck: cfg.health.tag(),
+		tagRollout:     cfg.rollout.tag(),
 	}
 	if cfg.network != "" {
 		settings[tagNetwork] = cfg.network
@@ -346,7 +351,7 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 	if asg != nil {
 		// Also after a crashed update: instances of another template are
 		// rolled even when this update changed nothing.
-		if err := k.roll(ctx, r, name, ltID, before); err != nil {
+		if err := k.roll(ctx, r, name, ltID, before, cfg.rollout); err != nil {
 			return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
 		}
 	}
@@ -642,6 +647,10 @@ func (k *groupKind) value(g astypes.AutoScalingGroup, data *ec2types.ResponseLau
 			"healthy_threshold": cty.NumberIntVal(int64(hc.Healthy)), "unhealthy_threshold": cty.NumberIntVal(int64(hc.Unhealthy)),
 		})
 	}
+	ro := parseRolloutTag(tags[tagRollout])
+	attrs["rollout"] = valObject(ty.AttributeType("rollout"), map[string]cty.Value{
+		"max_surge": cty.NumberIntVal(int64(ro.Surge)), "max_unavailable": cty.NumberIntVal(int64(ro.Unavailable)),
+	})
 	if sc := reportedScaling(parseScalingTag(tags[tagScaling]), policy, sdk.ToInt32(g.DefaultCooldown)); sc != nil {
 		sa := map[string]cty.Value{"cooldown": cty.StringVal(sc.Cooldown)}
 		if sc.TargetCPU != nil {

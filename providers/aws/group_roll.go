@@ -18,13 +18,15 @@ import (
 // healthy, then the old ones go, so the group never serves with fewer
 // instances than before.
 //
-// On AWS that is an instance refresh with MinHealthyPercentage 100 and
-// MaxHealthyPercentage 200 (launch before terminate), skipping instances
-// that already match. Where the endpoint does not implement instance
-// refresh (moto), the same is done through the API: the group grows by the
-// number of old instances, the new ones are waited for (in service, and
-// healthy in every target group the group is attached to), and the old
-// ones are terminated with the desired capacity decremented.
+// On AWS that is an instance refresh whose healthy percentages come from
+// the group's rollout block (max_surge 1, max_unavailable 0 on a group of
+// 4: MinHealthyPercentage 100, MaxHealthyPercentage 125, launch before
+// terminate), skipping instances that already match. Where the endpoint
+// does not implement instance refresh (moto), the same is done through the
+// API, all at once: the group grows by the number of old instances, the
+// new ones are waited for (in service, and healthy in every target group
+// the group is attached to), and the old ones are terminated with the
+// desired capacity decremented.
 
 // errNoInstanceRefresh says the endpoint has no instance refresh.
 var errNoInstanceRefresh = errors.New("the endpoint does not implement instance refresh")
@@ -33,7 +35,7 @@ var errNoInstanceRefresh = errors.New("the endpoint does not implement instance 
 // template ltID; before, when not nil, names instances that ran before the
 // template changed (moto reports every instance at the group's current
 // template, so the template alone cannot tell them apart there).
-func (k *groupKind) roll(ctx context.Context, r providers.Ref, name, ltID string, before map[string]bool) error {
+func (k *groupKind) roll(ctx context.Context, r providers.Ref, name, ltID string, before map[string]bool, ro rollout) error {
 	g, err := k.describeGroup(ctx, name)
 	if err != nil || g == nil {
 		if err == nil {
@@ -45,7 +47,8 @@ func (k *groupKind) roll(ctx context.Context, r providers.Ref, name, ltID string
 	if len(old) == 0 {
 		return nil
 	}
-	err = k.instanceRefresh(ctx, r, name)
+	minHealthy, maxHealthy := ro.healthyPercentages(sdk.ToInt32(g.DesiredCapacity))
+	err = k.instanceRefresh(ctx, r, name, minHealthy, maxHealthy)
 	if !errors.Is(err, errNoInstanceRefresh) {
 		return err
 	}
@@ -83,14 +86,14 @@ func leaving(s astypes.LifecycleState) bool {
 
 // instanceRefresh runs an instance refresh to its end, or returns
 // errNoInstanceRefresh.
-func (k *groupKind) instanceRefresh(ctx context.Context, r providers.Ref, name string) error {
+func (k *groupKind) instanceRefresh(ctx context.Context, r providers.Ref, name string, minHealthy, maxHealthy int32) error {
 	ac := k.p.clients.autoscaling
 	in := &autoscaling.StartInstanceRefreshInput{
 		AutoScalingGroupName: sdk.String(name),
 		Strategy:             astypes.RefreshStrategyRolling,
 		Preferences: &astypes.RefreshPreferences{
-			MinHealthyPercentage: sdk.Int32(100),
-			MaxHealthyPercentage: sdk.Int32(200),
+			MinHealthyPercentage: sdk.Int32(minHealthy),
+			MaxHealthyPercentage: sdk.Int32(maxHealthy),
 			SkipMatching:         sdk.Bool(true),
 			InstanceWarmup:       sdk.Int32(groupHealthGrace),
 		},
@@ -244,4 +247,44 @@ func (k *kindBase) healthyInTargetGroups(ctx context.Context, r providers.Ref, a
 		}
 	}
 	return true, nil
+}
+
+// rollout is a group's rollout block, kept in its tagRollout tag as
+// "SURGE/UNAVAILABLE".
+type rollout struct {
+	Surge, Unavailable int32
+}
+
+func (ro rollout) tag() string { return fmt.Sprintf("%d/%d", ro.Surge, ro.Unavailable) }
+
+// parseRolloutTag reads the tag; a group without one (made before the
+// block existed) rolls with the defaults, surge 1 and none unavailable.
+func parseRolloutTag(s string) rollout {
+	var ro rollout
+	if _, err := fmt.Sscanf(s, "%d/%d", &ro.Surge, &ro.Unavailable); err != nil || ro.Surge < 0 || ro.Unavailable < 0 {
+		return rollout{Surge: 1}
+	}
+	return ro
+}
+
+// healthyPercentages turns the rollout into an instance refresh's bounds
+// for a group of desired instances: how far below (min) and above (max)
+// 100 % of the desired capacity the refresh may go. AWS takes at most 200
+// and a spread of at most 100 points, and a max of 100 needs a min below
+// it.
+func (ro rollout) healthyPercentages(desired int32) (minHealthy, maxHealthy int32) {
+	if desired <= 0 {
+		return 100, 200
+	}
+	minHealthy = 100 - ro.Unavailable*100/desired
+	maxHealthy = 100 + (ro.Surge*100+desired-1)/desired
+	minHealthy = max(0, min(100, minHealthy))
+	maxHealthy = max(100, min(200, maxHealthy))
+	if maxHealthy-minHealthy > 100 {
+		minHealthy = maxHealthy - 100
+	}
+	if maxHealthy == 100 && minHealthy == 100 {
+		minHealthy = 100 - 100/desired
+	}
+	return minHealthy, maxHealthy
 }

@@ -264,3 +264,40 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// TestRolloutHealthyPercentages checks the instance refresh bounds a
+// rollout block gives, within what AWS accepts.
+func TestRolloutHealthyPercentages(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		ro               rollout
+		desired          int32
+		minWant, maxWant int32
+	}{
+		"default, group of 4":     {rollout{Surge: 1}, 4, 100, 125},
+		"default, group of 1":     {rollout{Surge: 1}, 1, 100, 200},
+		"surge beyond the group":  {rollout{Surge: 5}, 2, 100, 200},
+		"drain first":             {rollout{Unavailable: 1}, 4, 75, 100},
+		"both":                    {rollout{Surge: 2, Unavailable: 1}, 10, 90, 120},
+		"all unavailable, surged": {rollout{Surge: 4, Unavailable: 4}, 4, 100, 200},
+		"empty group":             {rollout{Surge: 1}, 0, 100, 200},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			lo, hi := tt.ro.healthyPercentages(tt.desired)
+			if lo != tt.minWant || hi != tt.maxWant {
+				t.Errorf("healthyPercentages(%d) of %+v = %d, %d; want %d, %d", tt.desired, tt.ro, lo, hi, tt.minWant, tt.maxWant)
+			}
+			if hi-lo > 100 || hi > 200 || lo < 0 || (hi == 100 && lo >= 100) {
+				t.Errorf("%d..%d is outside what AWS accepts", lo, hi)
+			}
+		})
+	}
+	if got := parseRolloutTag("2/1"); got != (rollout{Surge: 2, Unavailable: 1}) {
+		t.Errorf("parseRolloutTag(2/1) = %+v", got)
+	}
+	if got := parseRolloutTag(""); got != (rollout{Surge: 1}) {
+		t.Errorf("a group without the tag rolls with %+v, want the defaults", got)
+	}
+}

@@ -464,7 +464,12 @@ func (g *group) reconcileLocked(now time.Time) time.Duration {
 	// Start what is missing; while instances fail to come up, one at a
 	// time after the backoff.
 	var wait time.Duration
-	if need := g.desired - len(cur); need > 0 {
+	need := g.desired - len(cur)
+	if len(old) > 0 {
+		// Rolling: at most max_surge instances beyond the desired count.
+		need = min(need, g.desired+g.spec.rollout.maxSurge-len(cur)-len(old))
+	}
+	if need > 0 {
 		if now.Before(g.nextStart) {
 			wait = g.nextStart.Sub(now)
 		} else {
@@ -484,10 +489,10 @@ func (g *group) reconcileLocked(now time.Time) time.Duration {
 	}
 
 	// Instances of an older launch configuration leave as the new ones
-	// become healthy, never leaving fewer healthy instances than desired:
-	// those not healthy at once, the healthy ones one for each healthy
-	// new instance beyond the desired count.
-	excess := curHealthy + oldHealthy - g.desired
+	// become healthy, never leaving fewer healthy instances than desired
+	// less max_unavailable: those not healthy at once, the healthy ones one
+	// for each healthy instance beyond that floor.
+	excess := curHealthy + oldHealthy - (g.desired - g.spec.rollout.maxUnavailable)
 	for _, inst := range old {
 		if inst.state != stHealthy {
 			g.removeLocked(inst, instanceDrainTimeout)

@@ -27,6 +27,7 @@ type groupSpec struct {
 	health  healthSpec
 	// scaling is nil without a scaling block.
 	scaling *scalingSpec
+	rollout rolloutSpec
 }
 
 // launchSpec is how an instance is started. A change to it rolls the
@@ -44,6 +45,12 @@ type launchSpec struct {
 func (l launchSpec) key() string {
 	return strconv.Quote(l.program) + " " + strconv.Quote(strings.Join(l.args, "\x00")) + " " +
 		strconv.Quote(l.dir) + " " + strconv.Quote(strings.Join(l.env, "\x00")) + " " + strconv.Itoa(l.port)
+}
+
+// rolloutSpec is the rollout block: how far a roll may go above the
+// desired count (surge) and below it (unavailable).
+type rolloutSpec struct {
+	maxSurge, maxUnavailable int
 }
 
 // healthSpec is the health_check block.
@@ -87,6 +94,12 @@ func decodeGroup(cfg cty.Value, stackDir string) (groupSpec, error) {
 	}
 	if s.health.timeout <= 0 {
 		probs = append(probs, "health_check.timeout: the timeout must be longer than zero, such as \"2s\"")
+	}
+
+	s.rollout = rolloutSpec{maxSurge: 1}
+	if ro := cfg.GetAttr("rollout"); !ro.IsNull() {
+		s.rollout.maxSurge = intAttr(ro, "max_surge", 1)
+		s.rollout.maxUnavailable = intAttr(ro, "max_unavailable", 0)
 	}
 
 	if sc := cfg.GetAttr("scaling"); !sc.IsNull() {

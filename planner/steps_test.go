@@ -106,3 +106,33 @@ func TestTargetFollowsBlockDependency(t *testing.T) {
 		t.Errorf("targeted plan:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestRollStepShowsPace plans a change of a group's environment: the step
+// is a roll at the pace of the group's rollout block.
+func TestRollStepShowsPace(t *testing.T) {
+	t.Parallel()
+	group := func(version string) map[string]string {
+		return map[string]string{"main.hcl": `
+stage "s" {
+  autoscaling_group "app" {
+    env = { VERSION = "` + version + `" }
+    rollout {
+      max_surge       = 2
+      max_unavailable = 1
+    }
+  }
+}
+`}
+	}
+	e := newEnv(t, group("1"), "s", nil)
+	e.apply(PlanOptions{})
+	e.load(group("2"), "s")
+	p := e.plan(PlanOptions{})
+	if len(p.Steps) != 1 {
+		t.Fatalf("steps %+v, want one roll", p.Steps)
+	}
+	want := "roll autoscaling_group.app (env changed, surge 2, 1 unavailable): new instances healthy before old ones drain"
+	if s := p.Steps[0]; s.Action != "roll" || s.Description != want {
+		t.Errorf("step %s %q, want roll %q", s.Action, s.Description, want)
+	}
+}
