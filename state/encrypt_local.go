@@ -31,6 +31,11 @@ func NewEncryptedLocal(dir, environment string, enc *Encryption) (*ObjectBackend
 	if enc == nil {
 		return nil, errors.New("the encrypted local backend needs a key")
 	}
+	// The plain backend's journal is not read here: an apply it left
+	// unfinished must be finished by it.
+	if entries, _, _, err := l.readJournal(); err == nil && len(entries) > 1 {
+		return nil, fmt.Errorf("an apply without encryption was interrupted and left %s; unset %s and %s and run stagecraft apply to finish it, then set the key again", l.JournalPath(), EnvStateKey, EnvStatePassphrase)
+	}
 	b := newObjectBackend(&dirStore{dir: dir}, environment, environment+".json", enc)
 	b.lockVia = l
 	return b, nil

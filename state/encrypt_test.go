@@ -250,3 +250,22 @@ func TestEncryptedLocal(t *testing.T) {
 		t.Errorf("CheckPlainLocal of an encrypted state = %v", err)
 	}
 }
+
+// TestEncryptedLocalRefusesPlainJournal: an apply interrupted without
+// encryption is finished without it; the encrypted backend does not
+// silently drop its journal.
+func TestEncryptedLocalRefusesPlainJournal(t *testing.T) {
+	t.Parallel()
+	l, _ := written(t)
+	j, err := l.Journal(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(t.Context(), SetEntry(testResource(t, "cache.more"))); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	if _, err := NewEncryptedLocal(l.dir, "dev", keyEnc(t, 1)); err == nil || !strings.Contains(err.Error(), "run stagecraft apply to finish it") {
+		t.Errorf("NewEncryptedLocal over an unfinished plain journal = %v", err)
+	}
+}
