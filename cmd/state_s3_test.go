@@ -621,9 +621,15 @@ stage "s" {
 func TestEncryptedLocalState(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, nil)
-	s.env[state.EnvStatePassphrase] = "correct horse battery staple"
 	s.mustRun("apply", "--auto-approve")
 	path := filepath.Join(s.dir, ".stagecraft", "state", "dev.json")
+	// Turning encryption on for a plain state: pull, and push it back.
+	s.env[state.EnvStatePassphrase] = "correct horse battery staple"
+	file := filepath.Join(t.TempDir(), "s.json")
+	if err := os.WriteFile(file, []byte(s.mustRun("state", "pull").out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.mustRun("state", "push", file)
 	stored, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
