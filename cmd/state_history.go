@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -61,6 +63,9 @@ func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
 	if err != nil {
 		return userError("cannot list the state's versions: %s.", strings.TrimSuffix(err.Error(), "."))
 	}
+	if opts.Global.Output == "json" {
+		return historyJSON(opts.Deps.IO.Out, vs)
+	}
 	if len(vs) == 0 {
 		fmt.Fprintf(opts.Deps.IO.ErrOut, "Environment %q has no state yet.\n", w.env.Name)
 		return nil
@@ -86,4 +91,31 @@ func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+// historyVersion is one version in state history -o json.
+type historyVersion struct {
+	VersionID string    `json:"version_id"`
+	Written   time.Time `json:"written"`
+	Serial    uint64    `json:"serial,omitempty"`
+	Lineage   string    `json:"lineage,omitempty"`
+	Resources int       `json:"resources"`
+	Current   bool      `json:"current"`
+	Deleted   bool      `json:"deleted,omitempty"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// historyJSON prints the versions as a JSON array, newest first.
+func historyJSON(out io.Writer, vs []state.StateVersion) error {
+	list := make([]historyVersion, 0, len(vs))
+	for _, v := range vs {
+		h := historyVersion{VersionID: v.ID, Written: v.Modified.UTC(), Serial: v.Serial, Lineage: v.Lineage, Resources: v.Resources, Current: v.Latest, Deleted: v.Deleted}
+		if v.Err != nil {
+			h.Error = v.Err.Error()
+		}
+		list = append(list, h)
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -337,6 +338,17 @@ func TestS3BackendCommands(t *testing.T) {
 		lines := strings.Split(strings.TrimSpace(h.out), "\n")
 		if len(lines) != 3 || !strings.Contains(lines[1], "(current)") {
 			t.Fatalf("history lists %d lines, want a header and 2 versions (the migrated one and the apply's), the first current:\n%s", len(lines), h.out)
+		}
+		var versions []struct {
+			VersionID string `json:"version_id"`
+			Serial    uint64 `json:"serial"`
+			Current   bool   `json:"current"`
+		}
+		if err := json.Unmarshal([]byte(local.mustRun("state", "history", "-o", "json").out), &versions); err != nil {
+			t.Fatal(err)
+		}
+		if len(versions) != 2 || !versions[0].Current || versions[1].Serial != src.Serial || versions[1].VersionID != strings.Fields(lines[2])[0] {
+			t.Errorf("history -o json = %+v, want the same two versions as the text", versions)
 		}
 		oldID := strings.Fields(lines[2])[0]
 		if f := strings.Fields(lines[2]); f[2] != strconv.FormatUint(src.Serial, 10) {
