@@ -25,8 +25,8 @@ func diffValues(schema *providers.Schema, desired, actual cty.Value, lc stacks.L
 	if lc.IgnoreAllChanges {
 		return d
 	}
-	desired, _ = desired.UnmarkDeep()
-	actual, _ = actual.UnmarkDeep()
+	desired = providers.Unmarked(desired)
+	actual = providers.Unmarked(actual)
 	diffBlock(&schema.Block, desired, actual, nil, lc.IgnoreChanges, &d)
 	return d
 }

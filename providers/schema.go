@@ -319,7 +319,7 @@ func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 	}
 	cfg, marks := cfg.Unmark()
 	if known != cty.NilVal {
-		known, _ = known.UnmarkDeep()
+		known = Unmarked(known)
 		if known.IsNull() || !known.IsKnown() || !known.Type().IsObjectType() {
 			known = cty.NilVal
 		}

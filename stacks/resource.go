@@ -498,7 +498,7 @@ func traversalNameOr(tr hcl.Traversal) string {
 // checkKindRules runs the kind's cross-attribute rules and places each
 // problem on the attribute it concerns.
 func (sc *scope) checkKindRules(schema *providers.Schema, cfg cty.Value, ranges map[string]hcl.Range, def hcl.Range) {
-	plain, _ := cfg.UnmarkDeep()
+	plain := providers.Unmarked(cfg)
 	for _, r := range schema.Rules {
 		for _, p := range r.Check(plain) {
 			rng := def
