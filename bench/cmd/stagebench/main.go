@@ -1,0 +1,183 @@
+// Command stagebench runs one generated stack through the planner the way
+// `stagecraft apply` does (load the files, read the state, plan, apply),
+// with the sim provider in memory and the local state backend in a
+// temporary directory, and prints how long each part took. It is the
+// stagecraft side of bench/compare-terraform.sh, which runs it once per
+// measurement so that every run is a fresh process, like a CLI run; it
+// does not need the stagecraft binary.
+//
+//	stagebench -n 1000 -layers 10
+//	stagebench -n 5000 -noop          # apply, then time a plan that changes nothing
+//	stagebench -n 50 -layers 10 -latency 100ms -parallelism 10
+//
+// It prints one line of key=value fields:
+//
+//	n=1000 layers=10 parallelism=10 latency=0s load_s=0.002 plan_s=0.061 apply_s=0.840 total_s=0.903 noop_plan_s= evals=12 maxrss_mb=92.1
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/providers/sim"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+)
+
+// options are the command line's settings.
+type options struct {
+	n, layers   int
+	parallelism int
+	latency     time.Duration
+	noop        bool
+	keep        string // directory to work in and keep; "" for a temporary one
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 1000, "number of resources")
+	flag.IntVar(&o.layers, "layers", 1, "dependency layers (1: independent resources)")
+	flag.IntVar(&o.parallelism, "parallelism", planner.DefaultParallelism, "concurrent provider operations")
+	flag.DurationVar(&o.latency, "latency", 0, "sim provider latency per call")
+	flag.BoolVar(&o.noop, "noop", false, "after the apply, time a plan that has nothing to change")
+	flag.StringVar(&o.keep, "dir", "", "work in this directory and keep it (default: a temporary one, removed)")
+	flag.Parse()
+	if err := run(context.Background(), o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "stagebench:", err)
+		os.Exit(1)
+	}
+}
+
+// stackFiles generates the stack: layers autoscaling_group blocks with
+// n/layers instances each, block l{k} referring to the computed id of
+// block l{k-1} instance by instance (planner/bench_test.go uses the same
+// shape).
+func stackFiles(n, layers int) (map[string]string, error) {
+	if layers < 1 || n%layers != 0 {
+		return nil, fmt.Errorf("%d resources do not split into %d layers", n, layers)
+	}
+	var b strings.Builder
+	b.WriteString("stage \"s\" {\n")
+	for k := 0; k < layers; k++ {
+		fmt.Fprintf(&b, "  autoscaling_group \"l%d\" {\n    count = %d\n", k, n/layers)
+		if k > 0 {
+			fmt.Fprintf(&b, "    env = {\n      UP = autoscaling_group.l%d[count.index].id\n    }\n", k-1)
+		}
+		b.WriteString("  }\n")
+	}
+	b.WriteString("}\n")
+	return map[string]string{
+		"main.hcl": b.String(),
+		"env.hcl":  "environment \"bench\" {\n  provider = \"sim\"\n  stage    = \"s\"\n}\n",
+	}, nil
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	files, err := stackFiles(o.n, o.layers)
+	if err != nil {
+		return err
+	}
+	dir := o.keep
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "stagebench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+
+	start := time.Now()
+	st, diags := stacks.Load(dir)
+	if diags.HasErrors() {
+		return fmt.Errorf("load: %s", diags.Error())
+	}
+	loadT := time.Since(start)
+
+	provider := sim.New()
+	cfg := cty.EmptyObjectVal
+	if o.latency > 0 {
+		cfg = cty.ObjectVal(map[string]cty.Value{"latency": cty.StringVal(o.latency.String())})
+	}
+	if d := provider.Configure(ctx, cfg); d.HasErrors() {
+		return fmt.Errorf("configure sim: %s", d.Error())
+	}
+	backend := state.NewLocal(filepath.Join(dir, ".stagecraft", "state"), "bench")
+	var evals atomic.Int64
+	p := &planner.Planner{
+		Provider: provider, ProviderName: sim.Name, Stack: st.Name, Environment: "bench",
+		Parallelism: o.parallelism,
+		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+			evals.Add(1)
+			return st.Evaluate(stacks.Request{Environment: "bench", Known: known})
+		},
+	}
+
+	plan := func() (*planner.Plan, *state.State, error) {
+		rec, err := backend.Recover(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		var po planner.PlanOptions
+		if rec != nil {
+			po.State, po.Intents = rec.State, rec.PendingIntents
+		}
+		pl, err := p.Plan(ctx, po)
+		return pl, po.State, err
+	}
+
+	unlock, err := backend.Lock(ctx, state.LockInfo{Operation: "apply"})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	t := time.Now()
+	pl, prior, err := plan()
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	planT := time.Since(t)
+	t = time.Now()
+	if _, err := p.Apply(ctx, pl, planner.ApplyOptions{Backend: backend, State: prior}); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
+	applyT := time.Since(t)
+	total := time.Since(start)
+
+	noop := ""
+	if o.noop {
+		t = time.Now()
+		pl, _, err := plan()
+		if err != nil {
+			return fmt.Errorf("no-op plan: %w", err)
+		}
+		noop = seconds(time.Since(t))
+		if pl.HasChanges() {
+			return fmt.Errorf("the plan after the apply has changes")
+		}
+	}
+
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	fmt.Fprintf(out, "n=%d layers=%d parallelism=%d latency=%s load_s=%s plan_s=%s apply_s=%s total_s=%s noop_plan_s=%s evals=%d maxrss_mb=%.1f\n",
+		o.n, o.layers, o.parallelism, o.latency, seconds(loadT), seconds(planT), seconds(applyT), seconds(total), noop,
+		evals.Load(), float64(ru.Maxrss)/1024)
+	return nil
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

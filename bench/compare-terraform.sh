@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# compare-terraform.sh runs the planner benchmark shapes through stagecraft
+# (bench/cmd/stagebench: the planner driven from Go, sim provider in memory,
+# local state backend with its fsynced journal; no stagecraft binary needed)
+# and, when `terraform` is on PATH, the same shapes through Terraform with
+# its built-in terraform_data resource, and prints the medians side by side.
+#
+# Runs are interleaved (stagecraft, then terraform, shape after shape, run
+# after run) so that both tools see the same noise on a shared machine; the
+# medians and ratios of one invocation are comparable, numbers of different
+# invocations less so.
+#
+# Usage:
+#   bench/compare-terraform.sh
+#   RUNS=5 SHAPES="independent-1000 layers10-1000" bench/compare-terraform.sh
+#
+# Environment:
+#   RUNS         runs per shape and tool (default 3)
+#   SHAPES       shapes to run (default: all of those below)
+#                  independent-N   N resources without dependencies
+#                  layersL-N       N resources in L layers; layer k's input
+#                                  is layer k-1's id, instance by instance
+#                  noop-N          apply N independent resources (untimed),
+#                                  then time a plan that changes nothing
+#                  latencyL-W      L layers of W resources with 100 ms per
+#                                  create (sim latency; Terraform: a
+#                                  local-exec "sleep 0.1"), timed against
+#                                  the critical path L x 100 ms
+#   PARALLELISM  both tools' parallelism (default 10, Terraform's default)
+#   TIMEOUT      seconds one run may take before it counts as "timeout"
+#                (default 900)
+#   NO_TERRAFORM=1  skip Terraform even when it is on PATH
+#
+# Terraform needs no network here: terraform_data is built in, so
+# `terraform init` installs nothing, and CHECKPOINT_DISABLE=1 stops the
+# version check. TF_CLI_CONFIG_FILE points at an empty file so that a
+# missing ~/.terraformrc named by the environment does not warn.
+set -euo pipefail
+
+RUNS=${RUNS:-3}
+SHAPES=${SHAPES:-"independent-1000 layers10-1000 independent-5000 layers10-5000 noop-5000 latency10-5"}
+PARALLELISM=${PARALLELISM:-10}
+TIMEOUT=${TIMEOUT:-900}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/compare-terraform.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+(cd "$root" && go build -o "$work/stagebench" ./bench/cmd/stagebench)
+
+tf=""
+if [[ -z "${NO_TERRAFORM:-}" ]] && command -v terraform >/dev/null 2>&1; then
+	tf=$(command -v terraform)
+	: >"$work/empty.tfrc"
+	export TF_CLI_CONFIG_FILE="$work/empty.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+	echo "terraform: $("$tf" version | head -1)"
+else
+	echo "terraform: not on PATH (or NO_TERRAFORM set); running stagecraft only"
+fi
+echo "go: $(go version)"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "runs: $RUNS, parallelism: $PARALLELISM"
+echo
+
+# shape_args SHAPE prints: n layers latency noop
+shape_args() {
+	case "$1" in
+	independent-*) echo "${1#independent-} 1 0 0" ;;
+	noop-*) echo "${1#noop-} 1 0 1" ;;
+	layers*-*)
+		local l=${1#layers}
+		l=${l%%-*}
+		echo "${1##*-} $l 0 0"
+		;;
+	latency*-*)
+		local l=${1#latency}
+		l=${l%%-*}
+		echo "$((l * ${1##*-})) $l 100 0"
+		;;
+	*)
+		echo "unknown shape $1" >&2
+		exit 2
+		;;
+	esac
+}
+
+now_ns() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+
+# tf_config DIR N LAYERS LATENCY_MS writes the Terraform version of a shape.
+tf_config() {
+	local dir=$1 n=$2 layers=$3 latency=$4 per k
+	per=$((n / layers))
+	mkdir -p "$dir"
+	{
+		for ((k = 0; k < layers; k++)); do
+			echo "resource \"terraform_data\" \"l$k\" {"
+			echo "  count = $per"
+			if ((k > 0)); then
+				echo "  input = terraform_data.l$((k - 1))[count.index].id"
+			fi
+			if ((latency > 0)); then
+				echo "  provisioner \"local-exec\" {"
+				echo "    command = \"sleep $(awk -v ms="$latency" 'BEGIN { print ms / 1000 }')\""
+				echo "  }"
+			fi
+			echo "}"
+		done
+	} >"$dir/main.tf"
+	(cd "$dir" && "$tf" init -input=false -no-color >/dev/null)
+}
+
+# run_stagecraft SHAPE prints the measured seconds (or "timeout"/"error")
+# and the peak RSS in MB.
+run_stagecraft() {
+	local n layers latency noop out field
+	read -r n layers latency noop <<<"$(shape_args "$1")"
+	local args=(-n "$n" -layers "$layers" -parallelism "$PARALLELISM")
+	((latency > 0)) && args+=(-latency "${latency}ms")
+	((noop)) && args+=(-noop)
+	field=total_s
+	((noop)) && field=noop_plan_s
+	((latency > 0)) && field=apply_s
+	local rc=0
+	out=$(timeout "$TIMEOUT" "$work/stagebench" "${args[@]}" 2>&1) || rc=$?
+	case $rc in
+	0) ;;
+	124) echo "timeout -"; return ;;
+	*) echo "error -"; echo "$out" >&2; return ;;
+	esac
+	echo "$(sed -n "s/.* $field=\([0-9.]*\).*/\1/p" <<<"$out") $(sed -n 's/.*maxrss_mb=\([0-9.]*\).*/\1/p' <<<"$out")"
+}
+
+# run_terraform SHAPE prints the measured seconds (or "timeout"/"error").
+run_terraform() {
+	local n layers latency noop dir start end
+	read -r n layers latency noop <<<"$(shape_args "$1")"
+	dir="$work/tf-$1"
+	[[ -f "$dir/main.tf" ]] || tf_config "$dir" "$n" "$layers" "$latency"
+	rm -f "$dir/terraform.tfstate" "$dir/terraform.tfstate.backup"
+	cd "$dir"
+	if ((noop)); then
+		if ! timeout "$TIMEOUT" "$tf" apply -auto-approve -input=false -no-color -parallelism="$PARALLELISM" >"$dir/log" 2>&1; then
+			cd "$root"; echo "error"; return
+		fi
+		start=$(now_ns)
+		local rc=0
+		timeout "$TIMEOUT" "$tf" plan -input=false -no-color -detailed-exitcode -parallelism="$PARALLELISM" >"$dir/log" 2>&1 || rc=$?
+		end=$(now_ns)
+		cd "$root"
+		if ((rc != 0)); then echo "error"; else secs "$start" "$end"; echo; fi
+		return
+	fi
+	start=$(now_ns)
+	local rc=0
+	timeout "$TIMEOUT" "$tf" apply -auto-approve -input=false -no-color -parallelism="$PARALLELISM" >"$dir/log" 2>&1 || rc=$?
+	end=$(now_ns)
+	cd "$root"
+	case $rc in
+	0) secs "$start" "$end"; echo ;;
+	124) echo "timeout" ;;
+	*) echo "error" ;;
+	esac
+}
+
+unit() { if [[ $1 == - ]]; then echo -; else echo "${1}s"; fi; }
+
+median() {
+	tr ' ' '\n' | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+declare -A sc_runs sc_rss tf_runs
+for ((run = 1; run <= RUNS; run++)); do
+	for shape in $SHAPES; do
+		read -r t rss <<<"$(run_stagecraft "$shape")"
+		sc_runs[$shape]+="$t "
+		sc_rss[$shape]+="$rss "
+		if [[ -n $tf ]]; then
+			tf_runs[$shape]+="$(run_terraform "$shape") "
+		fi
+		echo "run $run/$RUNS $shape: stagecraft ${t}s${tf:+, terraform $(echo "${tf_runs[$shape]}" | awk '{ print $NF }')s}" >&2
+	done
+done
+
+echo
+printf '%-18s %-12s %-26s %-12s %-26s %s\n' shape "stagecraft" "(runs, s)" "terraform" "(runs, s)" "terraform/stagecraft"
+for shape in $SHAPES; do
+	sm=$(median <<<"${sc_runs[$shape]}")
+	tm="-"
+	ratio="-"
+	if [[ -n $tf ]]; then
+		tm=$(median <<<"${tf_runs[$shape]}")
+		ratio=$(awk -v t="$tm" -v s="$sm" 'BEGIN { if (t + 0 > 0 && s + 0 > 0) printf "%.1fx", t / s; else print "-" }')
+	fi
+	printf '%-18s %-12s %-26s %-12s %-26s %s\n' "$shape" "$(unit "$sm")" "($(echo ${sc_runs[$shape]}))" "$(unit "$tm")" "($(echo ${tf_runs[$shape]:-}))" "$ratio"
+done
+
+echo
+echo "stagecraft peak RSS (median MB): $(for s in $SHAPES; do printf '%s=%s ' "$s" "$(median <<<"${sc_rss[$s]}")"; done)"
+for shape in $SHAPES; do
+	case $shape in
+	latency*-*)
+		l=${shape#latency}
+		l=${l%%-*}
+		crit=$(awk -v l="$l" 'BEGIN { printf "%.3f", l * 0.1 }')
+		echo "$shape: critical path ${crit}s; stagecraft apply $(awk -v m="$(median <<<"${sc_runs[$shape]}")" -v c="$crit" 'BEGIN { if (m + 0 > 0) printf "%.2fx", m / c; else print "-" }')${tf:+, terraform apply (incl. its plan and a process per sleep) $(awk -v m="$(median <<<"${tf_runs[$shape]}")" -v c="$crit" 'BEGIN { if (m + 0 > 0) printf "%.2fx", m / c; else print "-" }')} of it"
+		;;
+	esac
+done
+# Growth from 1,000 to 5,000 resources, from the medians of this run.
+for pair in "independent-1000 independent-5000" "layers10-1000 layers10-5000"; do
+	read -r a b <<<"$pair"
+	if [[ " $SHAPES " == *" $a "* && " $SHAPES " == *" $b "* ]]; then
+		sr=$(awk -v x="$(median <<<"${sc_runs[$a]}")" -v y="$(median <<<"${sc_runs[$b]}")" 'BEGIN { if (x + 0 > 0 && y + 0 > 0) printf "%.2f", y / x; else print "-" }')
+		line="$b / $a: stagecraft ${sr}x"
+		if [[ -n $tf ]]; then
+			tr_=$(awk -v x="$(median <<<"${tf_runs[$a]}")" -v y="$(median <<<"${tf_runs[$b]}")" 'BEGIN { if (x + 0 > 0 && y + 0 > 0) printf "%.2f", y / x; else print "-" }')
+			line+=", terraform ${tr_}x"
+		fi
+		echo "$line (5.00x is linear)"
+	fi
+done
