@@ -260,8 +260,9 @@ func newAWSAPI(endpoint string) *awsAPI {
 // TestAWSEndToEnd applies the shop's microservices stage on moto with the
 // real binary, checks with the SDK that every resource is there the way
 // docs/providers/aws.md describes it, plans again (no changes), migrates
-// back to the coordinated stage (the /orders/ route and service go),
-// destroys, and finds nothing left with the stack's tag.
+// back to the coordinated stage (the /orders/ traffic moves to app in
+// gated steps, then the orders service goes), destroys, and finds nothing
+// left with the stack's tag.
 func TestAWSEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -338,8 +339,11 @@ func TestAWSEndToEnd(t *testing.T) {
 
 	s.mustRun(0, []string{"No changes."}, "plan", "--detailed-exitcode")
 
-	s.mustRun(0, []string{"shift /orders/ to autoscaling_group.app", "delete autoscaling_group.orders", "Apply complete", "1 changed, 1 destroyed"},
+	out = s.mustRun(0, []string{"shift /orders/ to autoscaling_group.app", "shifting /orders/ to 50%... done", "delete autoscaling_group.orders", "Apply complete", "1 changed, 1 destroyed"},
 		"apply", "--auto-approve", "--stage", "coordinated")
+	if strings.Contains(out, "without gates") {
+		t.Errorf("the shift ran without gates; the load balancer reports its targets' health:\n%s", out)
+	}
 	if _, ok := api.inventory(t, s.ctx).groupsByAddress()["autoscaling_group.orders"]; ok {
 		t.Error("autoscaling_group.orders is still there after migrating back to coordinated")
 	}

@@ -273,7 +273,9 @@ func (k *kindBase) deleteTargetGroups(ctx context.Context, op string, r provider
 		_, err := k.p.clients.autoscaling.DetachLoadBalancerTargetGroups(ctx, &autoscaling.DetachLoadBalancerTargetGroupsInput{
 			AutoScalingGroupName: g.AutoScalingGroupName, TargetGroupARNs: detach,
 		})
-		if err != nil && !isNotFound(err) {
+		// InvalidTarget: the instances left the target group already
+		// (deregistered by hand), which is what the detach is for.
+		if err != nil && !isNotFound(err) && !isCode(err, "InvalidTarget") {
 			return awsError(op, r.Address, "detach "+asgTags(g)[providers.TagAddress], err)
 		}
 	}
