@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -65,17 +66,45 @@ func markSensitive(v cty.Value, paths []string) cty.Value {
 // per kind where the provider can, with bounded parallelism, and returns
 // what it found in the same order. With read false it trusts the state
 // instead.
-func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read bool) ([]*refreshed, error) {
-	out := make([]*refreshed, 0, len(resources))
-	byKind := map[string][]*refreshed{}
-	for _, r := range resources {
-		schema, prior, err := p.decodeResource(r)
+// decodeAll decodes the state's resources on every core: decoding their
+// JSON is most of a large no-op plan's work.
+func (p *Planner) decodeAll(resources []*state.Resource) ([]*refreshed, error) {
+	out := make([]*refreshed, len(resources))
+	errs := make([]error, len(resources))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(resources)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(resources); i += workers {
+				r := resources[i]
+				schema, prior, err := p.decodeResource(r)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				out[i] = &refreshed{res: r, schema: schema, prior: prior, actual: prior}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		rf := &refreshed{res: r, schema: schema, prior: prior, actual: prior}
-		out = append(out, rf)
-		byKind[r.Kind] = append(byKind[r.Kind], rf)
+	}
+	return out, nil
+}
+
+func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read bool) ([]*refreshed, error) {
+	out, err := p.decodeAll(resources)
+	if err != nil {
+		return nil, err
+	}
+	byKind := map[string][]*refreshed{}
+	for _, rf := range out {
+		byKind[rf.res.Kind] = append(byKind[rf.res.Kind], rf)
 	}
 	if !read {
 		return out, nil
