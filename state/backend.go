@@ -2,8 +2,8 @@ package state
 
 import "context"
 
-// Backend stores one environment's state. Every backend (local file now, S3
-// later) gives the same guarantees: one holder of the lock at a time, whole
+// Backend stores one environment's state. Every backend (a local file, an S3
+// object) gives the same guarantees: one holder of the lock at a time, whole
 // states written atomically, and a journal that survives a crash at any
 // point of an apply.
 //
