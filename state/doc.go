@@ -2,8 +2,7 @@
 // applied stage, every resource's id, attributes and dependencies, and the
 // outputs. It also holds the backends that store that record (a local file
 // locked with flock, or an S3 object locked with a conditional create), the
-// append-only journal that makes an
-// apply crash-safe, and saved plan files.
+// append-only journal that makes an apply crash-safe, and saved plan files.
 //
 // The planner drives a backend in this order:
 //
