@@ -308,13 +308,29 @@ func (b *Block) AttributeAt(path cty.Path) (*Attribute, bool) {
 	return nil, false
 }
 
+// anyComputed reports whether the block or a block nested in it has a
+// computed attribute, that is whether WithComputed has anything to fill.
+func (b *Block) anyComputed() bool {
+	for _, a := range b.Attributes {
+		if a.Computed {
+			return true
+		}
+	}
+	for _, nb := range b.Blocks {
+		if nb.Block.anyComputed() {
+			return true
+		}
+	}
+	return false
+}
+
 // WithComputed fills the computed attributes of cfg (a configuration value
 // of block b) from known, the resource as it exists, or with unknown values
 // where known is cty.NilVal or lacks them: what references to a resource
 // see, and what a plan shows after a change. Attributes that are optional
 // and computed keep the configured value when it is set.
 func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
-	if cfg.IsNull() || !cfg.IsKnown() {
+	if cfg.IsNull() || !cfg.IsKnown() || !b.anyComputed() {
 		return cfg
 	}
 	cfg, marks := cfg.Unmark()
@@ -348,7 +364,7 @@ func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 	}
 	for _, nb := range b.Blocks {
 		cur, ok := attrs[nb.TypeName]
-		if !ok {
+		if !ok || !nb.Block.anyComputed() {
 			continue
 		}
 		kv := cty.NilVal

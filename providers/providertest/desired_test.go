@@ -50,8 +50,9 @@ func TestDesired(t *testing.T) {
 				"env":                   cty.MapVal(map[string]cty.Value{"A": str("b")}),
 				"health_check.path":     str("/healthz"),
 				"health_check.interval": str("5s"),
-				"scaling":               cty.NullVal(schemaFor(t, providers.KindAutoscalingGroup, "local").Blocks[1].ImpliedType()),
-				"local":                 cty.NullVal(schemaFor(t, providers.KindAutoscalingGroup, "local").Blocks[2].ImpliedType()),
+				"rollout.max_surge":     num(1),
+				"scaling":               cty.NullVal(nestedType(t, providers.KindAutoscalingGroup, "local", "scaling")),
+				"local":                 cty.NullVal(nestedType(t, providers.KindAutoscalingGroup, "local", "local")),
 			},
 		},
 		"partial nested blocks": {
@@ -104,6 +105,16 @@ func TestDesired(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nestedType is the implied type of a kind's nested block.
+func nestedType(t *testing.T, kind, provider, name string) cty.Type {
+	t.Helper()
+	nb, ok := schemaFor(t, kind, provider).NestedBlock(name)
+	if !ok {
+		t.Fatalf("%s has no %s block", kind, name)
+	}
+	return nb.ImpliedType()
 }
 
 func TestDesiredPanicsOnMistakes(t *testing.T) {
