@@ -218,9 +218,11 @@ func runScript(t *testing.T, script string, env map[string]string) (string, int)
 		}
 		t.Skip("bash is not on PATH")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := exec.CommandContext(ctx, bash, "-c", script)
+	// Children that outlive a killed bash must not hold the test.
+	c.WaitDelay = 5 * time.Second
 	c.Dir = t.TempDir()
 	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	for k, v := range env {
@@ -423,7 +425,7 @@ func TestActionInstallStep(t *testing.T) {
 			outPath := filepath.Join(tmp, "output")
 			out, code := runScript(t, script, map[string]string{
 				"SC_VERSION": tc.version, "SC_ACTION_REF": tc.ref, "RUNNER_TEMP": tmp, "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64",
-				"GITHUB_OUTPUT": outPath, "STAGECRAFT_RELEASES_URL": srv.URL,
+				"GITHUB_OUTPUT": outPath, "STAGECRAFT_RELEASES_URL": srv.URL, "GITHUB_ACTION_PATH": "/actions/stagecraft",
 			})
 			if code != tc.code || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d (want %d), want %q in:\n%s", code, tc.code, tc.want, out)
@@ -434,6 +436,9 @@ func TestActionInstallStep(t *testing.T) {
 			outputs := readOutputs(t, outPath)
 			if outputs["build"] != tc.build || outputs["bin"] != filepath.Join(tmp, "stagecraft-bin", "stagecraft") {
 				t.Fatalf("outputs %v", outputs)
+			}
+			if wantSource := map[string]string{"true": "/actions/stagecraft", "false": ""}[tc.build]; outputs["source"] != wantSource {
+				t.Errorf("source output %q, want %q", outputs["source"], wantSource)
 			}
 			if tc.build == "false" {
 				got, err := os.ReadFile(outputs["bin"])
@@ -511,5 +516,37 @@ func TestExampleWorkflows(t *testing.T) {
 		if !seen[cmd] {
 			t.Errorf("no example workflow runs command %s", cmd)
 		}
+	}
+}
+
+// TestActionBuildStep runs the action's build step on this source tree,
+// as the action does at a ref without a release: the binary it builds
+// runs and is stamped with the ref.
+func TestActionBuildStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	a, _ := readAction(t)
+	st := a.step(t, "build")
+	if want := "${{ steps.install.outputs.source }}"; !strings.Contains(st.If, "steps.install.outputs.build == 'true'") || a.Runs.Steps[1].With["go-version-file"] != want+"/go.mod" {
+		t.Errorf("the build steps do not follow the install step's outputs: if %q, go-version-file %q", st.If, a.Runs.Steps[1].With["go-version-file"])
+	}
+	src, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "stagecraft")
+	script := "cd " + strings.ReplaceAll(src, "'", "") + " && " + st.Run
+	// The real HOME, so go finds its caches and settings.
+	env := map[string]string{"SC_BIN": bin, "SC_ACTION_REF": "v1", "HOME": os.Getenv("HOME")}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env[k] = v
+		}
+	}
+	out, code := runScript(t, script, env)
+	if code != 0 || !strings.Contains(out, "stagecraft v1 (commit ") {
+		t.Fatalf("build step: exit %d\n%s", code, out)
 	}
 }
