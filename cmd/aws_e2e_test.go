@@ -259,7 +259,8 @@ func newAWSAPI(endpoint string) *awsAPI {
 
 // TestAWSEndToEnd applies the shop's microservices stage on moto with the
 // real binary, checks with the SDK that every resource is there the way
-// docs/providers/aws.md describes it, plans again (no changes), migrates
+// docs/providers/aws.md describes it, plans again (no changes, also once
+// the app's scaling policy has scaled it out), migrates
 // back to the coordinated stage (the /orders/ traffic moves to app in
 // gated steps, then the orders service goes), destroys, and finds nothing
 // left with the stack's tag.
@@ -337,6 +338,14 @@ func TestAWSEndToEnd(t *testing.T) {
 		t.Errorf("the cache has %d member clusters and automatic failover %q; want 2 (a primary and a replica) and enabled", len(g.MemberClusters), g.AutomaticFailover)
 	}
 
+	s.mustRun(0, []string{"No changes."}, "plan", "--detailed-exitcode")
+	// The app's scaling policy owns its desired capacity: a scale-out is
+	// not drift.
+	if _, err := api.as.SetDesiredCapacity(s.ctx, &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: groups["autoscaling_group.app"].AutoScalingGroupName, DesiredCapacity: sdk.Int32(4),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	s.mustRun(0, []string{"No changes."}, "plan", "--detailed-exitcode")
 
 	out = s.mustRun(0, []string{"shift /orders/ to autoscaling_group.app", "shifting /orders/ to 50%... done", "delete autoscaling_group.orders", "Apply complete", "1 changed, 1 destroyed"},
