@@ -251,3 +251,31 @@ func (e *testEnv) templatesOf(address string) []string {
 	}
 	return names
 }
+
+// TestCoordinatorCreateIsIdempotent creates a coordinator twice, as an
+// apply that crashed before recording the first create does: the second
+// create finds the first one's group and launches no member more.
+func TestCoordinatorCreateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, 30*time.Second)
+	a := attrs{"engine": cty.StringVal("zookeeper"), "members": cty.NumberIntVal(3), "aws": cty.ObjectVal(attrs{"ami": cty.StringVal(testAMI)})}
+	r, first := e.create(providers.KindCoordinator, "locks", a)
+	again := r
+	again.ID = ""
+	second, err := e.kind(r.Kind).Create(e.ctx, again, e.desired(r.Kind, a))
+	if err != nil {
+		t.Fatalf("create %s again: %v", r.Address, err)
+	}
+	if id := second.GetAttr("id").AsString(); id != r.ID {
+		t.Errorf("the second create made %s; want the first one's %s", id, r.ID)
+	}
+	if !second.GetAttr("endpoints").RawEquals(first.GetAttr("endpoints")) {
+		t.Errorf("the second create reports endpoints %s, the first %s", second.GetAttr("endpoints").GoString(), first.GetAttr("endpoints").GoString())
+	}
+	if n := len(e.coordMembers(r.ID)); n != 3 {
+		t.Errorf("after two creates the coordinator runs %d instances, want 3", n)
+	}
+	if n := len(e.templatesOf(r.Address)); n != 1 {
+		t.Errorf("after two creates %s has %d launch templates, want 1", r.Address, n)
+	}
+}
