@@ -414,7 +414,9 @@ func TestActionInstallStep(t *testing.T) {
 		"corrupted download":              {version: "v1.2.3", ref: "v1", corrupt: true, code: 1, want: "does not match checksums.txt of release v1.2.3"},
 		"major tag":                       {ref: "v1", build: "true", want: "No release asset fits v1 on linux/amd64: building the action's source."},
 		"branch":                          {ref: "main", build: "true", want: "building the action's source"},
-		"unreleased version":              {version: "v9.9.9", ref: "v1", code: 1, want: "No release asset stagecraft_9.9.9_linux_amd64.tar.gz for version v9.9.9"},
+		"unreleased version":              {version: "v9.9.9", ref: "v1", code: 1, want: "No release asset of stagecraft v9.9.9 fits linux/amd64"},
+		"version not a release":           {version: "main", ref: "v1", code: 1, want: "give a release such as v1.2.0"},
+		"version equal to the ref":        {version: "main", ref: "main", build: "true", want: "building the action's source"},
 		"unreleased tag as the ref":       {ref: "v1.2.4", build: "true", want: "building the action's source"},
 	}
 	for name, tc := range tests {
