@@ -24,7 +24,7 @@ func EncodeValue(v cty.Value, ty cty.Type) (json.RawMessage, error) {
 
 // Value decodes the resource's attributes with the kind's implied type ty.
 func (r *Resource) Value(ty cty.Type) (cty.Value, error) {
-	v, err := ctyjson.Unmarshal(r.Attributes, ty)
+	v, err := unmarshalValue(r.Attributes, ty)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("decode attributes of %s: %w", r.Address, err)
 	}
