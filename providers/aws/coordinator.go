@@ -215,14 +215,14 @@ func (k *coordinatorKind) create(ctx context.Context, r providers.Ref, name stri
 		Tags:                 k.groupTags(r, name, cfg, source),
 	})
 	if err != nil && !isCode(err, "AlreadyExists") {
-		return awsError("create", r.Address, groupErrorAttr(err), err)
+		return awsError("create", r.Address, groupErrorAttr(err, "members"), err)
 	}
 	return nil
 }
 
 // groupErrorAttr names the attribute an Auto Scaling error most likely
-// concerns, by its code.
-func groupErrorAttr(err error) string {
+// concerns, by its code; fallback when the code says nothing of it.
+func groupErrorAttr(err error, fallback string) string {
 	code := errorCode(err)
 	switch {
 	case strings.Contains(code, "Subnet") || strings.Contains(code, "SecurityGroup") || strings.Contains(code, "Vpc"):
@@ -230,7 +230,7 @@ func groupErrorAttr(err error) string {
 	case strings.Contains(code, "AMI") || strings.Contains(code, "InstanceType") || strings.Contains(code, "LaunchTemplate"):
 		return "aws"
 	}
-	return "members"
+	return fallback
 }
 
 // image returns the AMI the members run and where it came from: aws.ami

@@ -309,7 +309,7 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 			Tags:                   k.groupTags(r, name, cfg),
 		})
 		if err != nil && errorCode(err) != "AlreadyExists" {
-			return cty.NilVal, awsError(op, r.Address, "", err)
+			return cty.NilVal, awsError(op, r.Address, groupErrorAttr(err, ""), err)
 		}
 		reroute = true
 	} else {
@@ -339,7 +339,7 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 			in.DesiredCapacity = &d
 		}
 		if _, err := ac.UpdateAutoScalingGroup(ctx, in); err != nil {
-			return cty.NilVal, awsError(op, r.Address, "", err)
+			return cty.NilVal, awsError(op, r.Address, groupErrorAttr(err, ""), err)
 		}
 		if err := k.syncTags(ctx, op, r, name, oldTags, cfg); err != nil {
 			return cty.NilVal, err
