@@ -523,7 +523,8 @@ func TestExampleWorkflows(t *testing.T) {
 
 // TestActionBuildStep runs the action's build step on this source tree,
 // as the action does at a ref without a release: the binary it builds
-// runs and is stamped with the ref.
+// runs, is stamped with the ref, and plans and comments when the run step
+// calls it.
 func TestActionBuildStep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -550,5 +551,34 @@ func TestActionBuildStep(t *testing.T) {
 	out, code := runScript(t, script, env)
 	if code != 0 || !strings.Contains(out, "stagecraft v1 (commit ") {
 		t.Fatalf("build step: exit %d\n%s", code, out)
+	}
+
+	// The built binary, run by the action's run step as a pull request's
+	// workflow runs it: the plan is commented and the outputs are set.
+	gh := newFakeGitHub(t)
+	s := newSession(t, nil)
+	work := ciWorkdir(t, s, gh, "pull_request", prEvent(7))
+	run := a.step(t, "run")
+	env = map[string]string{}
+	for k := range run.Env {
+		env[k] = ""
+	}
+	for k, v := range s.env {
+		env[k] = v
+	}
+	env["SC_BIN"], env["SC_DIR"], env["SC_COMMAND"], env["SC_COMMENT"], env["RUNNER_TEMP"] = bin, s.dir, "plan", "true", work
+	out, code = runScript(t, run.Run, env)
+	if code != 0 {
+		t.Fatalf("run step with the built binary: exit %d\n%s", code, out)
+	}
+	if len(gh.prComments(7)) != 1 || !strings.Contains(out, "Posted the Stagecraft comment on pull request #7.") {
+		t.Errorf("no comment from the built binary:\n%s", out)
+	}
+	outputs := readOutputs(t, filepath.Join(work, "output"))
+	if outputs["exitcode"] != "2" || outputs["plan-dir"] != filepath.Join(work, "stagecraft-plan") {
+		t.Errorf("outputs %v", outputs)
+	}
+	if _, err := os.Stat(filepath.Join(work, "stagecraft-plan", ciHashFileName)); err != nil {
+		t.Errorf("the plan's hash was not saved: %v", err)
 	}
 }
