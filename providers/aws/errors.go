@@ -25,6 +25,11 @@ func awsError(op, addr, attr string, err error) error {
 	if errors.As(err, &api) {
 		return fmt.Errorf("%s %s: AWS %s: %s", op, where, api.ErrorCode(), api.ErrorMessage())
 	}
+	if _, why, ok := strings.Cut(err.Error(), "get credentials: "); ok {
+		// The SDK's default chain found nothing usable; its own message
+		// says what it tried last, not what to do.
+		return fmt.Errorf("%s %s: no AWS credentials could be loaded (%s); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile or assume_role in the provider block", op, where, why)
+	}
 	return fmt.Errorf("%s %s: %w", op, where, err)
 }
 

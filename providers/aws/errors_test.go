@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
 // TestAWSErrorsNameCodeAddressAndAttribute: an error AWS does not retry
@@ -48,5 +49,25 @@ func TestAWSErrorsNameCodeAddressAndAttribute(t *testing.T) {
 		if strings.Contains(err.Error(), "attempts") {
 			t.Errorf("create %s: %q; a NotFound error is not retried", r.Address, err)
 		}
+	}
+}
+
+// TestNoCredentials: without credentials the first call fails with a
+// sentence that says so and how to give them, naming the address. It does
+// not run in parallel: it empties the package's credential variables.
+func TestNoCredentials(t *testing.T) {
+	url := moto(t)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	p := New()
+	if d := p.Configure(t.Context(), motoConfig(url, "us-east-1")); d.HasErrors() {
+		t.Fatalf("Configure calls no AWS and needs no credentials, yet: %s", d.Error())
+	}
+	k, _ := p.Kind(providers.KindNetwork)
+	r := providers.Ref{Address: "network.main", Kind: providers.KindNetwork, Stack: "shop", Environment: "prod"}
+	_, err := k.Create(t.Context(), r, providertest.Desired(k.Schema(), nil))
+	if err == nil || !containsAll(err.Error(), "network.main", "no AWS credentials could be loaded", "AWS_PROFILE") {
+		t.Errorf("create without credentials: %v; want the address, that no credentials were found and how to give them", err)
 	}
 }
