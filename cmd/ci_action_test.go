@@ -338,6 +338,13 @@ func TestActionRunStep(t *testing.T) {
 			t.Errorf("exit %d:\n%s", code, out)
 		}
 	})
+	t.Run("not true or false", func(t *testing.T) {
+		t.Parallel()
+		out, code := runScript(t, script, stepEnv(map[string]string{"SC_BIN": "/bin/false", "SC_DIR": ".", "SC_COMMAND": "apply", "SC_ALLOW_UNPLANNED": "yes"}))
+		if code != 1 || !strings.Contains(out, `::error title=Stagecraft::The allow-unplanned input must be true or false, not "yes".`) {
+			t.Errorf("exit %d:\n%s", code, out)
+		}
+	})
 	t.Run("inputs are not shell code", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
