@@ -260,7 +260,8 @@ func newAWSAPI(endpoint string) *awsAPI {
 // TestAWSEndToEnd applies the shop's microservices stage on moto with the
 // real binary, checks with the SDK that every resource is there the way
 // docs/providers/aws.md describes it, plans again (no changes, also once
-// the app's scaling policy has scaled it out), migrates
+// the app's scaling policy has scaled it out, and after the state is lost
+// and rebuilt from the tags), migrates
 // back to the coordinated stage (the /orders/ traffic moves to app in
 // gated steps, then the orders service goes), destroys, and finds nothing
 // left with the stack's tag.
@@ -345,6 +346,16 @@ func TestAWSEndToEnd(t *testing.T) {
 		AutoScalingGroupName: groups["autoscaling_group.app"].AutoScalingGroupName, DesiredCapacity: sdk.Int32(4),
 	}); err != nil {
 		t.Fatal(err)
+	}
+	s.mustRun(0, []string{"No changes."}, "plan", "--detailed-exitcode")
+
+	// The state lost: rebuilt from the tags, it matches again.
+	if err := os.RemoveAll(filepath.Join(s.dir, ".stagecraft", "state")); err != nil {
+		t.Fatal(err)
+	}
+	out = s.mustRun(0, []string{"Found 6 resources", "Wrote the rebuilt state"}, "state", "recover", "--write")
+	if strings.Contains(out, "deposed") {
+		t.Errorf("state recover found a second copy of something:\n%s", out)
 	}
 	s.mustRun(0, []string{"No changes."}, "plan", "--detailed-exitcode")
 

@@ -278,4 +278,22 @@ func TestCoordinatorCreateIsIdempotent(t *testing.T) {
 	if n := len(e.templatesOf(r.Address)); n != 1 {
 		t.Errorf("after two creates %s has %d launch templates, want 1", r.Address, n)
 	}
+	// Its group is the coordinator's, not an autoscaling_group.
+	for _, kind := range []string{providers.KindAutoscalingGroup, providers.KindCoordinator} {
+		found, err := e.kind(kind).(providers.Discoverer).Discover(e.ctx, e.stack, e.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range found {
+			got = append(got, f.Ref.Kind+" "+f.Ref.Address)
+		}
+		want := []string{}
+		if kind == providers.KindCoordinator {
+			want = []string{kind + " " + r.Address}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the %s kind discovers %v, want %v", kind, got, want)
+		}
+	}
 }

@@ -681,7 +681,8 @@ func (k *groupKind) value(g astypes.AutoScalingGroup, data *ec2types.ResponseLau
 	return valObject(ty, attrs)
 }
 
-// Discover lists the groups carrying the stack's tags.
+// Discover lists the groups carrying the stack's tags, leaving out the
+// groups of coordinators.
 func (k *groupKind) Discover(ctx context.Context, stack, environment string) ([]providers.Discovered, error) {
 	groups, err := k.groupsTagged(ctx, stack, environment, "")
 	if err != nil {
@@ -698,9 +699,10 @@ func (k *groupKind) Discover(ctx context.Context, stack, environment string) ([]
 	for _, g := range groups {
 		name := sdk.ToString(g.AutoScalingGroupName)
 		v, ok := vals[name]
-		addr := asgTags(g)[providers.TagAddress]
-		if !ok || addr == "" {
-			continue
+		tags := asgTags(g)
+		addr := tags[providers.TagAddress]
+		if !ok || addr == "" || tags[tagEngine] != "" {
+			continue // a coordinator's group is the coordinator's
 		}
 		out = append(out, providers.Discovered{
 			Ref:    providers.Ref{Address: addr, Kind: providers.KindAutoscalingGroup, ID: name, Stack: stack, Environment: environment},
