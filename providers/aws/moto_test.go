@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if motoServer != nil {
 		motoServer.Stop()
+		if code == 0 {
+			os.Remove(motoServer.Log) // kept only to explain a failure
+		}
 	}
 	os.Exit(code)
 }
