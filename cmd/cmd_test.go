@@ -265,10 +265,11 @@ stage "one" {
 		args  []string
 		want  string
 	}{
-		"unknown flag":        {args: []string{"plan", "--frobnicate"}, want: "Error: unknown flag: --frobnicate; run 'stagecraft plan --help' for the flags.\n"},
-		"unknown command":     {args: []string{"deploy"}, want: "Error: unknown command \"deploy\" for \"stagecraft\"; run 'stagecraft --help' for the commands.\n"},
-		"unknown environment": {args: []string{"plan", "-e", "staging"}, want: "Error: there is no environment \"staging\"; the environments are dev.\n"},
-		"unknown stage":       {args: []string{"plan", "--stage", "cachd"}, want: "Error: there is no stage \"cachd\"; the stages are monolith, load-balanced, cached, coordinated.\n"},
+		"unknown flag":         {args: []string{"plan", "--frobnicate"}, want: "Error: unknown flag: --frobnicate; run 'stagecraft plan --help' for the flags.\n"},
+		"unknown flag, nested": {args: []string{"state", "list", "--frobnicate"}, want: "Error: unknown flag: --frobnicate; run 'stagecraft state list --help' for the flags.\n"},
+		"unknown command":      {args: []string{"deploy"}, want: "Error: unknown command \"deploy\" for \"stagecraft\"; run 'stagecraft --help' for the commands.\n"},
+		"unknown environment":  {args: []string{"plan", "-e", "staging"}, want: "Error: there is no environment \"staging\"; the environments are dev.\n"},
+		"unknown stage":        {args: []string{"plan", "--stage", "cachd"}, want: "Error: there is no stage \"cachd\"; the stages are monolith, load-balanced, cached, coordinated.\n"},
 		"several environments": {files: two, args: []string{"plan"},
 			want: "Error: the stack has several environments (dev, prod); choose one with -e.\n"},
 		"not a plan file":  {args: []string{"apply", "main.stack.hcl"}, want: "is not a stagecraft plan file"},

@@ -98,7 +98,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		return nil
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return userError("%s; run 'stagecraft %s --help' for the flags.", strings.TrimSuffix(err.Error(), "."), c.Name())
+		return userError("%s; run '%s --help' for the flags.", strings.TrimSuffix(err.Error(), "."), c.CommandPath())
 	})
 
 	root.AddCommand(
