@@ -445,7 +445,9 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *Ch
 // opError names the operation and the address, unless the provider's
 // message starts with the address already.
 func opError(op, addr string, err error) error {
-	if strings.HasPrefix(err.Error(), addr+" ") || strings.HasPrefix(err.Error(), addr+":") {
+	// Providers name the address themselves, often with the operation.
+	msg := err.Error()
+	if strings.HasPrefix(msg, addr+" ") || strings.HasPrefix(msg, addr+":") || strings.HasPrefix(msg, op+" "+addr+":") || strings.HasPrefix(msg, op+" "+addr+" ") {
 		return err
 	}
 	return fmt.Errorf("%s %s: %w", op, addr, err)
