@@ -76,7 +76,7 @@ func (s *session) run(args ...string) result {
 	}
 	full := append([]string{"-C", s.dir}, args...)
 	code := Execute(context.Background(), deps, full)
-	return result{code: code, out: out.String(), err: stackDirPath.ReplaceAllString(strings.ReplaceAll(errOut.String(), s.dir, "STACKDIR"), "STACKDIR")}
+	return result{code: code, out: out.String(), err: scrubStackDir(errOut.String(), s.dir)}
 }
 
 func (s *session) mustRun(args ...string) result {
@@ -91,8 +91,21 @@ func (s *session) mustRun(args ...string) result {
 var elapsed = regexp.MustCompile(`\d+\.\ds`)
 
 // stackDirPath matches the stack directory as diagnostics show it, relative
-// to the working directory.
+// to the working directory, once the absolute path is replaced.
 var stackDirPath = regexp.MustCompile(`(?:\.\./)*\.\.STACKDIR`)
+
+// scrubStackDir writes the stack directory as STACKDIR, however the output
+// shows it: absolute, or relative to the working directory (which, when the
+// checkout sits beside the temporary directory, need not contain the
+// absolute path at all).
+func scrubStackDir(text, dir string) string {
+	if cwd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(cwd, dir); err == nil && !strings.HasPrefix(rel, "/") {
+			text = strings.ReplaceAll(text, rel+string(filepath.Separator), "STACKDIR"+string(filepath.Separator))
+		}
+	}
+	return stackDirPath.ReplaceAllString(strings.ReplaceAll(text, dir, "STACKDIR"), "STACKDIR")
+}
 
 // golden compares text with testdata/NAME.golden.
 func golden(t *testing.T, name, got string) {

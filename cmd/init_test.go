@@ -31,7 +31,7 @@ func (s *session) runLocal(args ...string) result {
 	}
 	code := Execute(context.Background(), deps, append([]string{"-C", s.dir}, args...))
 	clean := func(b *bytes.Buffer) string {
-		return stackDirPath.ReplaceAllString(strings.ReplaceAll(b.String(), s.dir, "STACKDIR"), "STACKDIR")
+		return scrubStackDir(b.String(), s.dir)
 	}
 	return result{code: code, out: clean(&out), err: clean(&errOut)}
 }
