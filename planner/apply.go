@@ -270,7 +270,12 @@ func (a *applier) prepare() error {
 			return &DiagnosticsError{Diags: diags}
 		}
 		for _, r := range ds.Resources {
-			a.initial[r.Address] = r
+			// Only a configuration known in full is used from here (see
+			// desired); the others are evaluated again when their turn
+			// comes, so keeping them would only hold memory.
+			if r.Config.IsWhollyKnown() {
+				a.initial[r.Address] = r
+			}
 		}
 	}
 	a.queue = newEvalQueue(a.p.Evaluate, known)
