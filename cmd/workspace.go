@@ -153,9 +153,10 @@ func (w *workspace) planner(p providers.Provider, req stacks.Request) *planner.P
 	return &planner.Planner{
 		Provider: p, ProviderName: w.env.Provider, Stack: w.stack.Name, Environment: w.env.Name,
 		Parallelism: w.g.Parallelism,
-		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := req
 			r.Known = known
+			r.Reuse = reuse
 			return w.stack.Evaluate(r)
 		},
 	}

@@ -264,11 +264,13 @@ func (a *applier) prepare() error {
 		}
 	}
 	a.initial = map[string]*stacks.Resource{}
+	var initialSet *stacks.DesiredSet
 	if !a.plan.Destroy {
-		ds, diags := a.p.Evaluate(copyKnown(known))
+		ds, diags := a.p.Evaluate(copyKnown(known), nil)
 		if diags.HasErrors() {
 			return &DiagnosticsError{Diags: diags}
 		}
+		initialSet = ds
 		for _, r := range ds.Resources {
 			// Only a configuration known in full is used from here (see
 			// desired); the others are evaluated again when their turn
@@ -279,6 +281,9 @@ func (a *applier) prepare() error {
 		}
 	}
 	a.queue = newEvalQueue(a.p.Evaluate, known)
+	// The first evaluation during the walk takes over what this one found
+	// for the blocks that did not change since.
+	a.queue.lastSet = initialSet
 	return a.buildGraph()
 }
 
@@ -508,7 +513,7 @@ func (a *applier) finish(ctx context.Context) error {
 		a.queue.mu.Lock()
 		known := copyKnown(a.queue.known)
 		a.queue.mu.Unlock()
-		ds, diags := a.p.Evaluate(known)
+		ds, diags := a.p.Evaluate(known, nil)
 		if diags.HasErrors() {
 			return &DiagnosticsError{Diags: diags}
 		}

@@ -103,9 +103,9 @@ func (e *benchEnv) planner() *Planner {
 	return &Planner{
 		Provider: e.provider, ProviderName: "sim", Stack: e.stack.Name, Environment: "test",
 		Parallelism: e.parallelism,
-		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			e.evals.Add(1)
-			return e.stack.Evaluate(stacks.Request{Environment: "test", Stage: "s", Known: known})
+			return e.stack.Evaluate(stacks.Request{Environment: "test", Stage: "s", Known: known, Reuse: reuse})
 		},
 	}
 }

@@ -33,6 +33,9 @@ type evalQueue struct {
 	// lastGen the generation of the values it saw.
 	last    map[string]*stacks.Resource
 	lastGen uint64
+	// lastSet is that evaluation, whose unchanged blocks the next one
+	// takes over (stacks.Reuse).
+	lastSet *stacks.DesiredSet
 	waiting []evalRequest
 	busy    bool
 }
@@ -117,8 +120,20 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 			snapshot[k] = v
 		}
 		gen := q.gen
+		var reuse *stacks.Reuse
+		if q.lastSet != nil {
+			// Changed reads changedAt under the lock the caller of eval
+			// does not hold; it runs during the evaluation, so it takes
+			// the lock itself.
+			prevGen := q.lastGen
+			reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool {
+				q.mu.Lock()
+				defer q.mu.Unlock()
+				return q.changedAt[addr] > prevGen
+			}}
+		}
 		q.mu.Unlock()
-		ds, diags := q.eval(snapshot)
+		ds, diags := q.eval(snapshot, reuse)
 		byAddr := map[string]*stacks.Resource{}
 		if ds != nil {
 			for _, r := range ds.Resources {
@@ -127,7 +142,7 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 		}
 		q.mu.Lock()
 		if !diags.HasErrors() {
-			q.last, q.lastGen = byAddr, gen
+			q.last, q.lastGen, q.lastSet = byAddr, gen, ds
 		}
 		for _, req := range batch {
 			switch r, ok := byAddr[req.addr]; {

@@ -70,9 +70,10 @@ func (e *env) load(files map[string]string, stage string) {
 func (e *env) planner() *Planner {
 	return &Planner{
 		Provider: e.provider, ProviderName: "sim", Stack: e.stack.Name, Environment: "test",
-		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := e.req
 			r.Known = known
+			r.Reuse = reuse
 			return e.stack.Evaluate(r)
 		},
 	}

@@ -18,8 +18,9 @@ const DefaultParallelism = 10
 
 // Evaluator produces the desired set given the actual values of existing
 // resources (by address); it is the stack language's Evaluate with the
-// environment, stage and variables fixed.
-type Evaluator func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics)
+// environment, stage and variables fixed, passing reuse on as
+// Request.Reuse (nil: evaluate everything).
+type Evaluator func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics)
 
 // Planner plans and applies one environment through one configured
 // provider.

@@ -144,7 +144,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 // references to the replaced resources unknown, until nothing changes.
 func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*refreshed, destroy bool) (*stacks.DesiredSet, error) {
 	for round := 0; ; round++ {
-		ds, diags := p.Evaluate(known)
+		ds, diags := p.Evaluate(known, nil)
 		if diags.HasErrors() {
 			return nil, &DiagnosticsError{Diags: diags}
 		}

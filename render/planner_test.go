@@ -112,9 +112,10 @@ func newSimEnv(t *testing.T) *simEnv {
 	}
 	e := &simEnv{t: t, stack: st, backend: state.NewLocal(t.TempDir(), "dev")}
 	e.planner = &planner.Planner{Provider: prov, ProviderName: "sim", Stack: st.Name, Environment: "dev", Parallelism: 1,
-		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := e.req
 			r.Known = known
+			r.Reuse = reuse
 			return e.stack.Evaluate(r)
 		}}
 	return e

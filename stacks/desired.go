@@ -30,6 +30,11 @@ type DesiredSet struct {
 	// Outputs are the stack's outputs, sorted by name. Their values are
 	// unknown where they depend on attributes that exist only after apply.
 	Outputs []*OutputValue
+
+	// blocks and reads are kept for a later evaluation's Reuse: the root
+	// resource blocks' results and the files this evaluation read.
+	blocks map[string]*blockResult
+	reads  map[string]string
 }
 
 // Resource is one resource instance of the desired set.
@@ -122,6 +127,9 @@ type Request struct {
 	// address (as recorded in state). Their computed attributes are used
 	// for references instead of unknowns.
 	Known map[string]cty.Value
+	// Reuse, when set, takes over an earlier evaluation's results for the
+	// blocks whose inputs did not change (see Reuse).
+	Reuse *Reuse
 }
 
 // VarInput is one -var NAME=VALUE or -var-file PATH given on the command

@@ -37,6 +37,12 @@ type evaluator struct {
 	diags     hcl.Diagnostics
 	resources []*Resource
 	reads     *fileReads
+	// reuse, blocks and same serve Request.Reuse (see reuse.go): the
+	// earlier evaluation, this one's root block results, and the root
+	// blocks whose value is what the earlier evaluation had.
+	reuse  *Reuse
+	blocks map[string]*blockResult
+	same   map[string]bool
 }
 
 // scope is the root of a stage or one instance of a module call.

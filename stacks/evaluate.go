@@ -102,6 +102,9 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		mode:     mode,
 		known:    req.Known,
 		reads:    newFileReads(),
+		reuse:    req.Reuse,
+		blocks:   map[string]*blockResult{},
+		same:     map[string]bool{},
 		globals: map[string]cty.Value{
 			"environment": cty.ObjectVal(map[string]cty.Value{"name": envName}),
 			"stage":       cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(stageName)}),
@@ -109,6 +112,12 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		},
 	}
 	ev.diags = diags
+	if req.Reuse != nil && req.Reuse.Previous != nil {
+		// Blocks taken over do not read their files again.
+		for name, digest := range req.Reuse.Previous.reads {
+			ev.reads.note(name, digest)
+		}
+	}
 	root := newScope(ev, "", s.fsys, s.dir, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
@@ -130,6 +139,8 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 	sort.Slice(ev.resources, func(i, j int) bool { return CompareAddresses(ev.resources[i].Address, ev.resources[j].Address) < 0 })
 	ds.Resources = ev.resources
 	ds.SourceHash = ev.reads.hash(s.Hash)
+	ds.blocks = ev.blocks
+	ds.reads = ev.reads.snapshot()
 	for _, o := range s.Outputs {
 		v, ok := root.outputVals[o.Name]
 		if !ok {

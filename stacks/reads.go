@@ -25,6 +25,17 @@ func (r *fileReads) note(name, digest string) {
 	r.mu.Unlock()
 }
 
+// snapshot copies the files read so far.
+func (r *fileReads) snapshot() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]string, len(r.files))
+	for k, v := range r.files {
+		out[k] = v
+	}
+	return out
+}
+
 // hash combines the stack files' hash with every file read.
 func (r *fileReads) hash(stackHash string) string {
 	r.mu.Lock()

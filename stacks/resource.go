@@ -161,6 +161,10 @@ func childContext(parent *hcl.EvalContext, symbols map[string]cty.Value) *hcl.Ev
 
 // evalResource evaluates every instance of a resource block.
 func (sc *scope) evalResource(n *resourceNode, refs []ref) {
+	if sc.reuseBlock(n, refs) {
+		return
+	}
+	firstResource, diagsBefore := len(sc.ev.resources), len(sc.ev.diags)
 	ctx := sc.evalContext(refs, false)
 	actx := sc.evalContext(refs, true)
 	deps := sc.refDeps(refs)
@@ -219,6 +223,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		addrs = append(addrs, cty.StringVal(local+keyStr))
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrs)
+	sc.rememberBlock(n, firstResource, diagsBefore)
 }
 
 // collect shapes per-instance values as references see them: the value

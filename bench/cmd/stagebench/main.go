@@ -122,9 +122,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	p := &planner.Planner{
 		Provider: provider, ProviderName: sim.Name, Stack: st.Name, Environment: "bench",
 		Parallelism: o.parallelism,
-		Evaluate: func(known map[string]cty.Value) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			evals.Add(1)
-			return st.Evaluate(stacks.Request{Environment: "bench", Known: known})
+			return st.Evaluate(stacks.Request{Environment: "bench", Known: known, Reuse: reuse})
 		},
 	}
 

@@ -1,0 +1,92 @@
+package stacks
+
+import (
+	"slices"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Reuse lets an evaluation take over the results of an earlier one of the
+// same request, for the resource blocks whose inputs did not change: apply
+// evaluates the stack again and again as resources come into existence,
+// and in a stack of many blocks most of them are the same each time.
+//
+// A root block's result is taken over when its own instances' known
+// values did not change (Changed) and everything it refers to is a
+// variable, a global or a resource block whose value this evaluation found
+// unchanged. Blocks that refer to locals or modules, blocks inside modules,
+// and blocks whose evaluation reported diagnostics are always evaluated.
+type Reuse struct {
+	// Previous is the earlier evaluation, of the same request but Known.
+	Previous *DesiredSet
+	// Changed reports whether the known value of a resource instance
+	// changed since Previous was evaluated.
+	Changed func(addr string) bool
+}
+
+// blockResult is what evaluating one root resource block produced.
+type blockResult struct {
+	resources        []*Resource
+	value, addrValue cty.Value
+	instances        depSet
+}
+
+// reuseBlock takes over the previous result of a root resource block when
+// its inputs did not change, and reports whether it did.
+func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
+	ev := sc.ev
+	if ev.reuse == nil || ev.reuse.Previous == nil || sc.prefix != "" {
+		return false
+	}
+	key := n.block.Address()
+	prev, ok := ev.reuse.Previous.blocks[key]
+	if !ok {
+		return false
+	}
+	for _, r := range refs {
+		switch r.root {
+		case "var":
+		case "local", "module":
+			return false
+		default:
+			if _, isGlobal := ev.globals[r.root]; isGlobal {
+				continue
+			}
+			if _, isResource := sc.resources[r.root+"."+r.name]; !isResource || !ev.same[r.root+"."+r.name] {
+				return false
+			}
+		}
+	}
+	for addr := range prev.instances {
+		if ev.reuse.Changed(addr) {
+			return false
+		}
+	}
+	ev.resources = append(ev.resources, prev.resources...)
+	for addr := range prev.instances {
+		n.instances[addr] = struct{}{}
+		sc.all[addr] = struct{}{}
+	}
+	n.value, n.addrValue = prev.value, prev.addrValue
+	ev.blocks[key] = prev
+	ev.same[key] = true
+	return true
+}
+
+// rememberBlock records a root block's result for later evaluations, and
+// whether what references to it see is what they saw before.
+func (sc *scope) rememberBlock(n *resourceNode, firstResource, diagsBefore int) {
+	ev := sc.ev
+	if sc.prefix != "" || len(ev.diags) != diagsBefore {
+		return
+	}
+	key := n.block.Address()
+	// A copy: the evaluation sorts its resources in place at the end.
+	r := &blockResult{resources: slices.Clone(ev.resources[firstResource:]), value: n.value, addrValue: n.addrValue, instances: n.instances}
+	ev.blocks[key] = r
+	if ev.reuse != nil && ev.reuse.Previous != nil {
+		if prev, ok := ev.reuse.Previous.blocks[key]; ok && prev.value.RawEquals(r.value) && prev.addrValue.RawEquals(r.addrValue) {
+			ev.same[key] = true
+		}
+	}
+}

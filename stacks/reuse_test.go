@@ -1,0 +1,155 @@
+package stacks
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// reuseStack has a chain of counted blocks, a block read through a local,
+// a block with no references and a module call, so that some blocks can be
+// taken over and some cannot.
+var reuseStack = map[string]string{
+	"main.hcl": `
+environment "dev" {
+  provider = "sim"
+  stage    = "s"
+}
+
+locals {
+  first = autoscaling_group.a[0].id
+}
+
+stage "s" {
+  autoscaling_group "a" {
+    count = 2
+  }
+  autoscaling_group "b" {
+    count = 2
+    env = {
+      UP = autoscaling_group.a[count.index].id
+    }
+  }
+  autoscaling_group "c" {
+    env = {
+      UP = autoscaling_group.b[1].id
+    }
+  }
+  autoscaling_group "via_local" {
+    env = {
+      UP = local.first
+    }
+  }
+  cache "alone" {
+    engine = "redis"
+  }
+  module "web" {
+    source  = "stagecraft/web-tier"
+    name    = "web"
+    command = ["./web"]
+  }
+}
+`}
+
+// TestReuseMatchesAFreshEvaluation evaluates the stack as apply does, with
+// resources coming into existence one by one, each time both with Reuse of
+// the evaluation before and from scratch: the two must agree in every
+// resource, configuration and dependency.
+func TestReuseMatchesAFreshEvaluation(t *testing.T) {
+	t.Parallel()
+	st := loadFiles(t, reuseStack)
+	req := Request{Environment: "dev", Known: map[string]cty.Value{}}
+	prev := evaluate(t, st, req)
+	// The order resources come into existence in.
+	var order []string
+	for _, r := range prev.Resources {
+		order = append(order, r.Address)
+	}
+	reused := 0
+	for i, addr := range order {
+		known := map[string]cty.Value{}
+		for k, v := range req.Known {
+			known[k] = v
+		}
+		known[addr] = idValue(t, prev, addr, fmt.Sprintf("id-%d", i))
+		changed := map[string]bool{addr: true}
+		fresh := evaluate(t, st, Request{Environment: "dev", Known: known})
+		got := evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: func(a string) bool { return changed[a] }}})
+		if len(got.Resources) != len(fresh.Resources) {
+			t.Fatalf("after %s: %d resources with reuse, %d fresh", addr, len(got.Resources), len(fresh.Resources))
+		}
+		for j, r := range got.Resources {
+			f := fresh.Resources[j]
+			if r.Address != f.Address || !r.Config.RawEquals(f.Config) || fmt.Sprint(r.DependsOn) != fmt.Sprint(f.DependsOn) {
+				t.Errorf("after %s, %s with reuse:\n%#v %v\nfresh %s:\n%#v %v", addr, r.Address, r.Config, r.DependsOn, f.Address, f.Config, f.DependsOn)
+			}
+			if p, ok := findResource(prev, r.Address); ok && p == r {
+				reused++
+			}
+		}
+		req.Known, prev = known, got
+	}
+	if reused == 0 {
+		t.Error("no resource was taken over from an earlier evaluation: reuse does nothing")
+	}
+	t.Logf("%d resource results taken over across %d evaluations", reused, len(order))
+}
+
+// TestReuseSkipsWhatCannotBeTakenOver checks the blocks that are always
+// evaluated again: those reading locals or modules, and those whose own
+// instances changed.
+func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
+	t.Parallel()
+	st := loadFiles(t, reuseStack)
+	prev := evaluate(t, st, Request{Environment: "dev"})
+	nothing := func(string) bool { return false }
+	got := evaluate(t, st, Request{Environment: "dev", Reuse: &Reuse{Previous: prev, Changed: nothing}})
+	for _, r := range got.Resources {
+		p, _ := findResource(prev, r.Address)
+		sameObject := p == r
+		wantSame := r.Module == "" && r.Name != "via_local"
+		if sameObject != wantSame {
+			t.Errorf("%s: taken over %v, want %v", r.Address, sameObject, wantSame)
+		}
+	}
+	onlyA0 := func(a string) bool { return a == "autoscaling_group.a[0]" }
+	got = evaluate(t, st, Request{Environment: "dev", Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
+	if p, _ := findResource(prev, "autoscaling_group.a[1]"); p == mustFind(t, got, "autoscaling_group.a[1]") {
+		t.Error("block a was taken over although its instance a[0] changed")
+	}
+}
+
+func findResource(ds *DesiredSet, addr string) (*Resource, bool) {
+	for _, r := range ds.Resources {
+		if r.Address == addr {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+func mustFind(t *testing.T, ds *DesiredSet, addr string) *Resource {
+	t.Helper()
+	r, ok := findResource(ds, addr)
+	if !ok {
+		t.Fatalf("no %s", addr)
+	}
+	return r
+}
+
+// idValue is the resource's configuration with its id set, as a provider
+// would report it.
+func idValue(t *testing.T, ds *DesiredSet, addr, id string) cty.Value {
+	t.Helper()
+	r := mustFind(t, ds, addr)
+	cfg, _ := r.Config.UnmarkDeep()
+	attrs := cfg.AsValueMap()
+	attrs["id"] = cty.StringVal(id)
+	for k, v := range attrs {
+		if !v.IsWhollyKnown() {
+			attrs[k] = cty.NullVal(v.Type())
+		}
+	}
+	return cty.ObjectVal(attrs)
+}
