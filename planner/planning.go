@@ -388,24 +388,10 @@ func pathList(ps []cty.Path) string {
 }
 
 // PathString renders an attribute path as a person writes it:
-// route[1].weight, env["KEY"].
+// route[1].weight, env["KEY"]; the empty path is "".
 func PathString(p cty.Path) string {
-	var b strings.Builder
-	for _, s := range p {
-		switch st := s.(type) {
-		case cty.GetAttrStep:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(st.Name)
-		case cty.IndexStep:
-			switch st.Key.Type() {
-			case cty.Number:
-				b.WriteString("[" + st.Key.AsBigFloat().Text('f', -1) + "]")
-			case cty.String:
-				fmt.Fprintf(&b, "[%q]", st.Key.AsString())
-			}
-		}
+	if len(p) == 0 {
+		return ""
 	}
-	return b.String()
+	return providers.PathString(p)
 }

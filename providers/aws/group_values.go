@@ -41,101 +41,10 @@ func (k *kindBase) checkDesired(op string, r providers.Ref, desired cty.Value) (
 	if !desired.IsWhollyKnown() {
 		return desired, fmt.Errorf("%s %s: the configuration holds values not known yet; the planner resolves them before the call", op, r.Address)
 	}
-	var probs []string
-	checkBlockValue(&k.schema.Block, nil, desired, &probs)
-	if len(probs) == 0 {
-		for _, rule := range k.schema.Rules {
-			for _, p := range rule.Check(desired) {
-				probs = append(probs, attrPath(p.Path)+": "+strings.TrimSuffix(p.Detail, "."))
-			}
-		}
-	}
-	if len(probs) > 0 {
+	if probs := k.schema.Problems(desired); len(probs) > 0 {
 		return desired, fmt.Errorf("%s %s: invalid configuration: %s", op, r.Address, strings.Join(probs, "; "))
 	}
 	return desired, nil
-}
-
-// checkBlockValue applies the attribute rules, required attributes and
-// block counts of b to v.
-func checkBlockValue(b *providers.Block, path cty.Path, v cty.Value, probs *[]string) {
-	for _, a := range b.Attributes {
-		av := v.GetAttr(a.Name)
-		ap := path.GetAttr(a.Name)
-		if av.IsNull() {
-			if a.Required {
-				*probs = append(*probs, attrPath(ap)+": required, but not set")
-			}
-			continue
-		}
-		if a.Computed && !a.Optional {
-			continue
-		}
-		for _, rule := range a.Rules {
-			if msg := rule.Check(av); msg != "" {
-				*probs = append(*probs, attrPath(ap)+": "+strings.TrimSuffix(msg, "."))
-			}
-		}
-	}
-	for _, nb := range b.Blocks {
-		bv := v.GetAttr(nb.TypeName)
-		bp := path.GetAttr(nb.TypeName)
-		if nb.Nesting == providers.NestingSingle {
-			if bv.IsNull() {
-				if nb.MinItems > 0 {
-					*probs = append(*probs, attrPath(bp)+": a "+nb.TypeName+" block is required")
-				}
-				continue
-			}
-			checkBlockValue(&nb.Block, bp, bv, probs)
-			continue
-		}
-		n := 0
-		if !bv.IsNull() {
-			n = bv.LengthInt()
-		}
-		if n < nb.MinItems {
-			*probs = append(*probs, fmt.Sprintf("%s: at least %d %s block(s) required, got %d", attrPath(bp), nb.MinItems, nb.TypeName, n))
-		}
-		if nb.MaxItems > 0 && n > nb.MaxItems {
-			*probs = append(*probs, fmt.Sprintf("%s: at most %d %s block(s) allowed, got %d", attrPath(bp), nb.MaxItems, nb.TypeName, n))
-		}
-		for i := 0; i < n; i++ {
-			ev := bv.Index(cty.NumberIntVal(int64(i)))
-			if ev.IsNull() {
-				*probs = append(*probs, attrPath(bp.IndexInt(i))+": a "+nb.TypeName+" block cannot be null")
-				continue
-			}
-			checkBlockValue(&nb.Block, bp.IndexInt(i), ev, probs)
-		}
-	}
-}
-
-// attrPath renders a path the way stack files write it: route[0].weight.
-func attrPath(p cty.Path) string {
-	if len(p) == 0 {
-		return "(the whole value)"
-	}
-	var sb strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case cty.GetAttrStep:
-			if sb.Len() > 0 {
-				sb.WriteByte('.')
-			}
-			sb.WriteString(s.Name)
-		case cty.IndexStep:
-			switch {
-			case s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%q]", s.Key.AsString())
-			case s.Key.Type() == cty.Number && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			default:
-				sb.WriteString("[?]")
-			}
-		}
-	}
-	return sb.String()
 }
 
 // cval reads the attributes of an object value that checkDesired passed

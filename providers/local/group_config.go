@@ -239,58 +239,7 @@ func configProblems(kind string, cfg cty.Value) error {
 	if cfg.IsNull() || !cfg.IsWhollyKnown() {
 		return errors.New("the configuration is null or not known yet")
 	}
-	var probs []string
-	checkBlock(&s.Block, nil, cfg, &probs)
-	if len(probs) == 0 {
-		for _, r := range s.Rules {
-			for _, p := range r.Check(cfg) {
-				probs = append(probs, configPath(p.Path)+": "+strings.TrimSuffix(p.Detail, "."))
-			}
-		}
-	}
-	return invalidConfig(probs)
-}
-
-func checkBlock(b *providers.Block, path cty.Path, v cty.Value, probs *[]string) {
-	for _, a := range b.Attributes {
-		av := v.GetAttr(a.Name)
-		p := path.GetAttr(a.Name)
-		if av.IsNull() {
-			if a.Required {
-				*probs = append(*probs, configPath(p)+": the attribute is required")
-			}
-			continue
-		}
-		for _, r := range a.Rules {
-			if msg := r.Check(av); msg != "" {
-				*probs = append(*probs, configPath(p)+": "+strings.TrimSuffix(msg, "."))
-			}
-		}
-	}
-	for _, nb := range b.Blocks {
-		bv := v.GetAttr(nb.TypeName)
-		p := path.GetAttr(nb.TypeName)
-		if nb.Nesting == providers.NestingSingle {
-			if bv.IsNull() {
-				if nb.MinItems > 0 {
-					*probs = append(*probs, configPath(p)+": a "+nb.TypeName+" block is required")
-				}
-				continue
-			}
-			checkBlock(&nb.Block, p, bv, probs)
-			continue
-		}
-		n := 0
-		if !bv.IsNull() {
-			n = bv.LengthInt()
-		}
-		if n < nb.MinItems {
-			*probs = append(*probs, fmt.Sprintf("%s: at least %d %s block is required", configPath(p), nb.MinItems, nb.TypeName))
-		}
-		for i := 0; i < n; i++ {
-			checkBlock(&nb.Block, p.IndexInt(i), bv.Index(cty.NumberIntVal(int64(i))), probs)
-		}
-	}
+	return invalidConfig(s.Problems(cfg))
 }
 
 func invalidConfig(probs []string) error {
@@ -298,27 +247,6 @@ func invalidConfig(probs []string) error {
 		return nil
 	}
 	return errors.New("invalid configuration: " + strings.Join(probs, "; "))
-}
-
-// configPath renders a path as stack files write it: route[0].weight.
-func configPath(p cty.Path) string {
-	var sb strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case cty.GetAttrStep:
-			if sb.Len() > 0 {
-				sb.WriteByte('.')
-			}
-			sb.WriteString(s.Name)
-		case cty.IndexStep:
-			if s.Key.Type() == cty.String {
-				fmt.Fprintf(&sb, "[%q]", s.Key.AsString())
-			} else {
-				fmt.Fprintf(&sb, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			}
-		}
-	}
-	return sb.String()
 }
 
 // intAttr reads a whole-number attribute, or def when it is null.

@@ -121,11 +121,11 @@ func valueDiff(path cty.Path, a, b cty.Value) []cty.Path {
 }
 
 func sortPaths(ps []cty.Path) {
-	slices.SortFunc(ps, func(a, b cty.Path) int { return strings.Compare(pathString(a), pathString(b)) })
+	slices.SortFunc(ps, func(a, b cty.Path) int { return strings.Compare(providers.PathString(a), providers.PathString(b)) })
 }
 
 func describe(p cty.Path, want, got cty.Value) string {
-	return fmt.Sprintf("%s: got %s, want %s", pathString(p), render(got), render(want))
+	return fmt.Sprintf("%s: got %s, want %s", providers.PathString(p), render(got), render(want))
 }
 
 // render shows a value as JSON, the way a reader of a test failure wants it.
@@ -144,31 +144,4 @@ func render(v cty.Value) string {
 		return v.GoString()
 	}
 	return string(b)
-}
-
-// pathString renders a path the way stack files write it: route[0].weight.
-func pathString(p cty.Path) string {
-	if len(p) == 0 {
-		return "(the whole value)"
-	}
-	var sb strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case cty.GetAttrStep:
-			if sb.Len() > 0 {
-				sb.WriteByte('.')
-			}
-			sb.WriteString(s.Name)
-		case cty.IndexStep:
-			switch {
-			case s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%q]", s.Key.AsString())
-			case s.Key.Type() == cty.Number && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			default:
-				sb.WriteString("[?]")
-			}
-		}
-	}
-	return sb.String()
 }

@@ -203,7 +203,7 @@ func (r *kindRun) checkFixture(t *testing.T) {
 		}
 		for _, p := range changed {
 			if r.schema.IsForceNew(p) {
-				t.Errorf("the fixture's Updated value changes %s, which forces a replacement; an in-place change may only touch attributes that are not force-new", pathString(p))
+				t.Errorf("the fixture's Updated value changes %s, which forces a replacement; an in-place change may only touch attributes that are not force-new", providers.PathString(p))
 			}
 		}
 	}
@@ -505,7 +505,7 @@ func setComputed(b *providers.Block, path cty.Path, v cty.Value) []string {
 	var out []string
 	for _, a := range b.Attributes {
 		if a.Computed && !a.Optional && !v.GetAttr(a.Name).IsNull() {
-			out = append(out, pathString(path.GetAttr(a.Name)))
+			out = append(out, providers.PathString(path.GetAttr(a.Name)))
 		}
 	}
 	for _, nb := range b.Blocks {
@@ -560,7 +560,7 @@ func pathList(ps []cty.Path) string {
 	}
 	ss := make([]string, len(ps))
 	for i, p := range ps {
-		ss[i] = pathString(p)
+		ss[i] = providers.PathString(p)
 	}
 	return strings.Join(ss, ", ")
 }

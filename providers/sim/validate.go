@@ -28,7 +28,7 @@ func (k *kind) check(desired cty.Value) (cty.Value, error) {
 		for _, err := range desired.Type().TestConformance(k.ty) {
 			var pe cty.PathError
 			if errors.As(err, &pe) && len(pe.Path) > 0 {
-				msgs = append(msgs, pathString(pe.Path)+": "+err.Error())
+				msgs = append(msgs, providers.PathString(pe.Path)+": "+err.Error())
 			} else {
 				msgs = append(msgs, err.Error())
 			}
@@ -47,74 +47,12 @@ func (k *kind) check(desired cty.Value) (cty.Value, error) {
 			}
 			return true, nil
 		})
-		return desired, fmt.Errorf("sim: %s is not known yet; the planner must resolve it before the call", pathString(at))
+		return desired, fmt.Errorf("sim: %s is not known yet; the planner must resolve it before the call", providers.PathString(at))
 	}
-	var probs []string
-	checkBlock(&k.schema.Block, nil, desired, &probs)
-	for _, rule := range k.schema.Rules {
-		for _, p := range rule.Check(desired) {
-			probs = append(probs, fmt.Sprintf("%s: %s: %s", pathString(p.Path), p.Summary, p.Detail))
-		}
-	}
-	if len(probs) > 0 {
+	if probs := k.schema.Problems(desired); len(probs) > 0 {
 		return desired, fmt.Errorf("sim: invalid %s: %s", k.name, strings.Join(probs, "; "))
 	}
 	return desired, nil
-}
-
-// checkBlock applies the attribute rules and block counts of b to v.
-func checkBlock(b *providers.Block, path cty.Path, v cty.Value, probs *[]string) {
-	for _, a := range b.Attributes {
-		av := v.GetAttr(a.Name)
-		ap := path.GetAttr(a.Name)
-		if av.IsNull() {
-			if a.Required {
-				*probs = append(*probs, fmt.Sprintf("%s: required, but not set", pathString(ap)))
-			}
-			continue
-		}
-		if a.Computed && !a.Optional {
-			continue // set by the cloud; whatever was sent is overwritten
-		}
-		for _, rule := range a.Rules {
-			if msg := rule.Check(av); msg != "" {
-				*probs = append(*probs, fmt.Sprintf("%s: %s", pathString(ap), msg))
-			}
-		}
-	}
-	for _, nb := range b.Blocks {
-		bv := v.GetAttr(nb.TypeName)
-		bp := path.GetAttr(nb.TypeName)
-		switch nb.Nesting {
-		case providers.NestingList:
-			n := 0
-			if !bv.IsNull() {
-				n = bv.LengthInt()
-			}
-			if n < nb.MinItems {
-				*probs = append(*probs, fmt.Sprintf("%s: at least %d %s block(s) required, got %d", pathString(bp), nb.MinItems, nb.TypeName, n))
-			}
-			if nb.MaxItems > 0 && n > nb.MaxItems {
-				*probs = append(*probs, fmt.Sprintf("%s: at most %d %s block(s) allowed, got %d", pathString(bp), nb.MaxItems, nb.TypeName, n))
-			}
-			for i := 0; i < n; i++ {
-				ev := bv.Index(cty.NumberIntVal(int64(i)))
-				if ev.IsNull() {
-					*probs = append(*probs, fmt.Sprintf("%s: a %s block cannot be null", pathString(bp.IndexInt(i)), nb.TypeName))
-					continue
-				}
-				checkBlock(&nb.Block, bp.IndexInt(i), ev, probs)
-			}
-		default:
-			if bv.IsNull() {
-				if nb.MinItems > 0 {
-					*probs = append(*probs, fmt.Sprintf("%s: a %s block is required", pathString(bp), nb.TypeName))
-				}
-				continue
-			}
-			checkBlock(&nb.Block, bp, bv, probs)
-		}
-	}
 }
 
 // checkForceNew refuses a change, between the stored value and desired, to
@@ -147,7 +85,7 @@ func forceNewChanges(b *providers.Block, path cty.Path, old, desired cty.Value, 
 			}
 		}
 		if !o.RawEquals(d) {
-			*changed = append(*changed, pathString(path.GetAttr(a.Name)))
+			*changed = append(*changed, providers.PathString(path.GetAttr(a.Name)))
 		}
 	}
 	for _, nb := range b.Blocks {
@@ -165,32 +103,4 @@ func forceNewChanges(b *providers.Block, path cty.Path, old, desired cty.Value, 
 			forceNewChanges(&nb.Block, p.IndexInt(i), o.Index(idx), d.Index(idx), changed)
 		}
 	}
-}
-
-// pathString renders a path the way stack files write it:
-// route[0].weight, env["A"].
-func pathString(p cty.Path) string {
-	if len(p) == 0 {
-		return "(the whole value)"
-	}
-	var sb strings.Builder
-	for _, step := range p {
-		switch s := step.(type) {
-		case cty.GetAttrStep:
-			if sb.Len() > 0 {
-				sb.WriteByte('.')
-			}
-			sb.WriteString(s.Name)
-		case cty.IndexStep:
-			switch {
-			case s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%q]", s.Key.AsString())
-			case s.Key.Type() == cty.Number && s.Key.IsKnown() && !s.Key.IsNull():
-				fmt.Fprintf(&sb, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			default:
-				sb.WriteString("[?]")
-			}
-		}
-	}
-	return sb.String()
 }
