@@ -76,8 +76,8 @@ environment "prod" {
   provider = "aws"
   stage    = "monolith" # GitOps: a pull request that edits this line is a migration
 
-  # State stays in .stagecraft/state/prod.json until the s3 backend is
-  # built; then keep it in a versioned bucket:
+  # State stays in .stagecraft/state/prod.json. For a team (and CI), keep
+  # it in a versioned bucket, locked and journaled there (docs/state.md):
   # backend "s3" {
   #   bucket = "my-company-stagecraft"
   #   key    = "__STACK__/prod.json"
