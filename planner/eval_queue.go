@@ -122,15 +122,15 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 		gen := q.gen
 		var reuse *stacks.Reuse
 		if q.lastSet != nil {
-			// Changed reads changedAt under the lock the caller of eval
-			// does not hold; it runs during the evaluation, so it takes
-			// the lock itself.
-			prevGen := q.lastGen
-			reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool {
-				q.mu.Lock()
-				defer q.mu.Unlock()
-				return q.changedAt[addr] > prevGen
-			}}
+			// What changed between the previous evaluation's snapshot and
+			// this one's.
+			changed := map[string]bool{}
+			for addr, g := range q.changedAt {
+				if g > q.lastGen {
+					changed[addr] = true
+				}
+			}
+			reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool { return changed[addr] }}
 		}
 		q.mu.Unlock()
 		ds, diags := q.eval(snapshot, reuse)
