@@ -510,10 +510,7 @@ func (a *applier) finish(ctx context.Context) error {
 	}
 	outputs := map[string]*state.Output{}
 	if !a.plan.Destroy {
-		a.queue.mu.Lock()
-		known := copyKnown(a.queue.known)
-		a.queue.mu.Unlock()
-		ds, diags := a.p.Evaluate(known, nil)
+		ds, diags := a.queue.final()
 		if diags.HasErrors() {
 			return &DiagnosticsError{Diags: diags}
 		}

@@ -139,3 +139,57 @@ func TestOpErrorNamesTheAddressOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputsAfterLayeredApply checks the outputs of an apply whose
+// blocks come into existence one after the other: the last evaluation
+// takes over the blocks that did not change since the walk's own, and
+// every output still sees the ids the apply made.
+func TestOutputsAfterLayeredApply(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, map[string]string{"main.hcl": `
+stage "s" {
+  autoscaling_group "a" {
+    count = 2
+  }
+  autoscaling_group "b" {
+    count = 2
+    env   = { UP = autoscaling_group.a[count.index].id }
+  }
+  autoscaling_group "c" {
+    count = 2
+    env   = { UP = autoscaling_group.b[count.index].id }
+  }
+}
+
+output "first" {
+  value = autoscaling_group.a[*].id
+}
+
+output "last" {
+  value = autoscaling_group.c[*].id
+}
+
+output "chain" {
+  value = autoscaling_group.c[1].env["UP"]
+}
+`}, "s", nil)
+	_, st := e.apply(PlanOptions{})
+	ids := map[string]string{}
+	for _, r := range st.Resources {
+		ids[r.Address] = r.ID
+	}
+	for name, want := range map[string]string{
+		"first": fmt.Sprintf("[%q,%q]", ids["autoscaling_group.a[0]"], ids["autoscaling_group.a[1]"]),
+		"last":  fmt.Sprintf("[%q,%q]", ids["autoscaling_group.c[0]"], ids["autoscaling_group.c[1]"]),
+		"chain": fmt.Sprintf("%q", ids["autoscaling_group.b[1]"]),
+	} {
+		out, ok := st.Outputs[name]
+		if !ok {
+			t.Errorf("output %s not recorded", name)
+			continue
+		}
+		if got := strings.ReplaceAll(string(out.Value), " ", ""); got != want {
+			t.Errorf("output %s = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/stacks"
@@ -95,6 +96,33 @@ func (q *evalQueue) cachedLocked(addr string) (*stacks.Resource, bool) {
 	return r, true
 }
 
+// snapshotLocked copies what is known now for an evaluation, with its
+// generation and what the latest evaluation found for the blocks whose
+// instances did not change since.
+func (q *evalQueue) snapshotLocked() (map[string]cty.Value, uint64, *stacks.Reuse) {
+	snapshot := copyKnown(q.known)
+	var reuse *stacks.Reuse
+	if q.lastSet != nil {
+		changed := map[string]bool{}
+		for addr, g := range q.changedAt {
+			if g > q.lastGen {
+				changed[addr] = true
+			}
+		}
+		reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool { return changed[addr] }}
+	}
+	return snapshot, q.gen, reuse
+}
+
+// final evaluates the stack once more with everything the apply made,
+// for the outputs. It runs after the walk, when no request is waiting.
+func (q *evalQueue) final() (*stacks.DesiredSet, hcl.Diagnostics) {
+	q.mu.Lock()
+	snapshot, _, reuse := q.snapshotLocked()
+	q.mu.Unlock()
+	return q.eval(snapshot, reuse)
+}
+
 // resource evaluates the stack with everything known so far and returns
 // the desired resource at addr. The caller asks only once the resource's
 // dependencies are done.
@@ -115,23 +143,7 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 	for len(q.waiting) > 0 {
 		batch := q.waiting
 		q.waiting = nil
-		snapshot := make(map[string]cty.Value, len(q.known))
-		for k, v := range q.known {
-			snapshot[k] = v
-		}
-		gen := q.gen
-		var reuse *stacks.Reuse
-		if q.lastSet != nil {
-			// What changed between the previous evaluation's snapshot and
-			// this one's.
-			changed := map[string]bool{}
-			for addr, g := range q.changedAt {
-				if g > q.lastGen {
-					changed[addr] = true
-				}
-			}
-			reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool { return changed[addr] }}
-		}
+		snapshot, gen, reuse := q.snapshotLocked()
 		q.mu.Unlock()
 		ds, diags := q.eval(snapshot, reuse)
 		byAddr := map[string]*stacks.Resource{}

@@ -90,9 +90,10 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	for _, r := range ds.Resources {
 		desired[r.Address] = r
 	}
+	types := providers.TypeCache{}
 	if !opts.Destroy {
 		for _, r := range ds.Resources {
-			c, err := p.changeFor(r, rfs[r.Address])
+			c, err := p.changeFor(r, rfs[r.Address], types)
 			if err != nil {
 				return nil, err
 			}
@@ -103,10 +104,10 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
 			continue
 		}
-		plan.Changes = append(plan.Changes, deleteChange(rf, ""))
+		plan.Changes = append(plan.Changes, deleteChange(rf, "", types))
 	}
 	for i, rf := range deposed {
-		c := deleteChange(rf, "an old copy left behind by an interrupted apply")
+		c := deleteChange(rf, "an old copy left behind by an interrupted apply", types)
 		c.Adopted = i >= len(work.Deposed)
 		plan.Changes = append(plan.Changes, c)
 	}
@@ -172,7 +173,8 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 }
 
 // changeFor plans one desired resource against what exists.
-func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed) (*Change, error) {
+// types shares the schemas' implied types between the changes.
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, types providers.TypeCache) (*Change, error) {
 	impl, err := p.kind(r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
@@ -182,7 +184,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed) (*Change, error) 
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = ActionCreate
-		c.Before = cty.NullVal(schema.ImpliedType())
+		c.Before = cty.NullVal(types.Implied(&schema.Block))
 		c.After = providers.WithComputed(&schema.Block, r.Config, cty.NilVal)
 		if rf != nil {
 			c.Reason = "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
@@ -222,7 +224,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed) (*Change, error) 
 	return c, nil
 }
 
-func deleteChange(rf *refreshed, reason string) *Change {
+func deleteChange(rf *refreshed, reason string, types providers.TypeCache) *Change {
 	c := &Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: ActionDelete, ID: rf.res.ID,
 		Deposed: reason != "", Reason: reason,
 		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
@@ -231,7 +233,7 @@ func deleteChange(rf *refreshed, reason string) *Change {
 		c.Before = rf.prior
 		c.Reason = "it no longer exists at the provider; it is only removed from the state"
 	}
-	c.After = cty.NullVal(rf.schema.ImpliedType())
+	c.After = cty.NullVal(types.Implied(&rf.schema.Block))
 	c.DependsOn = rf.res.Dependencies
 	return c
 }

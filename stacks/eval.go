@@ -43,6 +43,9 @@ type evaluator struct {
 	reuse  *Reuse
 	blocks map[string]*blockResult
 	same   map[string]bool
+	// types holds the implied types of the schema blocks evaluated, so
+	// that the instances of a block share one type value.
+	types providers.TypeCache
 }
 
 // scope is the root of a stage or one instance of a module call.

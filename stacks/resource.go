@@ -312,7 +312,7 @@ func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.Ev
 	for _, nb := range b.Blocks {
 		p := appendPath(path, cty.GetAttrStep{Name: nb.TypeName})
 		blocks := sb.blocks[nb.TypeName]
-		ety := nb.ImpliedType()
+		ety := sc.ev.types.Implied(&nb.Block)
 		inProv := inProvider || nb.Provider != ""
 		minItems := nb.MinItems
 		if nb.Provider != "" && nb.Provider != sc.ev.provider {
