@@ -159,6 +159,16 @@ func childContext(parent *hcl.EvalContext, symbols map[string]cty.Value) *hcl.Ev
 	return c
 }
 
+// schemaBlocks returns the schema of n's kind as it is evaluated (with the
+// planner's plan-only blocks) and as the provider sees it once they are
+// split off.
+func (sc *scope) schemaBlocks(n *resourceNode) (block, provBlock *providers.Block) {
+	if sc.ev.provider == "" {
+		return &n.schema.Block, &n.schema.Block
+	}
+	return &n.schema.ForPlanner(sc.ev.provider).Block, &n.schema.ForProvider(sc.ev.provider).Block
+}
+
 // evalResource evaluates every instance of a resource block.
 func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 	if sc.reuseBlock(n, refs) {
@@ -174,13 +184,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.addDiags(td)
 	}
 	lc := sc.lifecycle(n)
-	// block is what is evaluated (with the planner's plan-only blocks);
-	// provBlock what the provider sees once they are split off.
-	block, provBlock := &n.schema.Block, &n.schema.Block
-	if sc.ev.provider != "" {
-		block = &n.schema.ForPlanner(sc.ev.provider).Block
-		provBlock = &n.schema.ForProvider(sc.ev.provider).Block
-	}
+	block, provBlock := sc.schemaBlocks(n)
 	insts, unknown := sc.expand(n.body.meta, ctx, "resource")
 	if unknown {
 		syms := unknownSymbols(n.body.meta)

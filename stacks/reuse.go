@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
 )
 
 // Reuse lets an evaluation take over the results of an earlier one of the
@@ -11,10 +13,11 @@ import (
 // evaluates the stack again and again as resources come into existence,
 // and in a stack of many blocks most of them are the same each time.
 //
-// A root block's result is taken over when its own instances' known
-// values did not change (Changed) and everything it refers to is a
+// A root block's result is taken over when everything it refers to is a
 // variable, a global or a resource block whose value this evaluation found
-// unchanged. Blocks that refer to locals or modules, blocks inside modules,
+// unchanged; when its own instances' known values changed (Changed), their
+// configuration is taken over and only the value references to the block
+// see (configuration plus computed attributes) is made again. Blocks that refer to locals or modules, blocks inside modules,
 // and blocks whose evaluation reported diagnostics are always evaluated.
 type Reuse struct {
 	// Previous is the earlier evaluation, of the same request but Known.
@@ -57,9 +60,11 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 			}
 		}
 	}
+	changed := false
 	for addr := range prev.instances {
 		if ev.reuse.Changed(addr) {
-			return false
+			changed = true
+			break
 		}
 	}
 	ev.resources = append(ev.resources, prev.resources...)
@@ -67,9 +72,25 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
 	}
-	n.value, n.addrValue = prev.value, prev.addrValue
-	ev.blocks[key] = prev
-	ev.same[key] = true
+	if !changed {
+		n.value, n.addrValue = prev.value, prev.addrValue
+		ev.blocks[key] = prev
+		ev.same[key] = true
+		return true
+	}
+	// Only what exists of the block's instances changed: their
+	// configuration is what it was, and what references to them see is
+	// made again from it and the new known values.
+	_, provBlock := sc.schemaBlocks(n)
+	insts := make([]instance, len(prev.resources))
+	vals := make([]cty.Value, len(prev.resources))
+	for i, r := range prev.resources {
+		insts[i] = instance{key: r.Key}
+		vals[i] = providers.WithComputed(provBlock, r.Config, ev.known[r.Address])
+	}
+	n.value, n.addrValue = collect(n.body.meta, insts, vals), prev.addrValue
+	ev.blocks[key] = &blockResult{resources: prev.resources, value: n.value, addrValue: n.addrValue, instances: prev.instances}
+	ev.same[key] = prev.value.RawEquals(n.value)
 	return true
 }
 

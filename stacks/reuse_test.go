@@ -97,8 +97,8 @@ func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 }
 
 // TestReuseSkipsWhatCannotBeTakenOver checks the blocks that are always
-// evaluated again: those reading locals or modules, and those whose own
-// instances changed.
+// evaluated again (those reading locals or modules) and those evaluated
+// again because a resource they refer to changed.
 func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	t.Parallel()
 	st := loadFiles(t, reuseStack)
@@ -113,10 +113,21 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 			t.Errorf("%s: taken over %v, want %v", r.Address, sameObject, wantSame)
 		}
 	}
+	// a[0] now exists: block a's configuration is taken over, but what
+	// references see of it changed, so b is evaluated again and sees the
+	// id.
+	known := map[string]cty.Value{"autoscaling_group.a[0]": idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
 	onlyA0 := func(a string) bool { return a == "autoscaling_group.a[0]" }
-	got = evaluate(t, st, Request{Environment: "dev", Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
-	if p, _ := findResource(prev, "autoscaling_group.a[1]"); p == mustFind(t, got, "autoscaling_group.a[1]") {
-		t.Error("block a was taken over although its instance a[0] changed")
+	got = evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
+	if p, _ := findResource(prev, "autoscaling_group.a[1]"); p != mustFind(t, got, "autoscaling_group.a[1]") {
+		t.Error("block a's configuration was evaluated again although only what exists of a[0] changed")
+	}
+	b0 := mustFind(t, got, "autoscaling_group.b[0]")
+	if p, _ := findResource(prev, "autoscaling_group.b[0]"); p == b0 {
+		t.Fatal("block b was taken over although a[0], which it refers to, changed")
+	}
+	if up := b0.Config.GetAttr("env").Index(cty.StringVal("UP")); !up.IsKnown() || up.AsString() != "id-a0" {
+		t.Errorf("b[0].env.UP = %#v, want a[0]'s id", up)
 	}
 }
 
