@@ -329,13 +329,16 @@ func (b *Block) anyComputed() bool {
 // where known is cty.NilVal or lacks them: what references to a resource
 // see, and what a plan shows after a change. Attributes that are optional
 // and computed keep the configured value when it is set.
+//
+// Nothing of known's marks is kept: what is taken from it (the computed
+// attributes) is unmarked, and the rest of it is not looked through.
 func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 	if cfg.IsNull() || !cfg.IsKnown() || !b.anyComputed() {
 		return cfg
 	}
 	cfg, marks := cfg.Unmark()
 	if known != cty.NilVal {
-		known = Unmarked(known)
+		known, _ = known.Unmark()
 		if known.IsNull() || !known.IsKnown() || !known.Type().IsObjectType() {
 			known = cty.NilVal
 		}
@@ -354,7 +357,7 @@ func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 		}
 		v := cty.UnknownVal(a.Type)
 		if known != cty.NilVal && known.Type().HasAttribute(a.Name) {
-			if kv := known.GetAttr(a.Name); !kv.IsNull() {
+			if kv := Unmarked(known.GetAttr(a.Name)); !kv.IsNull() {
 				if c, err := convert.Convert(kv, a.Type); err == nil {
 					v = c
 				}
@@ -369,7 +372,7 @@ func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 		}
 		kv := cty.NilVal
 		if known != cty.NilVal && known.Type().HasAttribute(nb.TypeName) {
-			kv = known.GetAttr(nb.TypeName)
+			kv, _ = known.GetAttr(nb.TypeName).Unmark()
 		}
 		switch nb.Nesting {
 		case NestingSingle:

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -132,7 +133,11 @@ func instanceKeyString(k cty.Value) string {
 	}
 	switch k.Type() {
 	case cty.Number:
-		return "[" + k.AsBigFloat().Text('f', -1) + "]"
+		bf := k.AsBigFloat()
+		if i, acc := bf.Int64(); acc == big.Exact {
+			return "[" + strconv.FormatInt(i, 10) + "]"
+		}
+		return "[" + bf.Text('f', -1) + "]"
 	case cty.String:
 		return "[" + strconv.Quote(k.AsString()) + "]"
 	}

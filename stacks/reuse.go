@@ -90,7 +90,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), prev.addrValue
 	ev.blocks[key] = &blockResult{resources: prev.resources, value: n.value, addrValue: n.addrValue, instances: prev.instances}
-	ev.same[key] = prev.value.RawEquals(n.value)
+	ev.same[key] = sameValue(prev.value, n.value)
 	return true
 }
 
@@ -106,8 +106,45 @@ func (sc *scope) rememberBlock(n *resourceNode, firstResource, diagsBefore int) 
 	r := &blockResult{resources: slices.Clone(ev.resources[firstResource:]), value: n.value, addrValue: n.addrValue, instances: n.instances}
 	ev.blocks[key] = r
 	if ev.reuse != nil && ev.reuse.Previous != nil {
-		if prev, ok := ev.reuse.Previous.blocks[key]; ok && prev.value.RawEquals(r.value) && prev.addrValue.RawEquals(r.addrValue) {
+		if prev, ok := ev.reuse.Previous.blocks[key]; ok && sameValue(prev.value, r.value) && sameValue(prev.addrValue, r.addrValue) {
 			ev.same[key] = true
 		}
 	}
+}
+
+// sameValue is a.RawEquals(b) for the value of a resource block. The
+// instances of a counted or for_each block are compared one by one, so
+// that a change shows at the first that differs instead of after the
+// types of all of them were compared.
+func sameValue(a, b cty.Value) bool {
+	if a.IsMarked() || b.IsMarked() || !a.IsKnown() || !b.IsKnown() || a.IsNull() || b.IsNull() {
+		return a.RawEquals(b)
+	}
+	at, bt := a.Type(), b.Type()
+	switch {
+	case at.IsTupleType() && bt.IsTupleType():
+		as, bs := a.AsValueSlice(), b.AsValueSlice()
+		if len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if !as[i].RawEquals(bs[i]) {
+				return false
+			}
+		}
+		return true
+	case at.IsObjectType() && bt.IsObjectType():
+		am, bm := a.AsValueMap(), b.AsValueMap()
+		if len(am) != len(bm) {
+			return false
+		}
+		for k, av := range am {
+			bv, ok := bm[k]
+			if !ok || !av.RawEquals(bv) {
+				return false
+			}
+		}
+		return true
+	}
+	return a.RawEquals(b)
 }

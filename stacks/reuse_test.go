@@ -164,3 +164,38 @@ func idValue(t *testing.T, ds *DesiredSet, addr, id string) cty.Value {
 	}
 	return cty.ObjectVal(attrs)
 }
+
+// TestSameValueIsRawEquals checks that comparing a block's value instance
+// by instance agrees with cty's RawEquals.
+func TestSameValueIsRawEquals(t *testing.T) {
+	t.Parallel()
+	obj := func(id string) cty.Value {
+		return cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal(id), "port": cty.NumberIntVal(80)})
+	}
+	vals := []cty.Value{
+		cty.EmptyTupleVal,
+		cty.TupleVal([]cty.Value{obj("a")}),
+		cty.TupleVal([]cty.Value{obj("a"), obj("b")}),
+		cty.TupleVal([]cty.Value{obj("a"), obj("c")}),
+		cty.TupleVal([]cty.Value{obj("a"), cty.UnknownVal(obj("x").Type())}),
+		cty.TupleVal([]cty.Value{obj("a"), obj("b").Mark(Sensitive)}),
+		cty.TupleVal([]cty.Value{obj("a"), obj("b")}).Mark(Sensitive),
+		cty.EmptyObjectVal,
+		cty.ObjectVal(map[string]cty.Value{"x": obj("a"), "y": obj("b")}),
+		cty.ObjectVal(map[string]cty.Value{"x": obj("a"), "z": obj("b")}),
+		cty.ObjectVal(map[string]cty.Value{"x": obj("a")}),
+		obj("a"),
+		obj("b"),
+		cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("a"), "port": cty.StringVal("80")}),
+		cty.DynamicVal,
+		cty.NullVal(cty.DynamicPseudoType),
+		cty.StringVal("a"),
+	}
+	for i, a := range vals {
+		for j, b := range vals {
+			if got, want := sameValue(a, b), a.RawEquals(b); got != want {
+				t.Errorf("sameValue(#%d %#v, #%d %#v) = %v, RawEquals says %v", i, a, j, b, got, want)
+			}
+		}
+	}
+}
