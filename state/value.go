@@ -15,7 +15,7 @@ import (
 // passed to Resource.Value. The value must be wholly known and unmarked:
 // record sensitive attributes in Resource.SensitivePaths instead of marks.
 func EncodeValue(v cty.Value, ty cty.Type) (json.RawMessage, error) {
-	b, err := ctyjson.Marshal(v, ty)
+	b, err := marshalValue(v, ty)
 	if err != nil {
 		return nil, fmt.Errorf("encode value of type %s: %w", ty.FriendlyName(), err)
 	}
