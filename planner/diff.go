@@ -25,13 +25,17 @@ func diffValues(schema *providers.Schema, desired, actual cty.Value, lc stacks.L
 	if lc.IgnoreAllChanges {
 		return d
 	}
-	desired = providers.Unmarked(desired)
-	actual = providers.Unmarked(actual)
 	diffBlock(&schema.Block, desired, actual, nil, lc.IgnoreChanges, &d)
 	return d
 }
 
+// diffBlock compares one level of the values, which may carry marks (a
+// sensitive configuration value): marks are dropped where a value is
+// looked into, not by unmarking the whole values first, which would read
+// all of them one more time.
 func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ignore []cty.Path, d *attrDiff) {
+	desired, _ = desired.Unmark()
+	actual, _ = actual.Unmark()
 	for _, a := range b.Attributes {
 		if a.Computed && !a.Optional && !a.Required {
 			continue
@@ -74,6 +78,8 @@ func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ign
 			}
 			diffBlock(&nb.Block, dv, av, p, ignore, d)
 		case providers.NestingList:
+			dv, _ = dv.Unmark()
+			av, _ = av.Unmark()
 			if !dv.IsKnown() || dv.IsNull() || av.IsNull() || !av.IsKnown() || dv.LengthInt() != av.LengthInt() {
 				if valuesEqual(dv, av) {
 					continue
@@ -117,7 +123,8 @@ func attr(obj cty.Value, name string) cty.Value {
 	return obj.GetAttr(name)
 }
 
-// valuesEqual compares two values; an unknown value is never equal.
+// valuesEqual compares two values, whatever their marks; an unknown value
+// is never equal.
 func valuesEqual(a, b cty.Value) bool {
 	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
 		return false
@@ -128,7 +135,7 @@ func valuesEqual(a, b cty.Value) bool {
 	if !a.Type().Equals(b.Type()) {
 		return false
 	}
-	eq := a.Equals(b)
+	eq, _ := a.Equals(b).Unmark()
 	return eq.IsKnown() && eq.True()
 }
 
