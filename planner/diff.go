@@ -112,15 +112,22 @@ func blockHasForceNew(b *providers.Block) bool {
 	return false
 }
 
-// attr reads an attribute of an object value, null when absent.
+// attr reads an attribute of an object value, null when absent. name is
+// a schema attribute name, plain ASCII, so it is looked up as it is
+// (Type.HasAttribute would normalise it first, on every call).
 func attr(obj cty.Value, name string) cty.Value {
-	if obj == cty.NilVal || obj.IsNull() || !obj.IsKnown() || !obj.Type().IsObjectType() || !obj.Type().HasAttribute(name) {
+	if obj == cty.NilVal || obj.IsNull() || !obj.IsKnown() || !obj.Type().IsObjectType() || !hasAttr(obj.Type(), name) {
 		if obj != cty.NilVal && !obj.IsKnown() {
 			return cty.DynamicVal
 		}
 		return cty.NullVal(cty.DynamicPseudoType)
 	}
 	return obj.GetAttr(name)
+}
+
+func hasAttr(ty cty.Type, name string) bool {
+	_, ok := ty.AttributeTypes()[name]
+	return ok
 }
 
 // valuesEqual compares two values, whatever their marks; an unknown value
