@@ -264,7 +264,7 @@ func vmHWM() float64 {
 // journal fsynced and the state written. layers10 chains ten blocks, each
 // referring to the previous one's computed ids. Besides ns/op it reports
 // plan and apply time, stack evaluations, journal batches (one fsync
-// each) and entries, and for the 5,000 cases the peak memory.
+// each) and entries, and the peak memory.
 func BenchmarkPlanApply(b *testing.B) {
 	for _, bc := range []struct {
 		n, layers int
@@ -287,20 +287,17 @@ func BenchmarkPlanApply(b *testing.B) {
 				b.StopTimer()
 				i++
 				e := newBenchEnv(b, st, nil, filepath.Join(dir, strconv.Itoa(i)))
-				var mem *peakMemory
-				if bc.n >= 5000 {
-					mem = startPeakMemory()
-				}
+				// Every size starts from a collected heap returned to the
+				// OS, as a new process does, so that sizes compare.
+				mem := startPeakMemory()
 				b.StartTimer()
 				pt, at, err := e.planApply(ctx)
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
-				if mem != nil {
-					h, m, w, r := mem.finish()
-					heap, mapped, hwm, maxrss = max(heap, h), max(mapped, m), max(hwm, w), max(maxrss, r)
-				}
+				h, m, w, r := mem.finish()
+				heap, mapped, hwm, maxrss = max(heap, h), max(mapped, m), max(hwm, w), max(maxrss, r)
 				planT += pt
 				applyT += at
 				evals += e.evals.Load()
@@ -314,12 +311,10 @@ func BenchmarkPlanApply(b *testing.B) {
 			b.ReportMetric(float64(evals)/n, "evals/op")
 			b.ReportMetric(float64(batches)/n, "fsyncs/op")
 			b.ReportMetric(float64(entries)/n, "entries/op")
-			if bc.n >= 5000 {
-				b.ReportMetric(heap, "peak-heap-MB")
-				b.ReportMetric(mapped, "peak-mapped-MB")
-				b.ReportMetric(hwm, "peak-rss-MB")
-				b.ReportMetric(maxrss, "maxrss-MB")
-			}
+			b.ReportMetric(heap, "peak-heap-MB")
+			b.ReportMetric(mapped, "peak-mapped-MB")
+			b.ReportMetric(hwm, "peak-rss-MB")
+			b.ReportMetric(maxrss, "maxrss-MB")
 		})
 	}
 }
