@@ -77,7 +77,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 			known[addr] = rf.actual
 		}
 	}
-	ds, err := p.evaluateForPlan(known, rfs, opts.Destroy)
+	ds, diffs, err := p.evaluateForPlan(known, rfs, opts.Destroy)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	types := providers.TypeCache{}
 	if !opts.Destroy {
 		for _, r := range ds.Resources {
-			c, err := p.changeFor(r, rfs[r.Address], types)
+			c, err := p.changeFor(r, rfs[r.Address], diffs, types)
 			if err != nil {
 				return nil, err
 			}
@@ -142,17 +142,20 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 }
 
 // evaluateForPlan evaluates the stack, and again while replacements make
-// references to the replaced resources unknown, until nothing changes.
-func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*refreshed, destroy bool) (*stacks.DesiredSet, error) {
+// references to the replaced resources unknown, until nothing changes. It
+// returns the diffs it made of the final evaluation's resources, by
+// address, for changeFor to use.
+func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*refreshed, destroy bool) (*stacks.DesiredSet, map[string]attrDiff, error) {
 	for round := 0; ; round++ {
 		ds, diags := p.Evaluate(known, nil)
 		if diags.HasErrors() {
-			return nil, &DiagnosticsError{Diags: diags}
+			return nil, nil, &DiagnosticsError{Diags: diags}
 		}
 		if destroy || round == maxReplanRounds {
-			return ds, nil
+			return ds, nil, nil
 		}
 		dropped := false
+		diffs := make(map[string]attrDiff, len(ds.Resources))
 		for _, r := range ds.Resources {
 			rf, ok := rfs[r.Address]
 			if !ok || rf.gone {
@@ -161,20 +164,28 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 			if _, stillKnown := known[r.Address]; !stillKnown {
 				continue
 			}
-			if rf.res.Status == state.StatusTainted || len(diffValues(rf.schema, keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges), rf.actual, r.Lifecycle).replace) > 0 {
+			if rf.res.Status == state.StatusTainted {
+				delete(known, r.Address)
+				dropped = true
+				continue
+			}
+			d := diffValues(rf.schema, keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges), rf.actual, r.Lifecycle)
+			diffs[r.Address] = d
+			if len(d.replace) > 0 {
 				delete(known, r.Address)
 				dropped = true
 			}
 		}
 		if !dropped {
-			return ds, nil
+			return ds, diffs, nil
 		}
 	}
 }
 
 // changeFor plans one desired resource against what exists.
-// types shares the schemas' implied types between the changes.
-func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, types providers.TypeCache) (*Change, error) {
+// diffs holds the diffs evaluateForPlan made already; types shares the
+// schemas' implied types between the changes.
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff, types providers.TypeCache) (*Change, error) {
 	impl, err := p.kind(r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
@@ -195,7 +206,10 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, types providers.T
 	c.ID = rf.res.ID
 	c.Before = rf.actual
 	after := keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges)
-	d := diffValues(schema, after, rf.actual, r.Lifecycle)
+	d, ok := diffs[r.Address]
+	if !ok {
+		d = diffValues(schema, after, rf.actual, r.Lifecycle)
+	}
 	c.ChangedPaths = d.changed
 	switch {
 	case rf.res.Status == state.StatusTainted:
