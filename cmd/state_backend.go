@@ -2,11 +2,13 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -20,23 +22,47 @@ func (w *workspace) openBackend(ctx context.Context, block *stacks.Backend) (sta
 	if err != nil {
 		return nil, userError("%s.", err)
 	}
-	if block == nil || block.Type == "local" {
-		return w.localBackend(enc)
-	}
-	if block.Type != "s3" {
-		return nil, userError("environment %q keeps its state in a %q backend, which stagecraft does not have; the backends are local and s3.", w.env.Name, block.Type)
-	}
-	cfg, diags := state.DecodeS3Config(block.Body, block.DeclRange)
-	if diags.HasErrors() {
+	if diags := backendProblems(w.env); diags.HasErrors() {
 		printDiags(w.deps, w.g, w.stack.Files, diags)
 		return nil, silentExit(ExitError)
 	}
+	if block == nil || block.Type == "local" {
+		return w.localBackend(enc)
+	}
+	cfg, _ := state.DecodeS3Config(block.Body, block.DeclRange)
 	cfg.Credentials = w.awsCredentials()
 	b, err := state.NewS3(ctx, cfg, w.env.Name, enc)
 	if err != nil {
 		return nil, userError("environment %q: %s.", w.env.Name, strings.TrimSuffix(err.Error(), "."))
 	}
 	return b, nil
+}
+
+// backendProblems checks an environment's backend block without opening
+// it: a type stagecraft has, settings the local backend does not take,
+// s3 settings that decode. validate reports them for every environment,
+// the commands that open the state for theirs.
+func backendProblems(env *stacks.Environment) hcl.Diagnostics {
+	b := env.Backend
+	if b == nil {
+		return nil
+	}
+	switch b.Type {
+	case "local":
+		attrs, diags := b.Body.JustAttributes()
+		for _, a := range attrs {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported backend attribute",
+				Detail:  fmt.Sprintf("The local backend takes no settings (the state lives in .stagecraft/state/%s.json); remove %q.", env.Name, a.Name),
+				Subject: a.NameRange.Ptr()})
+		}
+		return diags
+	case "s3":
+		_, diags := state.DecodeS3Config(b.Body, b.DeclRange)
+		return diags
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown backend",
+		Detail:  fmt.Sprintf("Environment %q keeps its state in a %q backend, which stagecraft does not have; the backends are local and s3.", env.Name, b.Type),
+		Subject: b.DeclRange.Ptr()}}
 }
 
 // localBackend is the state in .stagecraft/state, encrypted with enc when

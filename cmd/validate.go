@@ -24,8 +24,9 @@ func newValidateCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *Va
 		Long: `Check the stack files: syntax, attributes and types against the kind tables,
 references, stage inheritance, modules and the architecture rules (odd
 coordinator sizes, route weights, group bounds). Every stage is checked on its
-own and every environment at its target stage with its provider. Variables
-without a value are treated as unknown. No provider is contacted.`,
+own and every environment at its target stage with its provider, and every
+environment's backend block for its type and settings. Variables without a
+value are treated as unknown. No provider or backend is contacted.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -43,6 +44,9 @@ func runValidate(_ context.Context, opts *ValidateOptions) error {
 		return err
 	}
 	diags := st.Validate(stacks.ValidateRequest{Vars: g.Vars, Getenv: deps.Getenv, KnownProviders: deps.Registry.Names()})
+	for _, env := range st.Environments {
+		diags = append(diags, backendProblems(env)...)
+	}
 	if g.Output == "json" {
 		_ = render.DiagnosticsJSON(deps.IO.Out, diags)
 		if diags.HasErrors() {
