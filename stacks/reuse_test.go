@@ -36,6 +36,18 @@ stage "s" {
       UP = autoscaling_group.b[1].id
     }
   }
+  autoscaling_group "each" {
+    for_each = toset(["x", "y"])
+    env = {
+      UP = autoscaling_group.c.id
+    }
+  }
+  autoscaling_group "after_each" {
+    env = {
+      X = autoscaling_group.each["x"].id
+      Y = autoscaling_group.each["y"].id
+    }
+  }
   autoscaling_group "via_local" {
     env = {
       UP = local.first
