@@ -30,35 +30,21 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/bench/shape"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
-// benchStack generates a stack of n autoscaling groups in layers blocks of
-// n/layers instances each (count). Block l{k} refers to the computed id of
-// block l{k-1} instance by instance, so its configuration is unknown until
-// that layer exists: the apply has to wait for it and evaluate again. With
-// layers = 1 the resources are independent.
+// benchStack is the benchmark shape (bench/shape) with n resources in
+// layers layers.
 func benchStack(n, layers int) map[string]string {
-	if n%layers != 0 {
-		panic(fmt.Sprintf("benchStack: %d resources do not split into %d layers", n, layers))
+	files, err := shape.Stack(n, layers, "test")
+	if err != nil {
+		panic("benchStack: " + err.Error())
 	}
-	var b strings.Builder
-	b.WriteString("stage \"s\" {\n")
-	for k := 0; k < layers; k++ {
-		fmt.Fprintf(&b, "  autoscaling_group \"l%d\" {\n    count = %d\n", k, n/layers)
-		if k > 0 {
-			fmt.Fprintf(&b, "    env = {\n      UP = autoscaling_group.l%d[count.index].id\n    }\n", k-1)
-		}
-		b.WriteString("  }\n")
-	}
-	b.WriteString("}\n")
-	return map[string]string{
-		"main.hcl": b.String(),
-		"env.hcl":  "environment \"test\" {\n  provider = \"sim\"\n  stage    = \"s\"\n}\n",
-	}
+	return files
 }
 
 // loadBenchStack loads generated files the way the harness does.

@@ -22,7 +22,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -30,6 +29,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/bench/shape"
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -60,32 +60,8 @@ func main() {
 	}
 }
 
-// stackFiles generates the stack: layers autoscaling_group blocks with
-// n/layers instances each, block l{k} referring to the computed id of
-// block l{k-1} instance by instance (planner/bench_test.go uses the same
-// shape).
-func stackFiles(n, layers int) (map[string]string, error) {
-	if layers < 1 || n%layers != 0 {
-		return nil, fmt.Errorf("%d resources do not split into %d layers", n, layers)
-	}
-	var b strings.Builder
-	b.WriteString("stage \"s\" {\n")
-	for k := 0; k < layers; k++ {
-		fmt.Fprintf(&b, "  autoscaling_group \"l%d\" {\n    count = %d\n", k, n/layers)
-		if k > 0 {
-			fmt.Fprintf(&b, "    env = {\n      UP = autoscaling_group.l%d[count.index].id\n    }\n", k-1)
-		}
-		b.WriteString("  }\n")
-	}
-	b.WriteString("}\n")
-	return map[string]string{
-		"main.hcl": b.String(),
-		"env.hcl":  "environment \"bench\" {\n  provider = \"sim\"\n  stage    = \"s\"\n}\n",
-	}, nil
-}
-
 func run(ctx context.Context, o options, out io.Writer) error {
-	files, err := stackFiles(o.n, o.layers)
+	files, err := shape.Stack(o.n, o.layers, "bench")
 	if err != nil {
 		return err
 	}
