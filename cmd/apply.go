@@ -133,7 +133,7 @@ func (w *workspace) confirm(p *planner.Plan) error {
 func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 	pf, err := state.ReadPlanFile(opts.PlanFile)
 	if err != nil {
-		return userError("%s", strings.TrimSuffix(err.Error(), "."))
+		return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
 	if opts.Global.Env == "" {
 		opts.Global.Env = pf.Environment

@@ -252,7 +252,7 @@ func checkPlanHash(plan, sumFile []byte, from string) error {
 func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPlan) (*ciPlan, error) {
 	pf, err := state.ReadPlanFile(rp.path)
 	if err != nil {
-		return nil, userError("%s", strings.TrimSuffix(err.Error(), "."))
+		return nil, userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
 	p, err := planner.UnmarshalPlan(pf.Plan)
 	if err != nil {

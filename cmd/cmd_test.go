@@ -285,13 +285,14 @@ stage "one" {
 		"unknown stage":        {args: []string{"plan", "--stage", "cachd"}, want: "Error: there is no stage \"cachd\"; the stages are monolith, load-balanced, cached, coordinated.\n"},
 		"several environments": {files: two, args: []string{"plan"},
 			want: "Error: the stack has several environments (dev, prod); choose one with -e.\n"},
-		"not a plan file":  {args: []string{"apply", "main.stack.hcl"}, want: "is not a stagecraft plan file"},
-		"bad -var":         {args: []string{"plan", "-var", "novalue"}, want: "-var takes NAME=VALUE"},
-		"bad output":       {args: []string{"plan", "-o", "yaml"}, want: "Error: -o takes text, json or markdown, not \"yaml\".\n"},
-		"bad target":       {args: []string{"plan", "--target", "cache"}, want: "Error: --target \"cache\" has no resource name; write cache.NAME\n"},
-		"invalid stack":    {files: invalid, args: []string{"validate"}, want: "main.hcl:4:15"},
-		"undeclared var":   {args: []string{"plan", "-var", "port=1"}, want: `-var sets "port", but the stack declares no such variable.`},
-		"validation fails": {args: []string{"plan", "-var", "app_port=80"}, want: "Use an unprivileged port (above 1024)."},
+		"not a plan file":   {args: []string{"apply", "main.stack.hcl"}, want: "is not a stagecraft plan file"},
+		"bad -var":          {args: []string{"plan", "-var", "novalue"}, want: "-var takes NAME=VALUE"},
+		"bad output":        {args: []string{"plan", "-o", "yaml"}, want: "Error: -o takes text, json or markdown, not \"yaml\".\n"},
+		"bad target":        {args: []string{"plan", "--target", "cache"}, want: "Error: --target \"cache\" has no resource name; write cache.NAME.\n"},
+		"missing plan file": {args: []string{"show", "tfplan"}, want: "Error: there is no plan file tfplan; save one with `stagecraft plan -out tfplan`.\n"},
+		"invalid stack":     {files: invalid, args: []string{"validate"}, want: "main.hcl:4:15"},
+		"undeclared var":    {args: []string{"plan", "-var", "port=1"}, want: `-var sets "port", but the stack declares no such variable.`},
+		"validation fails":  {args: []string{"plan", "-var", "app_port=80"}, want: "Use an unprivileged port (above 1024)."},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -142,7 +142,7 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	for _, t := range f.Targets {
 		a, err := stacks.ParseAddress(t)
 		if err != nil {
-			return nil, userError("--target %s", err)
+			return nil, userError("--target %s.", err)
 		}
 		targets = append(targets, a)
 	}

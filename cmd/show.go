@@ -50,7 +50,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 	if opts.PlanFile != "" {
 		pf, err := state.ReadPlanFile(opts.PlanFile)
 		if err != nil {
-			return userError("%s", strings.TrimSuffix(err.Error(), "."))
+			return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 		}
 		p, err := planner.UnmarshalPlan(pf.Plan)
 		if err != nil {

@@ -75,7 +75,7 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 	for _, a := range opts.Args {
 		addr, err := stacks.ParseAddress(a)
 		if err != nil {
-			return userError("%s", err)
+			return userError("%s.", err)
 		}
 		filters = append(filters, addr)
 	}
@@ -146,7 +146,7 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 	for _, a := range opts.Args {
 		addr, err := stacks.ParseAddress(a)
 		if err != nil {
-			return userError("%s", err)
+			return userError("%s.", err)
 		}
 		var hit []string
 		for _, r := range st.Resources {

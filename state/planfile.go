@@ -3,7 +3,9 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"time"
@@ -67,12 +69,25 @@ func WritePlanFile(path string, pf *PlanFile) error {
 	return nil
 }
 
+// missingPlanFile is the error of a plan file that does not exist: a
+// sentence saying how to make one, which is fs.ErrNotExist to errors.Is.
+type missingPlanFile string
+
+func (m missingPlanFile) Error() string {
+	return fmt.Sprintf("there is no plan file %s; save one with `stagecraft plan -out %s`", string(m), string(m))
+}
+
+func (missingPlanFile) Unwrap() error { return fs.ErrNotExist }
+
 // ReadPlanFile reads a plan saved by WritePlanFile. Any other file is
 // reported as not a plan file, and a plan from a newer stagecraft as such.
 func ReadPlanFile(path string) (*PlanFile, error) {
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan file: %w", err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, missingPlanFile(path)
+	case err != nil:
+		return nil, fmt.Errorf("read plan file %s: %w", path, err)
 	}
 	notPlan := fmt.Errorf("%s is not a stagecraft plan file", path)
 	first, body, ok := bytes.Cut(data, []byte{'\n'})

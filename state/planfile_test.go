@@ -82,8 +82,10 @@ func TestReadPlanFileErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ReadPlanFile(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("ReadPlanFile(missing) error = %v, want not exist", err)
+	missing := filepath.Join(t.TempDir(), "missing")
+	_, err := ReadPlanFile(missing)
+	if !errors.Is(err, os.ErrNotExist) || err.Error() != "there is no plan file "+missing+"; save one with `stagecraft plan -out "+missing+"`" {
+		t.Errorf("ReadPlanFile(missing) error = %v, want not exist, saying how to make one", err)
 	}
 }
 
