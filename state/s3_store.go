@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -29,7 +30,9 @@ type s3Store struct {
 // newS3Store builds the S3 client from the default AWS configuration
 // (environment variables, shared files, instance roles) and cfg.
 func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own warnings (an instance metadata fallback, say) would
+	// land in the middle of the command's output; errors come back anyway.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if cfg.Region != "" {
 		opts = append(opts, config.WithRegion(cfg.Region))
 	}
@@ -42,6 +45,9 @@ func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
 	}
 	if awsCfg.Region == "" {
 		return nil, errors.New("s3 backend: no region; set region in the backend block or AWS_REGION")
+	}
+	if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("s3 backend: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE, or run where an instance role is available (%v)", err)
 	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		// Only send and check checksums where S3 requires them, which

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -412,5 +413,19 @@ func TestS3MissingBucket(t *testing.T) {
 	}
 	if _, err := b.Lock(ctx, LockInfo{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("Lock = %v", err)
+	}
+}
+
+// TestS3NoCredentials: without credentials the backend says so, and where
+// they come from, before any request.
+func TestS3NoCredentials(t *testing.T) {
+	t.Parallel()
+	none := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{}, errors.New("no credentials in this test")
+	})
+	cfg := S3Config{Bucket: "b", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: "http://127.0.0.1:1", Credentials: none}
+	_, err := NewS3(t.Context(), cfg, "dev", nil)
+	if err == nil || !strings.Contains(err.Error(), "no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
+		t.Errorf("NewS3 without credentials = %v", err)
 	}
 }

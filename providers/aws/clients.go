@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // clients are the service clients, all sharing one configuration:
@@ -34,6 +35,9 @@ type clients struct {
 
 func newClients(ctx context.Context, s settings) (*clients, error) {
 	opts := []func(*config.LoadOptions) error{
+		// The SDK's own warnings would land in the middle of the
+		// command's output; errors come back anyway.
+		config.WithLogger(logging.Nop{}),
 		config.WithRetryer(func() sdk.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
