@@ -28,7 +28,7 @@ type PlanFlags struct {
 
 func addPlanFlags(c *cobra.Command, f *PlanFlags, destroyFlag bool) {
 	c.Flags().StringVar(&f.Stage, "stage", "", "plan for this stage instead of the environment's")
-	c.Flags().StringArrayVar(&f.Targets, "target", nil, "limit the plan to this address and what it depends on (repeatable)")
+	c.Flags().StringArrayVar(&f.Targets, "target", nil, "limit the plan to this address and what it depends on (repeatable; an address that matches nothing is an error)")
 	c.Flags().BoolVar(&f.AllowDataLoss, "allow-data-loss", false, "consent, for this run, to deleting or replacing caches and coordinators")
 	refresh := true
 	c.Flags().BoolVar(&refresh, "refresh", true, "read every resource from the provider first (--refresh=false trusts the state)")

@@ -318,6 +318,12 @@ stage "s" {
 	if st := e.recover().State; st.Stage != "" {
 		t.Errorf("a targeted apply recorded stage %q; only a full apply moves the stage", st.Stage)
 	}
+	// A target that names nothing is a mistake to report, not an empty
+	// plan; a module or block address matches its instances.
+	typo, _ := stacks.ParseAddress("autoscaling_group.bb")
+	if _, err := e.tryPlan(PlanOptions{Targets: []stacks.Address{addr, typo}}); err == nil || !strings.Contains(err.Error(), "the target autoscaling_group.bb matches nothing") {
+		t.Errorf("plan with a target that matches nothing: %v", err)
+	}
 	e.apply(PlanOptions{})
 	p = e.plan(PlanOptions{Destroy: true, AllowDataLoss: true})
 	if len(p.Refused) != 1 || !strings.Contains(p.Refused[0].Reason, "prevent_destroy") {

@@ -128,6 +128,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	sort.Slice(plan.Drift, func(i, j int) bool { return stacks.CompareAddresses(plan.Drift[i].Address, plan.Drift[j].Address) < 0 })
 
 	if len(opts.Targets) > 0 {
+		if t, ok := unmatchedTarget(plan.Changes, opts.Targets); ok {
+			return nil, fmt.Errorf("the target %s matches nothing in the stack's stage %q or in the state; check the address (stagecraft state list shows what the state holds)", t, ds.Stage)
+		}
 		plan.Changes = limitToTargets(plan.Changes, opts.Targets)
 		for _, t := range opts.Targets {
 			plan.Targets = append(plan.Targets, t.String())
@@ -330,6 +333,25 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 				Reason: fmt.Sprintf("The plan would %s %s%s, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss.", verb, c.Address, why)})
 		}
 	}
+}
+
+// unmatchedTarget returns the first target that names none of the
+// changes: most likely a typing mistake, which would otherwise plan
+// nothing without a word.
+func unmatchedTarget(changes []*Change, targets []stacks.Address) (stacks.Address, bool) {
+	for _, t := range targets {
+		matched := false
+		for _, c := range changes {
+			if t.Contains(c.Address) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return t, true
+		}
+	}
+	return stacks.Address{}, false
 }
 
 // limitToTargets keeps the changes of the targeted addresses and of
