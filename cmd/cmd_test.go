@@ -289,6 +289,8 @@ stage "one" {
 		"bad -var":          {args: []string{"plan", "-var", "novalue"}, want: "-var takes NAME=VALUE"},
 		"bad output":        {args: []string{"plan", "-o", "yaml"}, want: "Error: -o takes text, json or markdown, not \"yaml\".\n"},
 		"bad target":        {args: []string{"plan", "--target", "cache"}, want: "Error: --target \"cache\" has no resource name; write cache.NAME.\n"},
+		"extra argument":    {args: []string{"plan", "extra"}, want: "Error: stagecraft plan takes no arguments, but was given \"extra\"; run 'stagecraft plan --help' for how to use it.\n"},
+		"missing argument":  {args: []string{"import", "cache.c"}, want: "Error: stagecraft import takes ADDRESS ID, but was given \"cache.c\"; run 'stagecraft import --help' for how to use it.\n"},
 		"missing plan file": {args: []string{"show", "tfplan"}, want: "Error: there is no plan file tfplan; save one with `stagecraft plan -out tfplan`.\n"},
 		"invalid stack":     {files: invalid, args: []string{"validate"}, want: "main.hcl:4:15"},
 		"undeclared var":    {args: []string{"plan", "-var", "port=1"}, want: `-var sets "port", but the stack declares no such variable.`},

@@ -120,6 +120,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newCICmd(deps, g),
 	)
 	root.AddCommand(newInternalCmds()...)
+	explainArgs(root)
 	return root
 }
 
