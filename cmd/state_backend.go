@@ -22,14 +22,14 @@ func (w *workspace) openBackend(ctx context.Context, block *stacks.Backend) (sta
 	if err != nil {
 		return nil, userError("%s.", err)
 	}
-	if diags := backendProblems(w.env); diags.HasErrors() {
+	cfg, diags := checkBackend(w.env)
+	if diags.HasErrors() {
 		printDiags(w.deps, w.g, w.stack.Files, diags)
 		return nil, silentExit(ExitError)
 	}
 	if block == nil || block.Type == "local" {
 		return w.localBackend(enc)
 	}
-	cfg, _ := state.DecodeS3Config(block.Body, block.DeclRange)
 	cfg.Credentials = w.awsCredentials()
 	b, err := state.NewS3(ctx, cfg, w.env.Name, enc)
 	if err != nil {
@@ -38,14 +38,15 @@ func (w *workspace) openBackend(ctx context.Context, block *stacks.Backend) (sta
 	return b, nil
 }
 
-// backendProblems checks an environment's backend block without opening
+// checkBackend checks an environment's backend block without opening
 // it: a type stagecraft has, settings the local backend does not take,
-// s3 settings that decode. validate reports them for every environment,
-// the commands that open the state for theirs.
-func backendProblems(env *stacks.Environment) hcl.Diagnostics {
+// s3 settings that decode (returned, for an s3 backend). validate reports
+// the problems for every environment, the commands that open the state
+// for theirs.
+func checkBackend(env *stacks.Environment) (state.S3Config, hcl.Diagnostics) {
 	b := env.Backend
 	if b == nil {
-		return nil
+		return state.S3Config{}, nil
 	}
 	switch b.Type {
 	case "local":
@@ -55,12 +56,11 @@ func backendProblems(env *stacks.Environment) hcl.Diagnostics {
 				Detail:  fmt.Sprintf("The local backend takes no settings (the state lives in .stagecraft/state/%s.json); remove %q.", env.Name, a.Name),
 				Subject: a.NameRange.Ptr()})
 		}
-		return diags
+		return state.S3Config{}, diags
 	case "s3":
-		_, diags := state.DecodeS3Config(b.Body, b.DeclRange)
-		return diags
+		return state.DecodeS3Config(b.Body, b.DeclRange)
 	}
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown backend",
+	return state.S3Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown backend",
 		Detail:  fmt.Sprintf("Environment %q keeps its state in a %q backend, which stagecraft does not have; the backends are local and s3.", env.Name, b.Type),
 		Subject: b.DeclRange.Ptr()}}
 }

@@ -45,7 +45,8 @@ func runValidate(_ context.Context, opts *ValidateOptions) error {
 	}
 	diags := st.Validate(stacks.ValidateRequest{Vars: g.Vars, Getenv: deps.Getenv, KnownProviders: deps.Registry.Names()})
 	for _, env := range st.Environments {
-		diags = append(diags, backendProblems(env)...)
+		_, d := checkBackend(env)
+		diags = append(diags, d...)
 	}
 	if g.Output == "json" {
 		_ = render.DiagnosticsJSON(deps.IO.Out, diags)
