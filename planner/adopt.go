@@ -72,7 +72,7 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 			if !pending[kind][f.Ref.Address] || known[f.Ref.ID] {
 				continue
 			}
-			attrs, err := state.EncodeValue(f.Actual, schema.ImpliedType())
+			attrs, err := state.EncodeValue(f.Actual, p.impliedType(schema))
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("adopt %s: %w", f.Ref.Address, err)
 			}

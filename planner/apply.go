@@ -224,7 +224,7 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 			return err
 		}
 		before, _ := c.Before.UnmarkDeep()
-		attrs, err := state.EncodeValue(before, impl.Schema().ImpliedType())
+		attrs, err := state.EncodeValue(before, a.p.impliedType(impl.Schema()))
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", c.Address, err)
 		}
@@ -419,7 +419,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
 	prior := c.Before
 	if r, ok := a.stateResource(c.Address); ok {
-		if v, err := r.Value(schema.ImpliedType()); err == nil {
+		if v, err := r.Value(a.p.impliedType(schema)); err == nil {
 			prior = v
 		}
 	}
@@ -465,7 +465,7 @@ func opError(op, addr string, err error) error {
 
 // record journals a resource's new actual value and updates the state.
 func (a *applier) record(ctx context.Context, schema *providers.Schema, res *stacks.Resource, actual cty.Value, status string) error {
-	attrs, err := state.EncodeValue(actual, schema.ImpliedType())
+	attrs, err := state.EncodeValue(actual, a.p.impliedType(schema))
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)
 	}

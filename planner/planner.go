@@ -5,6 +5,7 @@ package planner
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -37,6 +38,9 @@ type Planner struct {
 	// Parallelism bounds concurrent provider calls (DefaultParallelism
 	// when 0).
 	Parallelism int
+
+	// types holds the kinds' implied types (see impliedType).
+	types sync.Map
 }
 
 func (p *Planner) parallelism() int {

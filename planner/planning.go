@@ -90,10 +90,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	for _, r := range ds.Resources {
 		desired[r.Address] = r
 	}
-	types := providers.TypeCache{}
 	if !opts.Destroy {
 		for _, r := range ds.Resources {
-			c, err := p.changeFor(r, rfs[r.Address], diffs, types)
+			c, err := p.changeFor(r, rfs[r.Address], diffs)
 			if err != nil {
 				return nil, err
 			}
@@ -104,10 +103,10 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
 			continue
 		}
-		plan.Changes = append(plan.Changes, deleteChange(rf, "", types))
+		plan.Changes = append(plan.Changes, p.deleteChange(rf, ""))
 	}
 	for i, rf := range deposed {
-		c := deleteChange(rf, "an old copy left behind by an interrupted apply", types)
+		c := p.deleteChange(rf, "an old copy left behind by an interrupted apply")
 		c.Adopted = i >= len(work.Deposed)
 		plan.Changes = append(plan.Changes, c)
 	}
@@ -186,9 +185,8 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 }
 
 // changeFor plans one desired resource against what exists.
-// diffs holds the diffs evaluateForPlan made already; types shares the
-// schemas' implied types between the changes.
-func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff, types providers.TypeCache) (*Change, error) {
+// diffs holds the diffs evaluateForPlan made already.
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*Change, error) {
 	impl, err := p.kind(r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
@@ -198,7 +196,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = ActionCreate
-		c.Before = cty.NullVal(types.Implied(&schema.Block))
+		c.Before = cty.NullVal(p.impliedType(schema))
 		c.After = providers.WithComputed(&schema.Block, r.Config, cty.NilVal)
 		if rf != nil {
 			c.Reason = "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
@@ -241,7 +239,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	return c, nil
 }
 
-func deleteChange(rf *refreshed, reason string, types providers.TypeCache) *Change {
+func (p *Planner) deleteChange(rf *refreshed, reason string) *Change {
 	c := &Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: ActionDelete, ID: rf.res.ID,
 		Deposed: reason != "", Reason: reason,
 		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
@@ -250,7 +248,7 @@ func deleteChange(rf *refreshed, reason string, types providers.TypeCache) *Chan
 		c.Before = rf.prior
 		c.Reason = "it no longer exists at the provider; it is only removed from the state"
 	}
-	c.After = cty.NullVal(types.Implied(&rf.schema.Block))
+	c.After = cty.NullVal(p.impliedType(rf.schema))
 	c.DependsOn = rf.res.Dependencies
 	return c
 }

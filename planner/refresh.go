@@ -32,7 +32,7 @@ func (p *Planner) decodeResource(r *state.Resource) (*providers.Schema, cty.Valu
 		return nil, cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)
 	}
 	schema := k.Schema()
-	v, err := r.Value(schema.ImpliedType())
+	v, err := r.Value(p.impliedType(schema))
 	if err != nil {
 		return nil, cty.NilVal, fmt.Errorf("%s: read state attributes: %w", r.Address, err)
 	}

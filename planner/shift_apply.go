@@ -90,7 +90,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 	apply := func(v cty.Value) error {
 		prior := c.Before
 		if r, ok := a.stateResource(c.Address); ok {
-			if pv, err := r.Value(schema.ImpliedType()); err == nil {
+			if pv, err := r.Value(a.p.impliedType(schema)); err == nil {
 				prior = pv
 			}
 		}
