@@ -13,6 +13,9 @@
 // It prints one line of key=value fields:
 //
 //	n=1000 layers=10 parallelism=10 latency=0s load_s=0.002 plan_s=0.061 apply_s=0.840 total_s=0.903 noop_plan_s= evals=12 maxrss_mb=92.1
+//
+// A field it did not measure is empty: noop_plan_s without -noop, and
+// maxrss_mb on systems without getrusage (Windows).
 package main
 
 import (
@@ -23,7 +26,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -54,13 +56,15 @@ func main() {
 	flag.BoolVar(&o.noop, "noop", false, "after the apply, time a plan that has nothing to change")
 	flag.StringVar(&o.keep, "dir", "", "work in this directory and keep it (default: a temporary one, removed)")
 	flag.Parse()
-	if err := run(context.Background(), o, os.Stdout); err != nil {
+	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "stagebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, o options, out io.Writer) error {
+// run times one stack; the result line goes to out, and a figure it
+// cannot measure on this system is left empty with the reason on errOut.
+func run(ctx context.Context, o options, out, errOut io.Writer) error {
 	files, err := shape.Stack(o.n, o.layers, "bench")
 	if err != nil {
 		return err
@@ -148,11 +152,15 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 	}
 
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	fmt.Fprintf(out, "n=%d layers=%d parallelism=%d latency=%s load_s=%s plan_s=%s apply_s=%s total_s=%s noop_plan_s=%s evals=%d maxrss_mb=%.1f\n",
+	maxrss := ""
+	if rss, err := peakRSS(); err != nil {
+		fmt.Fprintln(errOut, "stagebench:", err)
+	} else {
+		maxrss = fmt.Sprintf("%.1f", float64(rss)/(1<<20))
+	}
+	fmt.Fprintf(out, "n=%d layers=%d parallelism=%d latency=%s load_s=%s plan_s=%s apply_s=%s total_s=%s noop_plan_s=%s evals=%d maxrss_mb=%s\n",
 		o.n, o.layers, o.parallelism, o.latency, seconds(loadT), seconds(planT), seconds(applyT), seconds(total), noop,
-		evals.Load(), float64(ru.Maxrss)/1024)
+		evals.Load(), maxrss)
 	return nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -77,9 +76,7 @@ func start(path, logDir string) (*Server, error) {
 	defer logf.Close()
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group, so Stop reaches any worker it forks; and it
-	// dies with the test binary should that be killed.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	isolate(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -120,14 +117,15 @@ func (s *Server) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends the server's process group: SIGTERM, then SIGKILL after 5 s.
+// Stop ends the server (on Unix its whole process group): SIGTERM, then
+// SIGKILL after 5 s.
 func (s *Server) Stop() {
 	pid := s.cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGTERM)
+	terminate(pid, false)
 	select {
 	case <-s.exited:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		terminate(pid, true)
 		<-s.exited
 	}
 }
