@@ -2,8 +2,6 @@ package render
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,11 +14,7 @@ import (
 // plan files store (unredacted, with types) must match as well.
 func TestPlanJSONMatchesSchema(t *testing.T) {
 	t.Parallel()
-	schema, err := loadSchema(planSchemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema.closed = true
+	schema := closedPlanSchema(t)
 	for name, plan := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -46,11 +40,7 @@ func TestPlanJSONMatchesSchema(t *testing.T) {
 // document is a valid plan with one thing broken.
 func TestSchemaRejectsBrokenPlans(t *testing.T) {
 	t.Parallel()
-	schema, err := loadSchema(planSchemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema.closed = true
+	schema := closedPlanSchema(t)
 	change := func(doc map[string]any, i int) map[string]any {
 		return doc["changes"].([]any)[i].(map[string]any)
 	}
@@ -60,10 +50,10 @@ func TestSchemaRejectsBrokenPlans(t *testing.T) {
 	}{
 		"newer format version":   {func(d map[string]any) { d["format_version"] = 2 }, "format_version"},
 		"format version as text": {func(d map[string]any) { d["format_version"] = "1" }, "format_version"},
-		"no changes list":        {func(d map[string]any) { delete(d, "changes") }, `"changes"`},
+		"no changes list":        {func(d map[string]any) { delete(d, "changes") }, "'changes'"},
 		"unknown action":         {func(d map[string]any) { change(d, 0)["action"] = "destroy" }, "/changes/0/action"},
-		"change without after":   {func(d map[string]any) { delete(change(d, 0), "after") }, `"after"`},
-		"value without value":    {func(d map[string]any) { change(d, 0)["before"] = map[string]any{"unknown": true} }, `"value"`},
+		"change without after":   {func(d map[string]any) { delete(change(d, 0), "after") }, "'after'"},
+		"value without value":    {func(d map[string]any) { change(d, 0)["before"] = map[string]any{"unknown": true} }, "'value'"},
 		"negative serial":        {func(d map[string]any) { d["serial"] = -1 }, "serial"},
 		"fractional count":       {func(d map[string]any) { d["summary"].(map[string]any)["create"] = 1.5 }, "summary/create"},
 		"unknown tree of text": {func(d map[string]any) {
@@ -104,19 +94,6 @@ func TestSchemaRejectsBrokenPlans(t *testing.T) {
 				t.Errorf("errors do not mention %q:\n%s", tt.want, all)
 			}
 		})
-	}
-}
-
-// TestSchemaUsesOnlyCheckedKeywords makes sure the test validator refuses
-// a keyword it would not check, so the schema cannot rely on one.
-func TestSchemaUsesOnlyCheckedKeywords(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "schema.json")
-	if err := os.WriteFile(path, []byte(`{"type": "object", "properties": {"a": {"type": "string", "pattern": "^x"}}}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadSchema(path); err == nil || !strings.Contains(err.Error(), "pattern") {
-		t.Errorf("loadSchema accepted an unsupported keyword (err = %v)", err)
 	}
 }
 

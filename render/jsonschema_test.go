@@ -4,31 +4,24 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
 	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// A validator for the subset of JSON Schema (draft 2020-12) that
-// docs/json-plan.schema.json uses. No JSON Schema module is served to this
-// project, and a few keywords are all the schema needs. A keyword outside
-// the subset is an error rather than ignored, so the schema cannot come to
-// rely on a check that does not run.
+// planSchemaPath is where the schema the JSON plan is documented with
+// lives.
+var planSchemaPath = filepath.Join("..", "docs", "json-plan.schema.json")
 
-// supportedKeywords are the keywords the validator checks, or (for
-// annotations) knows to have no effect.
-var supportedKeywords = map[string]bool{
-	"$schema": true, "$id": true, "$defs": true, "$ref": true, "$comment": true,
-	"title": true, "description": true,
-	"type": true, "enum": true, "const": true,
-	"properties": true, "required": true, "additionalProperties": true,
-	"items": true, "minimum": true, "minLength": true,
-}
-
+// jsonSchema is a JSON Schema document (draft 2020-12) the tests validate
+// plans against, with the decoded document kept for the tests that read
+// the schema itself.
 type jsonSchema struct {
+	path string
+	data []byte
 	root map[string]any
 	// closed treats every object schema with properties as if it said
 	// additionalProperties: false. The published schema lets consumers meet
@@ -37,238 +30,172 @@ type jsonSchema struct {
 	closed bool
 }
 
-// loadSchema reads a schema file and checks that it uses only supported
-// keywords.
+// loadSchema reads a schema file and compiles it once, so that a schema
+// that is not valid JSON Schema fails here rather than in a validation.
 func loadSchema(path string) (*jsonSchema, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var root map[string]any
-	if err := decodeJSON(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	s := &jsonSchema{path: path, data: data}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
 	}
-	if err := checkKeywords(root, "#"); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &jsonSchema{root: root}, nil
-}
-
-func decodeJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("trailing data after the JSON value")
-	}
-	return nil
-}
-
-// checkKeywords walks every subschema.
-func checkKeywords(s any, at string) error {
-	m, ok := s.(map[string]any)
+	root, ok := doc.(map[string]any)
 	if !ok {
-		if _, isBool := s.(bool); isBool {
-			return nil
-		}
-		return fmt.Errorf("%s: a schema must be an object or a boolean", at)
+		return nil, fmt.Errorf("%s: a schema must be a JSON object", path)
 	}
-	for k, v := range m {
-		if !supportedKeywords[k] {
-			return fmt.Errorf("%s: keyword %q is not supported by the test validator", at, k)
-		}
-		switch k {
-		case "properties", "$defs":
-			props, ok := v.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s/%s: want an object", at, k)
-			}
-			for name, sub := range props {
-				if err := checkKeywords(sub, at+"/"+k+"/"+name); err != nil {
-					return err
-				}
-			}
-		case "items", "additionalProperties":
-			if err := checkKeywords(v, at+"/"+k); err != nil {
-				return err
-			}
-		}
+	s.root = root
+	if _, err := s.compile(""); err != nil {
+		return nil, err
 	}
-	return nil
+	return s, nil
 }
 
-// validate returns every way doc breaks the schema; none means valid.
+// compile compiles the schema, closed if s.closed is set, and returns the
+// subschema at the JSON pointer fragment (empty for the whole schema).
+func (s *jsonSchema) compile(fragment string) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(s.data))
+	if err != nil {
+		return nil, err
+	}
+	if s.closed {
+		closeObjects(doc)
+	}
+	url, err := filepath.Abs(s.path)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(url + "#" + fragment)
+}
+
+// closeObjects adds additionalProperties: false to every object schema
+// in doc that lists properties and says nothing about others.
+func closeObjects(doc any) {
+	switch v := doc.(type) {
+	case map[string]any:
+		if _, ok := v["properties"]; ok {
+			if _, ok := v["additionalProperties"]; !ok {
+				v["additionalProperties"] = false
+			}
+		}
+		for _, sub := range v {
+			closeObjects(sub)
+		}
+	case []any:
+		for _, sub := range v {
+			closeObjects(sub)
+		}
+	}
+}
+
+// validate returns every way doc breaks the schema, one line each; none
+// means valid.
 func (s *jsonSchema) validate(doc []byte) []string {
-	var inst any
-	if err := decodeJSON(doc, &inst); err != nil {
+	return s.validateAt("", doc)
+}
+
+// validateAt validates doc against the subschema at the JSON pointer
+// fragment, such as "/$defs/maybe_value".
+func (s *jsonSchema) validateAt(fragment string, doc []byte) []string {
+	sch, err := s.compile(fragment)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
 		return []string{"not JSON: " + err.Error()}
 	}
-	var errs []string
-	s.check(s.root, inst, "", &errs)
-	return errs
+	if err := sch.Validate(inst); err != nil {
+		return strings.Split(err.Error(), "\n")
+	}
+	return nil
 }
 
-func (s *jsonSchema) resolve(ref string) (any, error) {
-	if ref == "#" {
-		return s.root, nil
+// closedPlanSchema loads the plan schema closed: a field the planner
+// writes but the schema does not describe fails validation.
+func closedPlanSchema(t *testing.T) *jsonSchema {
+	t.Helper()
+	schema, err := loadSchema(planSchemaPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	name, ok := strings.CutPrefix(ref, "#/$defs/")
-	if !ok {
-		return nil, fmt.Errorf("$ref %q: only #/$defs/NAME is supported", ref)
-	}
-	defs, _ := s.root["$defs"].(map[string]any)
-	d, ok := defs[name]
-	if !ok {
-		return nil, fmt.Errorf("$ref %q: no such definition", ref)
-	}
-	return d, nil
+	schema.closed = true
+	return schema
 }
 
-func (s *jsonSchema) check(schema, inst any, at string, errs *[]string) {
-	fail := func(format string, args ...any) {
-		where := at
-		if where == "" {
-			where = "(root)"
-		}
-		*errs = append(*errs, where+": "+fmt.Sprintf(format, args...))
+// goldenPlans are the JSON plans under testdata/plans, by file name.
+func goldenPlans(t *testing.T) map[string][]byte {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", "plans", "*.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if b, ok := schema.(bool); ok {
-		if !b {
-			fail("no value is allowed here")
-		}
-		return
+	if len(paths) == 0 {
+		t.Fatal("no JSON plans under testdata/plans")
 	}
-	m := schema.(map[string]any)
-	if ref, ok := m["$ref"].(string); ok {
-		target, err := s.resolve(ref)
+	plans := map[string][]byte{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
 		if err != nil {
-			fail("%v", err)
-			return
+			t.Fatal(err)
 		}
-		s.check(target, inst, at, errs)
+		plans[filepath.Base(p)] = data
 	}
-	if t, ok := m["type"]; ok && !typeMatches(t, inst) {
-		fail("is %s, want %v", jsonType(inst), t)
-		return
-	}
-	if c, ok := m["const"]; ok && !jsonEqual(c, inst) {
-		fail("is %v, want %v", inst, c)
-	}
-	if e, ok := m["enum"].([]any); ok {
-		found := false
-		for _, want := range e {
-			found = found || jsonEqual(want, inst)
-		}
-		if !found {
-			fail("is %v, want one of %v", inst, e)
-		}
-	}
-	switch v := inst.(type) {
-	case map[string]any:
-		props, _ := m["properties"].(map[string]any)
-		if req, ok := m["required"].([]any); ok {
-			for _, r := range req {
-				if _, ok := v[r.(string)]; !ok {
-					fail("lacks required property %q", r)
-				}
-			}
-		}
-		names := make([]string, 0, len(v))
-		for k := range v {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			if sub, ok := props[k]; ok {
-				s.check(sub, v[k], at+"/"+k, errs)
-				continue
-			}
-			switch ap := m["additionalProperties"].(type) {
-			case nil:
-				if s.closed && props != nil {
-					fail("has property %q, which the schema does not describe", k)
-				}
-			default:
-				s.check(ap, v[k], at+"/"+k, errs)
-			}
-		}
-	case []any:
-		if items, ok := m["items"]; ok {
-			for i, e := range v {
-				s.check(items, e, fmt.Sprintf("%s/%d", at, i), errs)
-			}
-		}
-	case json.Number:
-		if min, ok := m["minimum"].(json.Number); ok {
-			a, _ := new(big.Float).SetString(v.String())
-			b, _ := new(big.Float).SetString(min.String())
-			if a != nil && b != nil && a.Cmp(b) < 0 {
-				fail("is %s, below the minimum %s", v, min)
-			}
-		}
-	case string:
-		if n, ok := m["minLength"].(json.Number); ok {
-			if want, _ := n.Int64(); int64(len([]rune(v))) < want {
-				fail("is shorter than %d characters", want)
-			}
+	return plans
+}
+
+// TestGoldenPlansMatchSchema validates every golden JSON plan against the
+// closed schema, so the files reviewers read are documented plans.
+func TestGoldenPlansMatchSchema(t *testing.T) {
+	t.Parallel()
+	schema := closedPlanSchema(t)
+	for name, plan := range goldenPlans(t) {
+		if errs := schema.validate(plan); len(errs) > 0 {
+			t.Errorf("%s does not match the schema:\n%s", name, strings.Join(errs, "\n"))
 		}
 	}
 }
 
-// jsonType names an instance's JSON type, integer for whole numbers.
-func jsonType(v any) string {
-	switch n := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	case json.Number:
-		if _, err := n.Int64(); err == nil && !strings.ContainsAny(n.String(), ".eE") {
-			return "integer"
-		}
-		return "number"
+// TestSchemaRejectsBrokenGoldenPlan breaks a golden plan twice, a count
+// given as text and the changes list taken out, and expects the validator
+// to report both, so the check above can fail.
+func TestSchemaRejectsBrokenGoldenPlan(t *testing.T) {
+	t.Parallel()
+	schema := closedPlanSchema(t)
+	var doc map[string]any
+	if err := json.Unmarshal(goldenPlans(t)["migration.json"], &doc); err != nil {
+		t.Fatal(err)
 	}
-	return fmt.Sprintf("%T", v)
-}
-
-func typeMatches(t, inst any) bool {
-	var types []any
-	switch tt := t.(type) {
-	case string:
-		types = []any{tt}
-	case []any:
-		types = tt
+	doc["serial"] = "7"
+	delete(doc, "changes")
+	broken, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := jsonType(inst)
-	for _, want := range types {
-		if want == got || (want == "number" && got == "integer") {
-			return true
+	errs := schema.validate(broken)
+	all := strings.Join(errs, "\n")
+	for _, want := range []string{"at '/serial': got string, want integer", "missing property 'changes'"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("validating a plan with a text serial and no changes: errors lack %q:\n%s", want, all)
 		}
 	}
-	return false
 }
 
-func jsonEqual(a, b any) bool {
-	if na, ok := a.(json.Number); ok {
-		nb, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		fa, _ := new(big.Float).SetString(na.String())
-		fb, _ := new(big.Float).SetString(nb.String())
-		return fa != nil && fb != nil && fa.Cmp(fb) == 0
+// TestSchemaIsCheckedByTheValidator makes sure loadSchema refuses a
+// schema that breaks the JSON Schema metaschema instead of ignoring it.
+func TestSchemaIsCheckedByTheValidator(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "schema.json")
+	if err := os.WriteFile(path, []byte(`{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "record"}`), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return reflect.DeepEqual(a, b)
+	if _, err := loadSchema(path); err == nil {
+		t.Error("loadSchema accepted a schema with an unknown type")
+	}
 }
-
-// planSchemaPath is where the schema the JSON plan is documented with
-// lives.
-var planSchemaPath = filepath.Join("..", "docs", "json-plan.schema.json")
