@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -44,6 +45,13 @@ func newSession(t *testing.T, files map[string]string) *session {
 		}
 		files = map[string]string{"main.stack.hcl": string(src)}
 	}
+	writeFiles(t, dir, files)
+	return &session{t: t, dir: dir, env: map[string]string{}}
+}
+
+// writeFiles writes files, by path relative to dir, creating directories.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -53,7 +61,6 @@ func newSession(t *testing.T, files map[string]string) *session {
 			t.Fatal(err)
 		}
 	}
-	return &session{t: t, dir: dir, env: map[string]string{}}
 }
 
 func testRegistry() *providers.Registry {
@@ -382,6 +389,62 @@ func TestFmt(t *testing.T) {
 	s.mustRun("fmt", s.dir)
 	if r := s.run("fmt", "-check", s.dir); r.code != 0 {
 		t.Errorf("fmt -check after fmt: exit %d\n%s", r.code, r.out)
+	}
+}
+
+// TestFmtDiff checks that fmt -diff prints a unified diff that patch -p1
+// applies, run from the directory fmt ran in, to give the formatted files,
+// and that it leaves the files themselves alone. It changes the working
+// directory, so it does not run in parallel.
+func TestFmtDiff(t *testing.T) {
+	patch, err := exec.LookPath("patch")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("patch is not installed; it is needed to check fmt -diff")
+		}
+		t.Skip("patch is not installed")
+	}
+	files := map[string]string{
+		"main.hcl":    "# keep me\nstack \"shop\" {\n}\n\nstage \"a\" {\ncache \"c\" {\nengine=\"redis\"\n  memory_mb = 64\n}\n}\n\n\n\nlocals {\n  a = 1\n  b = 2\n  c = 3\n  d = 4\n  e = 5\n  f = 6\n  g = 7\n  long_name = 8\n}\n",
+		"sub/mod.hcl": "locals {\nx=1\n}",
+	}
+	s := newSession(t, files)
+	t.Chdir(s.dir)
+	r := s.run("fmt", "-diff", "-recursive")
+	if r.code != 0 {
+		t.Fatalf("fmt -diff: exit %d\n%s", r.code, r.err)
+	}
+	for name, src := range files {
+		if got := s.readFile(name); got != src {
+			t.Errorf("fmt -diff rewrote %s:\n%s", name, got)
+		}
+	}
+	for _, want := range []string{"--- a/main.hcl\n+++ b/main.hcl\n@@ ", "--- a/sub/mod.hcl\n+++ b/sub/mod.hcl\n@@ ", "\n stage \"a\" {\n", "\n-engine=\"redis\"\n", "\n-  a = 1\n"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("fmt -diff output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if i, j := strings.Index(r.out, "-engine="), strings.Index(r.out, "+    engine    = "); i < 0 || j < i {
+		t.Errorf("the removed line does not come before the added one:\n%s", r.out)
+	}
+
+	// The diff applied to a copy of the files gives what fmt writes.
+	copyDir := t.TempDir()
+	writeFiles(t, copyDir, files)
+	cmd := exec.Command(patch, "-p1", "--batch", "--no-backup-if-mismatch", "-d", copyDir)
+	cmd.Stdin = strings.NewReader(r.out)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("patch -p1 refused the diff: %v\n%s\ndiff:\n%s", err, out, r.out)
+	}
+	s.mustRun("fmt", "-recursive")
+	for name := range files {
+		patched, err := os.ReadFile(filepath.Join(copyDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := s.readFile(name); string(patched) != want {
+			t.Errorf("%s patched with the diff:\n%s\nwant, as fmt writes it:\n%s", name, patched, want)
+		}
 	}
 }
 

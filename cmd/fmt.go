@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/stacks"
@@ -36,6 +37,11 @@ func newFmtCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *FmtOpti
 indentation, aligned equals signs, spacing. Without a path, the stack
 directory (-C). Files with syntax errors are reported and left alone.
 
+With -diff, nothing is rewritten: the changes are printed as a unified diff
+with a/ and b/ file names relative to the working directory, so
+"stagecraft fmt -diff | patch -p1" applies them. With -check, nothing is
+rewritten either; the files that need formatting are listed.
+
 Exit codes: 0 formatted (or already formatted), 1 error, 3 with -check when
 files need formatting.`,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -47,7 +53,7 @@ files need formatting.`,
 		},
 	}
 	c.Flags().BoolVar(&opts.Check, "check", false, "only list the files that need formatting (exit 3 when any do)")
-	c.Flags().BoolVar(&opts.Diff, "diff", false, "show the changes as a diff")
+	c.Flags().BoolVar(&opts.Diff, "diff", false, "print the changes as a unified diff (for patch -p1) instead of rewriting the files")
 	c.Flags().BoolVar(&opts.Recursive, "recursive", false, "also format files in subdirectories")
 	return c
 }
@@ -111,10 +117,10 @@ func runFmt(_ context.Context, opts *FmtOptions) error {
 		}
 		changed = append(changed, f)
 		if opts.Diff {
-			fmt.Fprint(io.Out, unifiedDiff(f, string(src), string(out)))
+			fmt.Fprint(io.Out, formatDiff(f, src, out))
 		}
-		if opts.Check {
-			continue
+		if opts.Check || opts.Diff {
+			continue // report only: the file is left as it is
 		}
 		info, _ := os.Stat(f)
 		if err := os.WriteFile(f, out, info.Mode().Perm()); err != nil {
@@ -135,47 +141,23 @@ func runFmt(_ context.Context, opts *FmtOptions) error {
 	return nil
 }
 
-// unifiedDiff renders a line diff of a and b (whole-file hunks are enough
-// for formatting changes, which touch few lines).
-func unifiedDiff(name, a, b string) string {
-	al := strings.SplitAfter(a, "\n")
-	bl := strings.SplitAfter(b, "\n")
-	// Longest common subsequence over lines.
-	n, m := len(al), len(bl)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if al[i] == bl[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+// formatDiff is the unified diff that turns a file's text into its
+// formatted text, with a/ and b/ in the headers as git writes them, so
+// patch -p1 applies it from the working directory.
+func formatDiff(name string, src, out []byte) string {
+	label := diffLabel(name)
+	return udiff.Unified("a/"+label, "b/"+label, string(src), string(out))
+}
+
+// diffLabel names a file in a diff header: relative to the working
+// directory when it is below it, with forward slashes on every system.
+func diffLabel(name string) string {
+	if filepath.IsAbs(name) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, name); err == nil && filepath.IsLocal(rel) {
+				name = rel
 			}
 		}
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "--- %s\n+++ %s (formatted)\n", name, name)
-	i, j := 0, 0
-	line := func(prefix, s string) {
-		if s == "" {
-			return
-		}
-		sb.WriteString(prefix + strings.TrimSuffix(s, "\n") + "\n")
-	}
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && al[i] == bl[j]:
-			i++
-			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			line("+", bl[j])
-			j++
-		default:
-			line("-", al[i])
-			i++
-		}
-	}
-	return sb.String()
+	return filepath.ToSlash(filepath.Clean(name))
 }
