@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 )
 
 // newCICmd groups the commands the GitHub Action (action.yml) runs. The
@@ -87,14 +89,18 @@ func readGitHubContext(getenv func(string) string) githubContext {
 
 // client returns a REST API client for the run's repository, or a
 // sentence saying what the workflow must set.
-func (c githubContext) client() (*githubClient, error) {
+func (c githubContext) client() (*github.Client, error) {
 	if c.Repository == "" || !strings.Contains(c.Repository, "/") {
 		return nil, userError("GITHUB_REPOSITORY is not set to OWNER/NAME; run this in a GitHub Actions workflow, or set it")
 	}
 	if c.Token == "" {
 		return nil, userError("GITHUB_TOKEN is not set; pass the action's github-token input (the default is the workflow's token)")
 	}
-	return newGitHubClient(c.APIURL, c.Token, c.Repository), nil
+	client, err := github.New(github.Config{BaseURL: c.APIURL, Token: c.Token, Repository: c.Repository})
+	if err != nil {
+		return nil, userError("%s; check GITHUB_API_URL and GITHUB_REPOSITORY", err)
+	}
+	return client, nil
 }
 
 // pullRequestNumber reads the pull request's number from the event

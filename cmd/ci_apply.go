@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -165,22 +166,22 @@ func findReviewedPlan(ctx context.Context, opts *CIApplyOptions, gh githubContex
 	if err != nil {
 		return nil, "", err
 	}
-	pr, err := c.mergedPullRequest(ctx, gh.SHA)
+	pr, err := c.MergedPullRequest(ctx, gh.SHA)
 	if err != nil {
 		return nil, "", userError("cannot find the pull request of commit %s: %s", short(gh.SHA), err)
 	}
 	if pr == nil {
 		return nil, fmt.Sprintf("commit %s did not come from a merged pull request, so there is no reviewed plan", short(gh.SHA)), nil
 	}
-	a, err := c.latestArtifact(ctx, name, pr.Head.SHA)
+	a, err := c.LatestArtifact(ctx, name, pr.HeadSHA)
 	if err != nil {
 		return nil, "", userError("cannot list the plan artifacts: %s", err)
 	}
 	if a == nil {
-		return nil, fmt.Sprintf("pull request #%d has no plan artifact %q for its last commit %s (the plan job did not run for it, or the artifact expired; re-run that plan job)", pr.Number, name, short(pr.Head.SHA)), nil
+		return nil, fmt.Sprintf("pull request #%d has no plan artifact %q for its last commit %s (the plan job did not run for it, or the artifact expired; re-run that plan job)", pr.Number, name, short(pr.HeadSHA)), nil
 	}
 	from := fmt.Sprintf("artifact %q of pull request #%d", name, pr.Number)
-	archive, err := c.downloadArtifact(ctx, a.ID)
+	archive, err := c.DownloadArtifact(ctx, a.ID)
 	if err != nil {
 		return nil, "", userError("cannot download %s: %s", from, err)
 	}
@@ -188,7 +189,7 @@ func findReviewedPlan(ctx context.Context, opts *CIApplyOptions, gh githubContex
 	if err != nil {
 		return nil, "", err
 	}
-	fmt.Fprintf(opts.Deps.IO.ErrOut, "Verified %s (run %d, commit %s).\n", from, a.WorkflowRun.ID, short(pr.Head.SHA))
+	fmt.Fprintf(opts.Deps.IO.ErrOut, "Verified %s (run %d, commit %s).\n", from, a.RunID, short(pr.HeadSHA))
 	return &reviewedPlan{path: path, from: from, pr: pr.Number}, "", nil
 }
 
@@ -210,7 +211,7 @@ func extractPlan(archive []byte, dir, from string) (string, error) {
 		if err != nil {
 			return "", userError("%s is damaged: %s", from, err)
 		}
-		data, err := io.ReadAll(io.LimitReader(r, maxArtifactBytes))
+		data, err := io.ReadAll(io.LimitReader(r, github.MaxArtifactBytes))
 		_ = r.Close()
 		if err != nil {
 			return "", userError("%s is damaged: %s", from, err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 )
 
 // CICommentOptions are the inputs of ci comment.
@@ -77,13 +79,6 @@ func runCIComment(ctx context.Context, opts *CICommentOptions) error {
 	return nil
 }
 
-// ciMarker is the hidden line that finds a sticky comment or the drift
-// issue again: an HTML comment naming what it marks and the key, with any
-// "--" broken up so the key cannot end the comment.
-func ciMarker(kind, key string) string {
-	return "<!-- stagecraft:" + kind + " key=" + strings.ReplaceAll(key, "--", "- -") + " -->"
-}
-
 // postStickyComment edits the comment on pull request n carrying key's
 // marker, or posts it when there is none yet. It returns a sentence naming
 // what it did.
@@ -92,23 +87,16 @@ func postStickyComment(ctx context.Context, gh githubContext, n int, key, markdo
 	if err != nil {
 		return "", err
 	}
-	marker := ciMarker("comment", key)
-	body := marker + "\n" + markdown
+	text := markdown
 	if link := gh.runURL(); link != "" {
-		body = strings.TrimRight(body, "\n") + "\n\n<sub>Updated by [run " + gh.RunID + "](" + link + ")" + commitNote(gh.SHA) + ".</sub>\n"
+		text = strings.TrimRight(text, "\n") + "\n\n<sub>Updated by [run " + gh.RunID + "](" + link + ")" + commitNote(gh.SHA) + ".</sub>\n"
 	}
-	old, err := c.findComment(ctx, n, marker)
+	edited, err := c.StickyComment(ctx, n, github.Marker("comment", key), text)
 	if err != nil {
-		return "", userError("cannot list the comments of pull request #%d: %s", n, err)
+		return "", userError("%s", err)
 	}
-	if old != nil {
-		if err := c.updateComment(ctx, old.ID, body); err != nil {
-			return "", userError("cannot update comment %d on pull request #%d: %s", old.ID, n, err)
-		}
+	if edited {
 		return fmt.Sprintf("Updated the Stagecraft comment on pull request #%d.", n), nil
-	}
-	if _, err := c.createComment(ctx, n, body); err != nil {
-		return "", userError("cannot comment on pull request #%d: %s", n, err)
 	}
 	return fmt.Sprintf("Posted the Stagecraft comment on pull request #%d.", n), nil
 }

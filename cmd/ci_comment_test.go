@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 )
 
 func TestCIComment(t *testing.T) {
@@ -40,10 +42,10 @@ func TestCIComment(t *testing.T) {
 	if len(cs) != 152 {
 		t.Fatalf("%d comments, want 150 others and 2 of Stagecraft's", len(cs))
 	}
-	if !strings.HasPrefix(cs[150].Body, ciMarker("comment", "notes")+"\nsecond") || cs[150].Edits != 1 {
+	if !strings.HasPrefix(cs[150].Body, github.Marker("comment", "notes")+"\nsecond") || cs[150].Edits != 1 {
 		t.Errorf("the notes comment (edited %d times):\n%s", cs[150].Edits, cs[150].Body)
 	}
-	if !strings.HasPrefix(cs[151].Body, ciMarker("comment", "other")+"\nfrom stdin") {
+	if !strings.HasPrefix(cs[151].Body, github.Marker("comment", "other")+"\nfrom stdin") {
 		t.Errorf("the other comment:\n%s", cs[151].Body)
 	}
 
@@ -65,13 +67,5 @@ func TestCIComment(t *testing.T) {
 				t.Errorf("exit %d, want 1 and %q in:\n%s", r.code, tc.want, r.err)
 			}
 		})
-	}
-}
-
-func TestCIMarkerCannotBeClosedByTheKey(t *testing.T) {
-	t.Parallel()
-	m := ciMarker("comment", "a-->b--")
-	if strings.Count(m, "-->") != 1 || !strings.HasSuffix(m, " -->") {
-		t.Errorf("marker %q can be closed early", m)
 	}
 }

@@ -8,7 +8,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 )
+
+// driftLabel is the label the drift issue carries, so that one filtered
+// call finds it among any number of open issues.
+const driftLabel = "stagecraft-drift"
 
 // CIDriftOptions are the inputs of ci drift-report.
 type CIDriftOptions struct {
@@ -30,8 +36,8 @@ func newCIDriftCmd(deps *Deps, g *GlobalOptions, runF func(context.Context, *CID
 		Long: `Read every resource from the provider and plan, as a scheduled drift check. When
 something changed outside Stagecraft (drift) or the environment has changes
 not applied yet, open an issue with the plan, or update the one opened
-before (a hidden marker finds it); when all is clean again, comment on that
-issue and close it. The outputs and the job summary are those of ci plan.
+before (its label, stagecraft-drift, and a hidden marker find it); when all
+is clean again, comment on that issue and close it. The outputs and the job summary are those of ci plan.
 
 It fails only when the plan cannot be made: drift is reported, not an error.`,
 		Args: cobra.NoArgs,
@@ -102,8 +108,8 @@ func reportDrift(ctx context.Context, deps *Deps, gh githubContext, key string, 
 	if err != nil {
 		return 0, err
 	}
-	marker := ciMarker("drift", key)
-	open, err := c.findOpenIssue(ctx, marker)
+	marker := github.Marker("drift", key)
+	open, err := c.FindOpenIssue(ctx, driftLabel, marker)
 	if err != nil {
 		return 0, userError("cannot list the open issues: %s", err)
 	}
@@ -118,10 +124,10 @@ func reportDrift(ctx context.Context, deps *Deps, gh githubContext, key string, 
 			return 0, nil
 		}
 		note := "No drift and no pending changes any more" + runNote + ". Closing."
-		if _, err := c.createComment(ctx, open.Number, note); err != nil {
+		if _, err := c.CreateComment(ctx, open.Number, note); err != nil {
 			return 0, userError("cannot comment on drift issue #%d: %s", open.Number, err)
 		}
-		if err := c.editIssue(ctx, open.Number, map[string]string{"state": "closed", "state_reason": "completed"}); err != nil {
+		if err := c.CloseIssue(ctx, open.Number); err != nil {
 			return 0, userError("cannot close drift issue #%d: %s", open.Number, err)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "Environment %q is clean again: closed drift issue #%d.\n", run.env, open.Number)
@@ -131,13 +137,13 @@ func reportDrift(ctx context.Context, deps *Deps, gh githubContext, key string, 
 	body := marker + "\n" + "The scheduled drift check found " + finding + " in environment `" + run.env + "`" + runNote +
 		". Review the plan below: apply it to put the environment back to its stage, or change the stack to match what runs. This issue is updated by every check and closed when all is clean.\n\n" + run.markdown
 	if open != nil {
-		if err := c.editIssue(ctx, open.Number, map[string]string{"title": title, "body": body}); err != nil {
+		if err := c.EditIssue(ctx, open.Number, title, body); err != nil {
 			return 0, userError("cannot update drift issue #%d: %s", open.Number, err)
 		}
 		fmt.Fprintf(deps.IO.ErrOut, "Found %s: updated drift issue #%d.\n", finding, open.Number)
 		return open.Number, nil
 	}
-	is, err := c.createIssue(ctx, title, body)
+	is, err := c.CreateIssue(ctx, title, body, driftLabel)
 	if err != nil {
 		return 0, userError("cannot open the drift issue: %s", err)
 	}

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stagecraft/stagecraft/cmd/internal/github"
 )
 
 // changeOutsideStagecraft sets an attribute of a resource of kind in the
@@ -40,8 +43,13 @@ func TestCIDriftReport(t *testing.T) {
 	gh := newFakeGitHub(t)
 	s := newSession(t, nil)
 	s.mustRun("apply", "--auto-approve")
-	// A pull request whose body quotes the marker is not the drift issue.
-	gh.issues = append(gh.issues, &fakeIssue{Number: 1, Title: "a pull request", Body: ciMarker("drift", commentKey(&GlobalOptions{Dir: s.dir})), State: "open", IsPR: true})
+	// A pull request whose body quotes the marker is not the drift issue,
+	// even with the label.
+	gh.issues = append(gh.issues, &fakeIssue{Number: 1, Title: "a pull request", Body: github.Marker("drift", commentKey(&GlobalOptions{Dir: s.dir})), State: "open", Labels: []string{driftLabel}, IsPR: true})
+	// Other open issues, more than a page of them, are not looked through.
+	for i := 0; i < 150; i++ {
+		gh.issues = append(gh.issues, &fakeIssue{Number: len(gh.issues) + 1, Title: "a bug", State: "open"})
+	}
 
 	drift := func(want string) map[string]string {
 		t.Helper()
@@ -54,18 +62,18 @@ func TestCIDriftReport(t *testing.T) {
 	}
 
 	out := drift(`No drift and no pending changes in environment "dev".`)
-	if out["has-changes"] != "false" || out["issue-number"] != "" || len(gh.issues) != 1 {
+	if out["has-changes"] != "false" || out["issue-number"] != "" || len(gh.issues) != 151 {
 		t.Fatalf("clean check: outputs %v, %d issues", out, len(gh.issues))
 	}
 
 	changeOutsideStagecraft(t, s, "cache", "memory_mb", 512)
-	out = drift("Found drift and pending changes: opened drift issue #2.")
-	if out["has-changes"] != "true" || out["exitcode"] != "2" || out["issue-number"] != "2" {
+	out = drift("Found drift and pending changes: opened drift issue #152.")
+	if out["has-changes"] != "true" || out["exitcode"] != "2" || out["issue-number"] != "152" {
 		t.Errorf("drift outputs: %v", out)
 	}
-	is := gh.issues[1]
-	if is.Title != "Stagecraft: drift and pending changes in environment dev" || is.State != "open" {
-		t.Errorf("issue %q (%s)", is.Title, is.State)
+	is := gh.issues[151]
+	if is.Title != "Stagecraft: drift and pending changes in environment dev" || is.State != "open" || !slices.Equal(is.Labels, []string{driftLabel}) {
+		t.Errorf("issue %q (%s, labels %q)", is.Title, is.State, is.Labels)
 	}
 	for _, want := range []string{"**Drift:** `cache.sessions` changed outside Stagecraft: `memory_mb`.", "[run 4242](https://github.example/acme/shop/actions/runs/4242)", "<!-- stagecraft:drift key="} {
 		if !strings.Contains(is.Body, want) {
@@ -74,22 +82,26 @@ func TestCIDriftReport(t *testing.T) {
 	}
 
 	// The next check updates the same issue.
-	drift("updated drift issue #2.")
-	if len(gh.issues) != 2 || gh.callCount("PATCH /repos/acme/shop/issues/2") != 1 {
-		t.Fatalf("second check: %d issues, %d edits of #2", len(gh.issues), gh.callCount("PATCH /repos/acme/shop/issues/2"))
+	drift("updated drift issue #152.")
+	if len(gh.issues) != 152 || gh.callCount("PATCH /repos/acme/shop/issues/152") != 1 {
+		t.Fatalf("second check: %d issues, %d edits of #152", len(gh.issues), gh.callCount("PATCH /repos/acme/shop/issues/152"))
+	}
+	// Each check found the issue with one call.
+	if n := gh.callCount("GET /repos/acme/shop/issues"); n != 3 {
+		t.Errorf("three checks listed issues %d times", n)
 	}
 
 	// Once put right, the issue is commented on and closed.
 	s.mustRun("apply", "--auto-approve")
-	out = drift(`Environment "dev" is clean again: closed drift issue #2.`)
+	out = drift(`Environment "dev" is clean again: closed drift issue #152.`)
 	if is.State != "closed" || is.StateReason != "completed" || out["has-changes"] != "false" {
 		t.Errorf("after the fix: issue %s (%s), outputs %v", is.State, is.StateReason, out)
 	}
-	if c := gh.prComments(2); len(c) != 1 || !strings.HasPrefix(c[0].Body, "No drift and no pending changes any more") {
+	if c := gh.prComments(152); len(c) != 1 || !strings.HasPrefix(c[0].Body, "No drift and no pending changes any more") {
 		t.Errorf("closing comment: %v", c)
 	}
 	drift(`No drift and no pending changes in environment "dev".`)
-	if len(gh.issues) != 2 {
+	if len(gh.issues) != 152 {
 		t.Errorf("a clean check opened an issue: %d issues", len(gh.issues))
 	}
 }

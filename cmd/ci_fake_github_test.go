@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 // kept in memory and served on 127.0.0.1: issue comments, issues, the
 // pull requests of a commit and workflow artifacts. It checks the token
 // and the API version header on every call, and pages listings as GitHub
-// does.
+// does (per_page and page, with a Link header to the next page).
 type fakeGitHub struct {
 	t     *testing.T
 	srv   *httptest.Server
@@ -49,6 +50,7 @@ type fakeIssue struct {
 	Title, Body string
 	State       string
 	StateReason string
+	Labels      []string
 	IsPR        bool
 }
 
@@ -135,17 +137,26 @@ func (f *fakeGitHub) env(dir string, event string, payload any) map[string]strin
 	}
 }
 
-func (f *fakeGitHub) page(r *http.Request, n int) (int, int) {
-	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
+// page is the slice [lo, hi) of n items that r asks for; when more
+// follow, it links the next page in w's Link header, as GitHub does.
+func (f *fakeGitHub) page(w http.ResponseWriter, r *http.Request, n int) (int, int) {
+	q := r.URL.Query()
+	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
 		per = 30
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page, _ := strconv.Atoi(q.Get("page"))
 	if page <= 0 {
 		page = 1
 	}
 	lo := min((page-1)*per, n)
-	return lo, min(lo+per, n)
+	hi := min(lo+per, n)
+	if hi < n {
+		q.Set("page", strconv.Itoa(page+1))
+		q.Set("per_page", strconv.Itoa(per))
+		w.Header().Set("Link", fmt.Sprintf(`<%s%s?%s>; rel="next"`, f.srv.URL, r.URL.Path, q.Encode()))
+	}
+	return lo, hi
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -154,10 +165,27 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func readBody(r *http.Request) map[string]string {
-	var m map[string]string
-	_ = json.NewDecoder(r.Body).Decode(&m)
-	return m
+// fakeRequest is the JSON body of a request that writes a comment or an
+// issue; a field left out is nil.
+type fakeRequest struct {
+	Body        *string  `json:"body"`
+	Title       *string  `json:"title"`
+	State       *string  `json:"state"`
+	StateReason *string  `json:"state_reason"`
+	Labels      []string `json:"labels"`
+}
+
+func readBody(r *http.Request) fakeRequest {
+	var b fakeRequest
+	_ = json.NewDecoder(r.Body).Decode(&b)
+	return b
+}
+
+// set copies a field the request gave.
+func set(dst *string, src *string) {
+	if src != nil {
+		*dst = *src
+	}
 }
 
 func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +193,7 @@ func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	cs := f.comments[n]
-	lo, hi := f.page(r, len(cs))
+	lo, hi := f.page(w, r, len(cs))
 	out := []map[string]any{}
 	for _, c := range cs[lo:hi] {
 		out = append(out, map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": "github-actions[bot]"}})
@@ -175,7 +203,8 @@ func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
 	n, _ := strconv.Atoi(r.PathValue("n"))
-	body := readBody(r)["body"]
+	var body string
+	set(&body, readBody(r).Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(body) > 65536 {
@@ -190,7 +219,8 @@ func (f *fakeGitHub) createComment(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeGitHub) updateComment(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	body := readBody(r)["body"]
+	var body string
+	set(&body, readBody(r).Body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, cs := range f.comments {
@@ -208,16 +238,26 @@ func (f *fakeGitHub) updateComment(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeGitHub) listIssues(w http.ResponseWriter, r *http.Request) {
 	state := r.URL.Query().Get("state")
+	var labels []string
+	if l := r.URL.Query().Get("labels"); l != "" {
+		labels = strings.Split(l, ",")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var sel []*fakeIssue
-	// Newest first, as GitHub lists them.
+	// Newest first, as GitHub lists them; with labels, only the issues
+	// that carry all of them.
 	for i := len(f.issues) - 1; i >= 0; i-- {
-		if is := f.issues[i]; state == "all" || is.State == state || (state == "" && is.State == "open") {
-			sel = append(sel, is)
+		is := f.issues[i]
+		if !(state == "all" || is.State == state || (state == "" && is.State == "open")) {
+			continue
 		}
+		if slices.ContainsFunc(labels, func(l string) bool { return !slices.Contains(is.Labels, l) }) {
+			continue
+		}
+		sel = append(sel, is)
 	}
-	lo, hi := f.page(r, len(sel))
+	lo, hi := f.page(w, r, len(sel))
 	out := []map[string]any{}
 	for _, is := range sel[lo:hi] {
 		m := map[string]any{"number": is.Number, "title": is.Title, "body": is.Body, "state": is.State}
@@ -233,7 +273,9 @@ func (f *fakeGitHub) createIssue(w http.ResponseWriter, r *http.Request) {
 	b := readBody(r)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	is := &fakeIssue{Number: len(f.issues) + 1, Title: b["title"], Body: b["body"], State: "open"}
+	is := &fakeIssue{Number: len(f.issues) + 1, State: "open", Labels: b.Labels}
+	set(&is.Title, b.Title)
+	set(&is.Body, b.Body)
 	f.issues = append(f.issues, is)
 	writeJSON(w, http.StatusCreated, map[string]any{"number": is.Number, "title": is.Title, "body": is.Body, "state": is.State})
 }
@@ -248,17 +290,12 @@ func (f *fakeGitHub) editIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	is := f.issues[n-1]
-	if v, ok := b["title"]; ok {
-		is.Title = v
-	}
-	if v, ok := b["body"]; ok {
-		is.Body = v
-	}
-	if v, ok := b["state"]; ok {
-		is.State = v
-	}
-	if v, ok := b["state_reason"]; ok {
-		is.StateReason = v
+	set(&is.Title, b.Title)
+	set(&is.Body, b.Body)
+	set(&is.State, b.State)
+	set(&is.StateReason, b.StateReason)
+	if b.Labels != nil {
+		is.Labels = b.Labels
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"number": is.Number, "state": is.State})
 }
@@ -294,7 +331,7 @@ func (f *fakeGitHub) listArtifacts(w http.ResponseWriter, r *http.Request) {
 			sel = append(sel, a)
 		}
 	}
-	lo, hi := f.page(r, len(sel))
+	lo, hi := f.page(w, r, len(sel))
 	out := []map[string]any{}
 	for _, a := range sel[lo:hi] {
 		out = append(out, map[string]any{
