@@ -11,7 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -83,7 +83,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 // stateValue decodes a state resource with its kind's type and marks its
 // sensitive paths.
 func stateValue(r *state.Resource) (cty.Value, error) {
-	schema, ok := providers.KindSchema(r.Kind)
+	schema, ok := kinds.Schema(r.Kind)
 	if !ok {
 		return cty.NilVal, fmt.Errorf("unknown kind %q", r.Kind)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -134,7 +135,7 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 	var found []foundResource
 	var blind []string
 	has := 0
-	for _, kind := range providers.KindNames() {
+	for _, kind := range kinds.Names() {
 		impl, ok := p.Kind(kind)
 		if !ok {
 			continue

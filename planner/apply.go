@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -385,7 +386,7 @@ func (a *applier) desired(addr string) (*stacks.Resource, error) {
 	return a.queue.resource(addr)
 }
 
-func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
 	var intents []state.JournalEntry
 	if c.Action == ActionReplace && c.ReplaceOrder == CreateBeforeDestroy {
 		// Keep the old copy on record until it is destroyed.
@@ -416,7 +417,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	return a.record(ctx, schema, res, actual, "")
 }
 
-func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
 	prior := c.Before
 	if r, ok := a.stateResource(c.Address); ok {
 		if v, err := r.Value(a.p.impliedType(schema)); err == nil {
@@ -464,7 +465,7 @@ func opError(op, addr string, err error) error {
 }
 
 // record journals a resource's new actual value and updates the state.
-func (a *applier) record(ctx context.Context, schema *providers.Schema, res *stacks.Resource, actual cty.Value, status string) error {
+func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks.Resource, actual cty.Value, status string) error {
 	attrs, err := state.EncodeValue(actual, a.p.impliedType(schema))
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)

@@ -3,7 +3,7 @@ package planner
 import (
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -20,7 +20,7 @@ type attrDiff struct {
 // optional+computed attribute left null keeps whatever the provider chose;
 // ignored paths are skipped. A change to a force-new attribute (or to a
 // value not known until apply in one) forces a replacement.
-func diffValues(schema *providers.Schema, desired, actual cty.Value, lc stacks.Lifecycle) attrDiff {
+func diffValues(schema *schema.Schema, desired, actual cty.Value, lc stacks.Lifecycle) attrDiff {
 	var d attrDiff
 	if lc.IgnoreAllChanges {
 		return d
@@ -33,7 +33,7 @@ func diffValues(schema *providers.Schema, desired, actual cty.Value, lc stacks.L
 // sensitive configuration value): marks are dropped where a value is
 // looked into, not by unmarking the whole values first, which would read
 // all of them one more time.
-func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ignore []cty.Path, d *attrDiff) {
+func diffBlock(b *schema.Block, desired, actual cty.Value, path cty.Path, ignore []cty.Path, d *attrDiff) {
 	desired, _ = desired.Unmark()
 	actual, _ = actual.Unmark()
 	for _, a := range b.Attributes {
@@ -65,7 +65,7 @@ func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ign
 		dv := attr(desired, nb.TypeName)
 		av := attr(actual, nb.TypeName)
 		switch nb.Nesting {
-		case providers.NestingSingle:
+		case schema.NestingSingle:
 			if dv.IsNull() && av.IsNull() {
 				continue
 			}
@@ -77,7 +77,7 @@ func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ign
 				continue
 			}
 			diffBlock(&nb.Block, dv, av, p, ignore, d)
-		case providers.NestingList:
+		case schema.NestingList:
 			dv, _ = dv.Unmark()
 			av, _ = av.Unmark()
 			if !dv.IsKnown() || dv.IsNull() || av.IsNull() || !av.IsKnown() || dv.LengthInt() != av.LengthInt() {
@@ -98,7 +98,7 @@ func diffBlock(b *providers.Block, desired, actual cty.Value, path cty.Path, ign
 	}
 }
 
-func blockHasForceNew(b *providers.Block) bool {
+func blockHasForceNew(b *schema.Block) bool {
 	for _, a := range b.Attributes {
 		if a.ForceNew {
 			return true

@@ -5,7 +5,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -18,7 +19,7 @@ func TestDiffValuesWithMarks(t *testing.T) {
 	secret := func(v cty.Value) cty.Value { return v.Mark(stacks.Sensitive) }
 	plain := func(v cty.Value) cty.Value { return v }
 
-	groupKind, _ := providers.KindSchema(providers.KindAutoscalingGroup)
+	groupKind, _ := kinds.Schema(kinds.AutoscalingGroup)
 	group := groupKind.ForProvider("sim")
 	groupValue := func(mark func(cty.Value) cty.Value, env, path string) cty.Value {
 		v := nullObject(group.ImpliedType())
@@ -29,7 +30,7 @@ func TestDiffValuesWithMarks(t *testing.T) {
 		v = withAttr(v, "min", cty.NumberIntVal(1))
 		return mark(v)
 	}
-	lbKind, _ := providers.KindSchema(providers.KindLoadBalancer)
+	lbKind, _ := kinds.Schema(kinds.LoadBalancer)
 	lb := lbKind.ForProvider("sim")
 	lbValue := func(mark func(cty.Value) cty.Value, port int64) cty.Value {
 		v := nullObject(lb.ImpliedType())
@@ -40,7 +41,7 @@ func TestDiffValuesWithMarks(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name            string
-		schema          *providers.Schema
+		schema          *schema.Schema
 		desired, actual cty.Value
 		changed         bool
 	}{

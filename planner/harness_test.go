@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -144,7 +145,7 @@ func actions(p *Plan) string {
 func (e *env) cloud() []string {
 	e.t.Helper()
 	var out []string
-	for _, k := range providers.KindNames() {
+	for _, k := range kinds.Names() {
 		impl, _ := e.provider.Kind(k)
 		found, err := impl.(providers.Discoverer).Discover(context.Background(), e.stack.Name, "test")
 		if err != nil {

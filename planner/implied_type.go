@@ -3,14 +3,14 @@ package planner
 import (
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // impliedType returns the implied type of a kind's schema, made once per
 // schema and shared by every resource of the kind: a cty object type is a
 // map of its attribute types, which ImpliedType builds afresh on every
 // call, and values built with it keep it. Safe for concurrent use.
-func (p *Planner) impliedType(s *providers.Schema) cty.Type {
+func (p *Planner) impliedType(s *schema.Schema) cty.Type {
 	if ty, ok := p.types.Load(s); ok {
 		return ty.(cty.Type)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -78,10 +78,10 @@ func describeStep(s *step) *MigrationStep {
 		if rest := otherChanges(c); rest != "" {
 			m.Description += "; " + rest
 		}
-	case c.Kind == providers.KindAutoscalingGroup && touches(c.ChangedPaths, launchPaths):
+	case c.Kind == kinds.AutoscalingGroup && touches(c.ChangedPaths, launchPaths):
 		m.Action = "roll"
 		m.Description = fmt.Sprintf("roll %s (%s changed, %s): new instances healthy before old ones drain", c.Address, pathList(c.ChangedPaths), rolloutPace(c.After))
-	case c.Kind == providers.KindCoordinator && touches(c.ChangedPaths, map[string]bool{"members": true}):
+	case c.Kind == kinds.Coordinator && touches(c.ChangedPaths, map[string]bool{"members": true}):
 		m.Action = "resize"
 		m.Description = fmt.Sprintf("resize %s from %s to %s members, one member at a time, keeping a quorum", c.Address, number(attr(c.Before, "members")), number(attr(c.After, "members")))
 	default:

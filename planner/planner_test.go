@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -256,12 +257,12 @@ func TestVanishedAndDrift(t *testing.T) {
 	_, st := e.apply(PlanOptions{})
 	// Someone deletes the cache and changes the group outside Stagecraft.
 	cache, _ := st.Resource("cache.sessions")
-	ck, _ := e.provider.Kind(providers.KindCache)
+	ck, _ := e.provider.Kind(kinds.Cache)
 	if err := ck.Delete(context.Background(), providers.Ref{Address: "cache.sessions", Kind: "cache", ID: cache.ID}, cty.NilVal); err != nil {
 		t.Fatal(err)
 	}
 	app, _ := st.Resource("autoscaling_group.app")
-	gk, _ := e.provider.Kind(providers.KindAutoscalingGroup)
+	gk, _ := e.provider.Kind(kinds.AutoscalingGroup)
 	prior, _ := app.Value(gk.Schema().ImpliedType())
 	changed := setAttr(prior, "max", cty.NumberIntVal(7))
 	changed = setAttr(changed, "id", cty.NullVal(cty.String))

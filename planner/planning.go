@@ -8,7 +8,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -191,13 +192,13 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
 	}
-	schema := impl.Schema()
+	sch := impl.Schema()
 	c := &Change{Address: r.Address, Kind: r.Kind, DependsOn: r.DependsOn,
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = ActionCreate
-		c.Before = cty.NullVal(p.impliedType(schema))
-		c.After = providers.WithComputed(&schema.Block, r.Config, cty.NilVal)
+		c.Before = cty.NullVal(p.impliedType(sch))
+		c.After = schema.WithComputed(&sch.Block, r.Config, cty.NilVal)
 		if rf != nil {
 			c.Reason = "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
 			c.ID = rf.res.ID
@@ -209,7 +210,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	after := keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges)
 	d, ok := diffs[r.Address]
 	if !ok {
-		d = diffValues(schema, after, rf.actual, r.Lifecycle)
+		d = diffValues(sch, after, rf.actual, r.Lifecycle)
 	}
 	c.ChangedPaths = d.changed
 	switch {
@@ -221,7 +222,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 		c.ReplacePaths = d.replace
 	case len(d.changed) > 0:
 		c.Action = ActionUpdate
-		if r.Kind == providers.KindLoadBalancer {
+		if r.Kind == kinds.LoadBalancer {
 			c.Shift = detectShift(rf.actual, after, r.Settings)
 		}
 	default:
@@ -229,12 +230,12 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	}
 	if c.Action == ActionReplace {
 		c.ReplaceOrder = CreateBeforeDestroy
-		if schema.UniqueNames {
+		if sch.UniqueNames {
 			c.ReplaceOrder = DestroyBeforeCreate
 		}
-		c.After = providers.WithComputed(&schema.Block, after, cty.NilVal)
+		c.After = schema.WithComputed(&sch.Block, after, cty.NilVal)
 	} else {
-		c.After = providers.WithComputed(&schema.Block, after, rf.actual)
+		c.After = schema.WithComputed(&sch.Block, after, rf.actual)
 	}
 	return c, nil
 }
@@ -265,14 +266,14 @@ func driftOf(rf *refreshed) *Drift {
 // driftSchema treats optional+computed attributes as the provider's: their
 // values move on their own (autoscaling changes desired), which is not
 // drift.
-func driftSchema(s *providers.Schema) *providers.Schema {
+func driftSchema(s *schema.Schema) *schema.Schema {
 	out := *s
 	out.Block = driftBlock(s.Block)
 	return &out
 }
 
-func driftBlock(b providers.Block) providers.Block {
-	out := providers.Block{}
+func driftBlock(b schema.Block) schema.Block {
+	out := schema.Block{}
 	for _, a := range b.Attributes {
 		if a.Optional && a.Computed {
 			c := *a
@@ -312,8 +313,8 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 				Reason: fmt.Sprintf("The plan may not %s %s: it has lifecycle { prevent_destroy = true }. Remove that setting first if you mean to.", verb, c.Address)})
 			continue
 		}
-		schema, ok := providers.KindSchema(c.Kind)
-		if !ok || !schema.DataBearing {
+		sch, ok := kinds.Schema(c.Kind)
+		if !ok || !sch.DataBearing {
 			continue
 		}
 		c.DataLoss = true
@@ -429,5 +430,5 @@ func PathString(p cty.Path) string {
 	if len(p) == 0 {
 		return ""
 	}
-	return providers.PathString(p)
+	return schema.PathString(p)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -17,7 +18,7 @@ import (
 // refreshed is what refresh found for one resource in state.
 type refreshed struct {
 	res    *state.Resource
-	schema *providers.Schema
+	schema *schema.Schema
 	// prior is the value last applied (from state); actual what exists
 	// now (cty.NilVal when gone).
 	prior  cty.Value
@@ -26,7 +27,7 @@ type refreshed struct {
 }
 
 // decodeResource reads a state resource's attributes with its kind's type.
-func (p *Planner) decodeResource(r *state.Resource) (*providers.Schema, cty.Value, error) {
+func (p *Planner) decodeResource(r *state.Resource) (*schema.Schema, cty.Value, error) {
 	k, err := p.kind(r.Kind)
 	if err != nil {
 		return nil, cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)

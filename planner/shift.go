@@ -9,7 +9,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Shift moves the traffic of a load balancer's paths from old targets to
@@ -135,7 +135,7 @@ func routeTable(lb cty.Value) map[string]map[string]int {
 		if !p.IsKnown() || p.IsNull() || !t.IsKnown() || t.IsNull() {
 			continue
 		}
-		path := providers.NormalizeRoutePath(p.AsString())
+		path := schema.NormalizeRoutePath(p.AsString())
 		if out[path] == nil {
 			out[path] = map[string]int{}
 		}
@@ -283,7 +283,7 @@ func applyMigrationSettings(sp *ShiftPath, settings, after cty.Value, path strin
 			break
 		}
 		p := attr(rs[i], "path")
-		if p.IsKnown() && !p.IsNull() && providers.NormalizeRoutePath(p.AsString()) == path {
+		if p.IsKnown() && !p.IsNull() && schema.NormalizeRoutePath(p.AsString()) == path {
 			read(attr(ps[i], "migration"))
 			break
 		}
@@ -302,7 +302,7 @@ func withRoutes(cfg cty.Value, path string, weights map[string]int) cty.Value {
 	if routes.IsKnown() && !routes.IsNull() {
 		for _, r := range routes.AsValueSlice() {
 			p := attr(r, "path")
-			if p.IsKnown() && !p.IsNull() && providers.NormalizeRoutePath(p.AsString()) == path {
+			if p.IsKnown() && !p.IsNull() && schema.NormalizeRoutePath(p.AsString()) == path {
 				continue
 			}
 			out = append(out, r)

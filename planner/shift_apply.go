@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -66,7 +67,7 @@ func (e *GateError) Error() string {
 // each shifted path in turn, it applies the intermediate weights of every
 // step, watches the new targets for the bake time, and rolls back to the
 // last good step when the gate fails. The last step applies cfg itself.
-func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *providers.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
 	obs, canObserve := impl.(providers.Observer)
 	if !canObserve {
 		providers.Warn(ctx, c.Address, "this provider reports no health or traffic figures, so traffic moves without gates")

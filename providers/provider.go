@@ -1,8 +1,9 @@
 // Package providers defines the contract between the planner and the
 // systems that run a stack's resources (the local machine, AWS, a simulated
-// cloud), the provider-neutral kind tables that the stack language, the
-// providers and the documentation share, and the registry that maps a
-// provider name to its implementation.
+// cloud): the Provider and ResourceKind interfaces and their optional
+// extensions, resource references and tags, retries, and the registry that
+// maps a provider name to its implementation. The attribute type system is
+// providers/schema; the catalog of kinds is providers/kinds.
 package providers
 
 import (
@@ -10,6 +11,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Provider is one backend that can run resources: it is configured once per
@@ -35,7 +38,7 @@ type Provider interface {
 // it exists plus every computed attribute, including "id".
 type ResourceKind interface {
 	// Schema describes the kind's attributes as this provider sees them.
-	Schema() *Schema
+	Schema() *schema.Schema
 	// Read returns what exists for r, or exists=false when it is gone.
 	Read(ctx context.Context, r Ref) (actual cty.Value, exists bool, err error)
 	// Create makes the resource and returns its actual value.

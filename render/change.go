@@ -6,7 +6,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -82,8 +83,8 @@ func headerOf(c *planner.Change) string {
 // schemaOf returns the kind's schema, nil for a kind this build does not
 // know (a plan file from another version): rendering then relies on the
 // values' marks alone.
-func schemaOf(kind string) *providers.Schema {
-	s, ok := providers.KindSchema(kind)
+func schemaOf(kind string) *schema.Schema {
+	s, ok := kinds.Schema(kind)
 	if !ok {
 		return nil
 	}

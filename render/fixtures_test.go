@@ -6,8 +6,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -20,8 +21,8 @@ import (
 const secret = "hunter2"
 
 // kindFor is a kind's schema as the named provider sees it.
-func kindFor(provider, kind string) *providers.Schema {
-	s, ok := providers.KindSchema(kind)
+func kindFor(provider, kind string) *schema.Schema {
+	s, ok := kinds.Schema(kind)
 	if !ok {
 		panic("no kind " + kind)
 	}
@@ -38,7 +39,7 @@ func object(provider, kind string, attrs map[string]cty.Value) cty.Value {
 // attributes taken from what exists, or unknown where nothing does.
 func planned(provider, kind string, cfg, actual cty.Value) cty.Value {
 	s := kindFor(provider, kind)
-	return providers.WithComputed(&s.Block, cfg, actual)
+	return schema.WithComputed(&s.Block, cfg, actual)
 }
 
 // nullOf is the null value of a kind, a create's Before and a delete's

@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -39,14 +39,14 @@ func Value(v cty.Value) string {
 // schema declares the attribute sensitive.
 type sensitivity struct {
 	marked []cty.Path
-	schema *providers.Schema
+	schema *schema.Schema
 }
 
 // newSensitivity gathers the marked paths of every value given (nil or
 // cty.NilVal values are skipped). Taking the union of a change's before
 // and after values means a path hidden on one side is hidden on the other,
 // so a secret whose mark was lost on one side still does not show.
-func newSensitivity(schema *providers.Schema, values ...cty.Value) *sensitivity {
+func newSensitivity(schema *schema.Schema, values ...cty.Value) *sensitivity {
 	s := &sensitivity{schema: schema}
 	for _, v := range values {
 		s.add(v)

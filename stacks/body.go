@@ -5,7 +5,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // staticBody is a resource body split by its kind's schema once, so that
@@ -31,7 +31,7 @@ var resourceMetaAttrs = []string{"count", "for_each", "depends_on"}
 // hclSchema builds the hcl schema of a block. No attribute is marked
 // required: a child stage may leave out what its parent sets, so required
 // attributes are checked after merging.
-func hclSchema(b *providers.Block, top bool) *hcl.BodySchema {
+func hclSchema(b *schema.Block, top bool) *hcl.BodySchema {
 	s := &hcl.BodySchema{}
 	for _, a := range b.Attributes {
 		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: a.Name})
@@ -49,7 +49,7 @@ func hclSchema(b *providers.Block, top bool) *hcl.BodySchema {
 }
 
 // splitBody decodes body against the block schema b.
-func splitBody(body hcl.Body, b *providers.Block, top bool, defRange hcl.Range) (*staticBody, hcl.Diagnostics) {
+func splitBody(body hcl.Body, b *schema.Block, top bool, defRange hcl.Range) (*staticBody, hcl.Diagnostics) {
 	content, diags := body.Content(hclSchema(b, top))
 	sb := &staticBody{
 		attrs:    map[string]*hcl.Attribute{},
@@ -118,7 +118,7 @@ func (sb *staticBody) traversals() []hcl.Traversal {
 
 // refAttrExprs lists the expressions of reference-typed attributes
 // (route.target), which may name their target as a string.
-func (sb *staticBody) refAttrExprs(b *providers.Block) []hcl.Expression {
+func (sb *staticBody) refAttrExprs(b *schema.Block) []hcl.Expression {
 	var out []hcl.Expression
 	for _, a := range b.Attributes {
 		if at, ok := sb.attrs[a.Name]; ok && a.Ref != "" {

@@ -9,7 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Block types allowed at the top of a stack file.
@@ -28,14 +28,14 @@ var rootSchema = &hcl.BodySchema{
 
 func kindHeaders() []hcl.BlockHeaderSchema {
 	var hs []hcl.BlockHeaderSchema
-	for _, k := range providers.KindNames() {
+	for _, k := range kinds.Names() {
 		hs = append(hs, hcl.BlockHeaderSchema{Type: k, LabelNames: []string{"name"}})
 	}
 	return hs
 }
 
 func isKind(t string) bool {
-	_, ok := providers.KindSchema(t)
+	_, ok := kinds.Schema(t)
 	return ok
 }
 

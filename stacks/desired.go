@@ -52,7 +52,7 @@ type Resource struct {
 	// cty.NilVal for a single instance.
 	Key cty.Value
 	// Config conforms to the kind's schema for the environment's provider
-	// (providers.KindSchema(kind).ForProvider(p).ImpliedType()). Computed
+	// (kinds.Schema(kind).ForProvider(p).ImpliedType()). Computed
 	// attributes are null unless set in the stack; values that depend on
 	// attributes that only exist after apply are unknown; sensitive values
 	// carry the Sensitive mark.

@@ -10,7 +10,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks/funcs"
 )
 
@@ -45,7 +46,7 @@ type evaluator struct {
 	same   map[string]bool
 	// types holds the implied types of the schema blocks evaluated, so
 	// that the instances of a block share one type value.
-	types providers.TypeCache
+	types schema.TypeCache
 }
 
 // scope is the root of a stage or one instance of a module call.
@@ -89,7 +90,7 @@ type scope struct {
 
 type resourceNode struct {
 	block  *ResourceBlock
-	schema *providers.Schema
+	schema *schema.Schema
 	body   *staticBody
 	// value is what references to the resource see; addrValue is the same
 	// shape holding address strings, for reference-typed attributes.
@@ -157,7 +158,7 @@ func newScope(ev *evaluator, prefix string, fsys fs.FS, dir, origin string) *sco
 // addResources prepares the resource blocks of the scope.
 func (sc *scope) addResources(blocks []*ResourceBlock) {
 	for _, b := range blocks {
-		schema, ok := providers.KindSchema(b.Kind)
+		schema, ok := kinds.Schema(b.Kind)
 		if !ok {
 			continue
 		}

@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Evaluate produces the desired set of one environment at its target stage
@@ -107,7 +107,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		reuse:    req.Reuse,
 		blocks:   map[string]*blockResult{},
 		same:     map[string]bool{},
-		types:    providers.TypeCache{},
+		types:    schema.TypeCache{},
 		globals: map[string]cty.Value{
 			"environment": cty.ObjectVal(map[string]cty.Value{"name": envName}),
 			"stage":       cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal(stageName)}),

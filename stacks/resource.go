@@ -12,7 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // instance is one instance of a block with count or for_each (or the only
@@ -162,7 +162,7 @@ func childContext(parent *hcl.EvalContext, symbols map[string]cty.Value) *hcl.Ev
 // schemaBlocks returns the schema of n's kind as it is evaluated (with the
 // planner's plan-only blocks) and as the provider sees it once they are
 // split off.
-func (sc *scope) schemaBlocks(n *resourceNode) (block, provBlock *providers.Block) {
+func (sc *scope) schemaBlocks(n *resourceNode) (block, provBlock *schema.Block) {
 	if sc.ev.provider == "" {
 		return &n.schema.Block, &n.schema.Block
 	}
@@ -206,7 +206,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.checkKindRules(n.schema, cfg, ranges, n.block.DeclRange)
 		settings := cty.NilVal
 		if sc.ev.provider != "" {
-			cfg, settings = providers.SplitPlanOnly(block, cfg)
+			cfg, settings = schema.SplitPlanOnly(block, cfg)
 		}
 		r := &Resource{
 			Address:   addr,
@@ -223,7 +223,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
-		vals = append(vals, providers.WithComputed(provBlock, cfg, sc.ev.known[addr]))
+		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr]))
 		addrs = append(addrs, cty.StringVal(local+keyStr))
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrs)
@@ -256,13 +256,13 @@ func collect(meta map[string]*hcl.Attribute, insts []instance, vals []cty.Value)
 // of the block's implied type. ranges records where each attribute path
 // was written, for rule violations. inProvider is true inside a provider
 // sub-block.
-func (sc *scope) evalBody(sb *staticBody, b *providers.Block, ctx, actx *hcl.EvalContext, path cty.Path, inProvider bool) (cty.Value, map[string]hcl.Range) {
+func (sc *scope) evalBody(sb *staticBody, b *schema.Block, ctx, actx *hcl.EvalContext, path cty.Path, inProvider bool) (cty.Value, map[string]hcl.Range) {
 	ranges := map[string]hcl.Range{}
 	v := sc.evalBlock(sb, b, ctx, actx, path, inProvider, ranges)
 	return v, ranges
 }
 
-func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.EvalContext, path cty.Path, inProvider bool, ranges map[string]hcl.Range) cty.Value {
+func (sc *scope) evalBlock(sb *staticBody, b *schema.Block, ctx, actx *hcl.EvalContext, path cty.Path, inProvider bool, ranges map[string]hcl.Range) cty.Value {
 	attrs := make(map[string]cty.Value, len(b.Attributes)+len(b.Blocks))
 	ranges[pathKey(path)] = sb.defRange
 	// A required attribute in another provider's sub-block is only
@@ -329,7 +329,7 @@ func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.Ev
 			sc.errorf(blocks[nb.MaxItems].defRange, "Too many "+nb.TypeName+" blocks", "At most %d %s blocks are allowed here.", nb.MaxItems, nb.TypeName)
 		}
 		switch nb.Nesting {
-		case providers.NestingSingle:
+		case schema.NestingSingle:
 			if len(blocks) > 1 {
 				sc.errorf(blocks[1].defRange, "Duplicate "+nb.TypeName+" block",
 					"Only one %s block is allowed here; the first is at %s. Merge their settings into one block.", nb.TypeName, blocks[0].defRange)
@@ -343,7 +343,7 @@ func (sc *scope) evalBlock(sb *staticBody, b *providers.Block, ctx, actx *hcl.Ev
 			default:
 				attrs[nb.TypeName] = cty.NullVal(ety)
 			}
-		case providers.NestingList:
+		case schema.NestingList:
 			if len(blocks) == 0 {
 				attrs[nb.TypeName] = cty.ListValEmpty(ety)
 				continue
@@ -369,7 +369,7 @@ func moduleVariable(expr hcl.Expression) string {
 }
 
 // allowedValues describes an attribute's rules for error messages.
-func allowedValues(a *providers.Attribute) string {
+func allowedValues(a *schema.Attribute) string {
 	var docs []string
 	for _, r := range a.Rules {
 		docs = append(docs, r.Doc)
@@ -380,7 +380,7 @@ func allowedValues(a *providers.Attribute) string {
 	return " Allowed: " + strings.Join(docs, "; ") + "."
 }
 
-func missingBlockDetail(nb *providers.NestedBlock, minItems int) string {
+func missingBlockDetail(nb *schema.NestedBlock, minItems int) string {
 	if nb.Provider != "" {
 		var req []string
 		for _, a := range nb.Attributes {
@@ -426,7 +426,7 @@ func pathKey(p cty.Path) string {
 
 // evalAttr evaluates one attribute, converts it to its type and checks its
 // rules.
-func (sc *scope) evalAttr(at *hcl.Attribute, a *providers.Attribute, ctx *hcl.EvalContext) cty.Value {
+func (sc *scope) evalAttr(at *hcl.Attribute, a *schema.Attribute, ctx *hcl.EvalContext) cty.Value {
 	v, d := at.Expr.Value(ctx)
 	sc.addDiags(d)
 	if d.HasErrors() {
@@ -453,7 +453,7 @@ func (sc *scope) evalAttr(at *hcl.Attribute, a *providers.Attribute, ctx *hcl.Ev
 
 // evalRefAttr evaluates a reference-typed attribute (route.target) to the
 // address of the resource it names.
-func (sc *scope) evalRefAttr(at *hcl.Attribute, a *providers.Attribute, actx *hcl.EvalContext) cty.Value {
+func (sc *scope) evalRefAttr(at *hcl.Attribute, a *schema.Attribute, actx *hcl.EvalContext) cty.Value {
 	if tr, d := hcl.AbsTraversalForExpr(at.Expr); !d.HasErrors() && len(tr) > 2 {
 		if _, ok := tr[2].(hcl.TraverseAttr); ok {
 			sc.errorf(at.Expr.Range(), "Invalid "+a.Name, "%s takes the %s itself, such as %s.%s; leave out %s.",
@@ -506,9 +506,9 @@ func traversalNameOr(tr hcl.Traversal) string {
 
 // checkKindRules runs the kind's cross-attribute rules and places each
 // problem on the attribute it concerns.
-func (sc *scope) checkKindRules(schema *providers.Schema, cfg cty.Value, ranges map[string]hcl.Range, def hcl.Range) {
-	plain := providers.Unmarked(cfg)
-	for _, r := range schema.Rules {
+func (sc *scope) checkKindRules(sch *schema.Schema, cfg cty.Value, ranges map[string]hcl.Range, def hcl.Range) {
+	plain := schema.Unmarked(cfg)
+	for _, r := range sch.Rules {
 		for _, p := range r.Check(plain) {
 			rng := def
 			for path := p.Path; ; path = path[:len(path)-1] {
@@ -560,7 +560,7 @@ var lifecycleSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 	{Name: "prevent_destroy"}, {Name: "allow_data_loss"}, {Name: "ignore_changes"},
 }}
 
-func (sc *scope) ignoreChanges(a *hcl.Attribute, schema *providers.Schema) ([]cty.Path, bool) {
+func (sc *scope) ignoreChanges(a *hcl.Attribute, schema *schema.Schema) ([]cty.Path, bool) {
 	if tr, d := hcl.AbsTraversalForExpr(a.Expr); !d.HasErrors() && len(tr) == 1 && tr.RootName() == "all" {
 		return nil, true
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Reuse lets an evaluation take over the results of an earlier one of the
@@ -86,7 +86,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	vals := make([]cty.Value, len(prev.resources))
 	for i, r := range prev.resources {
 		insts[i] = instance{key: r.Key}
-		vals[i] = providers.WithComputed(provBlock, r.Config, ev.known[r.Address])
+		vals[i] = schema.WithComputed(provBlock, r.Config, ev.known[r.Address])
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), prev.addrValue
 	ev.blocks[key] = &blockResult{resources: prev.resources, value: n.value, addrValue: n.addrValue, instances: prev.instances}

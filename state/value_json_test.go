@@ -6,7 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -32,8 +32,8 @@ func TestUnmarshalValueMatchesCty(t *testing.T) {
 		}),
 		"null object": cty.NullVal(objTy),
 	}
-	for _, kind := range providers.KindNames() {
-		s, _ := providers.KindSchema(kind)
+	for _, kind := range kinds.Names() {
+		s, _ := kinds.Schema(kind)
 		schema := s.ForProvider("sim")
 		values["kind "+kind] = providertest.Desired(schema, nil)
 	}

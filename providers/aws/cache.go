@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // cacheKind maps a cache onto ElastiCache: engine "redis" is a replication
@@ -90,7 +91,7 @@ func cacheConfigOf(v cty.Value) cacheConfig {
 		MemoryMB: num("memory_mb", 64),
 		Eviction: or(c.str("eviction_policy"), "allkeys-lru"),
 		Network:  c.str("network"),
-		NodeType: or(c.sub(providers.SubBlockAWS).str("node_type"), "cache.t3.micro"),
+		NodeType: or(c.sub(kinds.SubBlockAWS).str("node_type"), "cache.t3.micro"),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // cacheState is one cache as ElastiCache describes it: a replication
@@ -184,7 +185,7 @@ func (k *cacheKind) value(s *cacheState) cty.Value {
 		"id":              cty.StringVal(s.id()),
 		"endpoint":        endpoint,
 		"endpoints":       endpoints,
-		providers.SubBlockAWS: cty.ObjectVal(map[string]cty.Value{
+		kinds.SubBlockAWS: cty.ObjectVal(map[string]cty.Value{
 			"node_type": cty.StringVal(c.NodeType),
 		}),
 	})
@@ -380,7 +381,7 @@ func (k *cacheKind) Discover(ctx context.Context, stack, environment string) ([]
 		st.tags = tags
 		out = append(out, providers.Discovered{
 			Ref: providers.Ref{
-				Address: tags[providers.TagAddress], Kind: providers.KindCache, ID: s.id(),
+				Address: tags[providers.TagAddress], Kind: kinds.Cache, ID: s.id(),
 				Stack: stack, Environment: environment,
 			},
 			Actual: k.value(&st),

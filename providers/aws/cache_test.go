@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -30,14 +31,14 @@ func newCacheEnv(t *testing.T) *cacheEnv {
 	t.Helper()
 	t.Parallel()
 	p, region := newTestProvider(t, nil)
-	k, _ := p.Kind(providers.KindCache)
+	k, _ := p.Kind(kinds.Cache)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
 	return &cacheEnv{t: t, ctx: ctx, p: p.(*provider), k: k.(*cacheKind), region: region, stack: "shop-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))}
 }
 
 func (e *cacheEnv) ref(name string) providers.Ref {
-	return providers.Ref{Address: "cache." + name, Kind: providers.KindCache, Stack: e.stack, Environment: "prod"}
+	return providers.Ref{Address: "cache." + name, Kind: kinds.Cache, Stack: e.stack, Environment: "prod"}
 }
 
 func (e *cacheEnv) desired(attrs map[string]cty.Value) cty.Value {
@@ -317,7 +318,7 @@ func TestCacheUpdateErrors(t *testing.T) {
 func TestCacheNames(t *testing.T) {
 	t.Parallel()
 	ref := func(addr, stack, env string) providers.Ref {
-		return providers.Ref{Address: addr, Kind: providers.KindCache, Stack: stack, Environment: env}
+		return providers.Ref{Address: addr, Kind: kinds.Cache, Stack: stack, Environment: env}
 	}
 	redis := cacheConfig{Engine: "redis", Nodes: 1, NodeType: "cache.t3.micro"}
 	base := cacheName(ref("cache.sessions", "shop", "prod"), redis)

@@ -6,8 +6,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // TestConformance runs the conformance suite for every kind against moto.
@@ -23,13 +24,13 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 85*time.Second)
 	e.stack, e.env = "providertest", "conformance"
-	web, _ := e.create(providers.KindAutoscalingGroup, "web", groupAttrs(testAMI, nil))
-	e.create(providers.KindNetwork, "other", nil)
+	web, _ := e.create(kinds.AutoscalingGroup, "web", groupAttrs(testAMI, nil))
+	e.create(kinds.Network, "other", nil)
 
 	str, num := cty.StringVal, cty.NumberIntVal
-	schema := func(kind string) *providers.Schema { return e.kind(kind).Schema() }
-	netS, lbS, grS := schema(providers.KindNetwork), schema(providers.KindLoadBalancer), schema(providers.KindAutoscalingGroup)
-	cacheS, coordS := schema(providers.KindCache), schema(providers.KindCoordinator)
+	schema := func(kind string) *schema.Schema { return e.kind(kind).Schema() }
+	netS, lbS, grS := schema(kinds.Network), schema(kinds.LoadBalancer), schema(kinds.AutoscalingGroup)
+	cacheS, coordS := schema(kinds.Cache), schema(kinds.Coordinator)
 	route := func(path string, weight int64) cty.Value {
 		r := attrs{"path": str(path), "target": str(web.Address)}
 		if weight > 0 {
@@ -48,12 +49,12 @@ func TestConformance(t *testing.T) {
 	providertest.Run(t, e.p, providertest.Config{
 		Configure: motoConfig(motoURL, e.region),
 		Fixtures: map[string]providertest.Fixture{
-			providers.KindNetwork: {
+			kinds.Network: {
 				Desired:  providertest.Desired(netS, nil),
 				Replaced: providertest.Desired(netS, attrs{"cidr_block": str("10.1.0.0/16"), "availability_zones": num(3)}),
 				Invalid:  providertest.Desired(netS, attrs{"availability_zones": num(1)}),
 			},
-			providers.KindLoadBalancer: {
+			kinds.LoadBalancer: {
 				Desired: providertest.Desired(lbS, attrs{"listener": listener, "route": cty.TupleVal([]cty.Value{route("/*", 0)})}),
 				Updated: providertest.Desired(lbS, attrs{"listener": cty.TupleVal([]cty.Value{cty.EmptyObjectVal, cty.ObjectVal(attrs{"port": num(8080)})}),
 					"route": cty.TupleVal([]cty.Value{route("/api/*", 0), route("/*", 100)})}),
@@ -61,19 +62,19 @@ func TestConformance(t *testing.T) {
 				Invalid: providertest.Desired(lbS, attrs{"listener": listener,
 					"route": cty.TupleVal([]cty.Value{route("/*", 60), route("/*", 30)})}),
 			},
-			providers.KindCache: {
+			kinds.Cache: {
 				Desired:  providertest.Desired(cacheS, attrs{"engine": str("redis"), "replicas": num(1)}),
 				Updated:  providertest.Desired(cacheS, attrs{"engine": str("redis"), "replicas": num(1), "memory_mb": num(256), "eviction_policy": str("volatile-lru")}),
 				Replaced: providertest.Desired(cacheS, attrs{"engine": str("memcached"), "nodes": num(2)}),
 				Invalid:  providertest.Desired(cacheS, attrs{"engine": str("memcached"), "replicas": num(1)}),
 			},
-			providers.KindCoordinator: {
+			kinds.Coordinator: {
 				Desired:  coord("etcd", 3),
 				Updated:  coord("etcd", 5),
 				Replaced: coord("zookeeper", 3),
 				Invalid:  coord("etcd", 2),
 			},
-			providers.KindAutoscalingGroup: {
+			kinds.AutoscalingGroup: {
 				Desired: group(attrs{"env": env("1")}),
 				Updated: group(attrs{"env": env("2"), "scaling": cty.ObjectVal(attrs{"target_cpu": num(60)}),
 					"health_check": cty.ObjectVal(attrs{"path": str("/ready")}),

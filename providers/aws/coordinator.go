@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // coordinatorKind maps a coordinator onto a launch template and a
@@ -117,7 +118,7 @@ func coordConfigOf(v cty.Value) coordConfig {
 	if !ok {
 		n = 3
 	}
-	it := c.sub(providers.SubBlockAWS).str("instance_type")
+	it := c.sub(kinds.SubBlockAWS).str("instance_type")
 	if it == "" {
 		it = "t3.small"
 	}
@@ -125,7 +126,7 @@ func coordConfigOf(v cty.Value) coordConfig {
 		Engine:       c.str("engine"),
 		Members:      int(n),
 		Network:      c.str("network"),
-		AMI:          c.sub(providers.SubBlockAWS).str("ami"),
+		AMI:          c.sub(kinds.SubBlockAWS).str("ami"),
 		InstanceType: it,
 	}
 }
@@ -575,7 +576,7 @@ func (k *coordinatorKind) value(s *coordState) cty.Value {
 		"network":   network,
 		"id":        cty.StringVal(s.name()),
 		"endpoints": valStrings(endpoints),
-		providers.SubBlockAWS: valObject(valElemType(ty, providers.SubBlockAWS), map[string]cty.Value{
+		kinds.SubBlockAWS: valObject(valElemType(ty, kinds.SubBlockAWS), map[string]cty.Value{
 			"ami":           ami,
 			"instance_type": cty.StringVal(s.instanceType),
 		}),
@@ -624,7 +625,7 @@ func (k *coordinatorKind) Discover(ctx context.Context, stack, environment strin
 		}
 		out = append(out, providers.Discovered{
 			Ref: providers.Ref{
-				Address: s.tags[providers.TagAddress], Kind: providers.KindCoordinator, ID: s.name(),
+				Address: s.tags[providers.TagAddress], Kind: kinds.Coordinator, ID: s.name(),
 				Stack: stack, Environment: environment,
 			},
 			Actual: k.value(s),

@@ -17,6 +17,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestCoordinatorUserData renders each engine's boot script, checks that
@@ -155,13 +156,13 @@ func memberAgent(t *testing.T, ctx context.Context, c *ec2.Client, cluster strin
 func TestCoordinatorChangesOneMemberAtATime(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 60*time.Second)
-	k := e.kind(providers.KindCoordinator).(*coordinatorKind)
+	k := e.kind(kinds.Coordinator).(*coordinatorKind)
 	var steps []int
 	k.stepped = func(n int) { steps = append(steps, n) }
 	coord := func(ami string, members int64) attrs {
 		return attrs{"engine": cty.StringVal("etcd"), "members": cty.NumberIntVal(members), "aws": cty.ObjectVal(attrs{"ami": cty.StringVal(ami)})}
 	}
-	r, v := e.create(providers.KindCoordinator, "locks", coord(testAMIOld, 3))
+	r, v := e.create(kinds.Coordinator, "locks", coord(testAMIOld, 3))
 	memberAgent(t, e.ctx, e.clients().ec2, r.ID)
 	founders := e.coordMembers(r.ID)
 	if len(founders) != 3 {
@@ -178,7 +179,7 @@ func TestCoordinatorChangesOneMemberAtATime(t *testing.T) {
 		{"shrink", testAMI, 1, []int{2, 1}},
 	} {
 		steps = nil
-		got, err := k.Update(e.ctx, r, v, e.desired(providers.KindCoordinator, coord(c.ami, c.members)))
+		got, err := k.Update(e.ctx, r, v, e.desired(kinds.Coordinator, coord(c.ami, c.members)))
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -259,7 +260,7 @@ func TestCoordinatorCreateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
 	a := attrs{"engine": cty.StringVal("zookeeper"), "members": cty.NumberIntVal(3), "aws": cty.ObjectVal(attrs{"ami": cty.StringVal(testAMI)})}
-	r, first := e.create(providers.KindCoordinator, "locks", a)
+	r, first := e.create(kinds.Coordinator, "locks", a)
 	again := r
 	again.ID = ""
 	second, err := e.kind(r.Kind).Create(e.ctx, again, e.desired(r.Kind, a))
@@ -279,7 +280,7 @@ func TestCoordinatorCreateIsIdempotent(t *testing.T) {
 		t.Errorf("after two creates %s has %d launch templates, want 1", r.Address, n)
 	}
 	// Its group is the coordinator's, not an autoscaling_group.
-	for _, kind := range []string{providers.KindAutoscalingGroup, providers.KindCoordinator} {
+	for _, kind := range []string{kinds.AutoscalingGroup, kinds.Coordinator} {
 		found, err := e.kind(kind).(providers.Discoverer).Discover(e.ctx, e.stack, e.env)
 		if err != nil {
 			t.Fatal(err)
@@ -289,7 +290,7 @@ func TestCoordinatorCreateIsIdempotent(t *testing.T) {
 			got = append(got, f.Ref.Kind+" "+f.Ref.Address)
 		}
 		want := []string{}
-		if kind == providers.KindCoordinator {
+		if kind == kinds.Coordinator {
 			want = []string{kind + " " + r.Address}
 		}
 		if !slices.Equal(got, want) {

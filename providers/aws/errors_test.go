@@ -11,6 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -32,8 +33,8 @@ func TestAWSErrorsNameCodeAddressAndAttribute(t *testing.T) {
 		t.Fatal(d.Error())
 	}
 	for kind, a := range map[string]attrs{
-		providers.KindAutoscalingGroup: groupAttrs(testAMI, nil),
-		providers.KindLoadBalancer:     lbAttrs("http", route("/", "autoscaling_group.app", -1)),
+		kinds.AutoscalingGroup: groupAttrs(testAMI, nil),
+		kinds.LoadBalancer:     lbAttrs("http", route("/", "autoscaling_group.app", -1)),
 	} {
 		r := e.ref(kind, "bad")
 		v, err := e.kind(kind).Create(e.ctx, r, e.desired(kind, a))
@@ -64,8 +65,8 @@ func TestNoCredentials(t *testing.T) {
 	if d := p.Configure(t.Context(), motoConfig(url, "us-east-1")); d.HasErrors() {
 		t.Fatalf("Configure calls no AWS and needs no credentials, yet: %s", d.Error())
 	}
-	k, _ := p.Kind(providers.KindNetwork)
-	r := providers.Ref{Address: "network.main", Kind: providers.KindNetwork, Stack: "shop", Environment: "prod"}
+	k, _ := p.Kind(kinds.Network)
+	r := providers.Ref{Address: "network.main", Kind: kinds.Network, Stack: "shop", Environment: "prod"}
 	_, err := k.Create(t.Context(), r, providertest.Desired(k.Schema(), nil))
 	if err == nil || !containsAll(err.Error(), "network.main", "no AWS credentials could be loaded", "AWS_PROFILE") {
 		t.Errorf("create without credentials: %v; want the address, that no credentials were found and how to give them", err)

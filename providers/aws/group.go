@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // groupKind maps an autoscaling_group onto an Auto Scaling group named
@@ -132,7 +133,7 @@ func (k *groupKind) decode(op string, r providers.Ref, desired cty.Value) (group
 	}
 	ro := c.sub("rollout")
 	cfg.rollout = rollout{Surge: num(ro, "max_surge", 1), Unavailable: num(ro, "max_unavailable", 0)}
-	aws := c.sub(providers.SubBlockAWS)
+	aws := c.sub(kinds.SubBlockAWS)
 	cfg.ami, cfg.instanceType, cfg.userData = aws.str("ami"), aws.str("instance_type"), aws.optStr("user_data")
 	if cfg.instanceType == "" {
 		cfg.instanceType = "t3.micro"
@@ -676,7 +677,7 @@ func (k *groupKind) value(g astypes.AutoScalingGroup, data *ec2types.ResponseLau
 				}
 			}
 		}
-		attrs[providers.SubBlockAWS] = valObject(ty.AttributeType(providers.SubBlockAWS), aws)
+		attrs[kinds.SubBlockAWS] = valObject(ty.AttributeType(kinds.SubBlockAWS), aws)
 	}
 	return valObject(ty, attrs)
 }
@@ -705,7 +706,7 @@ func (k *groupKind) Discover(ctx context.Context, stack, environment string) ([]
 			continue // a coordinator's group is the coordinator's
 		}
 		out = append(out, providers.Discovered{
-			Ref:    providers.Ref{Address: addr, Kind: providers.KindAutoscalingGroup, ID: name, Stack: stack, Environment: environment},
+			Ref:    providers.Ref{Address: addr, Kind: kinds.AutoscalingGroup, ID: name, Stack: stack, Environment: environment},
 			Actual: v,
 		})
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestGroupDesiredBelongsToScalingPolicy: with a scaling block and no
@@ -18,14 +18,14 @@ import (
 func TestGroupDesiredBelongsToScalingPolicy(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
-	k := e.kind(providers.KindAutoscalingGroup)
+	k := e.kind(kinds.AutoscalingGroup)
 	scaled := func(max int64, env string) attrs {
 		return groupAttrs(testAMI, attrs{
 			"max": cty.NumberIntVal(max), "scaling": cty.ObjectVal(attrs{"target_cpu": cty.NumberIntVal(50)}),
 			"env": cty.MapVal(attrs{"V": cty.StringVal(env)}),
 		})
 	}
-	r, v := e.create(providers.KindAutoscalingGroup, "app", scaled(4, "1"))
+	r, v := e.create(kinds.AutoscalingGroup, "app", scaled(4, "1"))
 	desired := func(v cty.Value) int64 {
 		n, _ := v.GetAttr("desired").AsBigFloat().Int64()
 		return n

@@ -14,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -103,7 +104,7 @@ func TestGroupRollFallback(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
 	two := attrs{"min": cty.NumberIntVal(2), "max": cty.NumberIntVal(2)}
-	r, v := e.create(providers.KindAutoscalingGroup, "app", groupAttrs(testAMIOld, two))
+	r, v := e.create(kinds.AutoscalingGroup, "app", groupAttrs(testAMIOld, two))
 	before := e.groupInstances(r.ID)
 	if len(before) != 2 {
 		t.Fatalf("the group runs %d instances after create, want 2", len(before))
@@ -147,11 +148,11 @@ func TestCreateIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 40*time.Second)
 	group := groupAttrs(testAMI, nil)
-	app, _ := e.create(providers.KindAutoscalingGroup, "app", group)
+	app, _ := e.create(kinds.AutoscalingGroup, "app", group)
 	lbAttrs := attrs{"listener": cty.TupleVal([]cty.Value{cty.EmptyObjectVal}),
 		"route": cty.TupleVal([]cty.Value{cty.ObjectVal(attrs{"target": cty.StringVal(app.Address)})})}
-	lb, _ := e.create(providers.KindLoadBalancer, "edge", lbAttrs)
-	net, _ := e.create(providers.KindNetwork, "main", nil)
+	lb, _ := e.create(kinds.LoadBalancer, "edge", lbAttrs)
+	net, _ := e.create(kinds.Network, "main", nil)
 	for _, c := range []struct {
 		r providers.Ref
 		a attrs
@@ -198,7 +199,7 @@ func TestCreateIsIdempotent(t *testing.T) {
 func TestGroupNameTakenByAnother(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 20*time.Second)
-	app, _ := e.create(providers.KindAutoscalingGroup, "app", groupAttrs(testAMI, nil))
+	app, _ := e.create(kinds.AutoscalingGroup, "app", groupAttrs(testAMI, nil))
 	_, err := e.clients().autoscaling.CreateOrUpdateTags(e.ctx, &autoscaling.CreateOrUpdateTagsInput{Tags: []astypes.Tag{{
 		Key: sdk.String(providers.TagAddress), Value: sdk.String("autoscaling_group.other"),
 		ResourceId: sdk.String(app.ID), ResourceType: sdk.String("auto-scaling-group"), PropagateAtLaunch: sdk.Bool(true),
@@ -217,7 +218,7 @@ func TestGroupNameTakenByAnother(t *testing.T) {
 // groupInstances returns the image of each instance in a group.
 func (e *testEnv) groupInstances(name string) map[string]string {
 	e.t.Helper()
-	g, err := e.p.(*provider).kinds[providers.KindAutoscalingGroup].(*groupKind).describeGroup(e.ctx, name)
+	g, err := e.p.(*provider).kinds[kinds.AutoscalingGroup].(*groupKind).describeGroup(e.ctx, name)
 	if err != nil || g == nil {
 		e.t.Fatalf("describe the group %s: %v", name, err)
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // loadBalancerKind maps a load_balancer onto an application load balancer
@@ -126,7 +128,7 @@ func (k *loadBalancerKind) decode(op string, r providers.Ref, desired cty.Value)
 		if w, ok := rt.num("weight"); ok {
 			route.Weight = &w
 		}
-		if n := len(providers.NormalizeRoutePath(route.Path)) + 1; n > maxPatternLength {
+		if n := len(schema.NormalizeRoutePath(route.Path)) + 1; n > maxPatternLength {
 			return cfg, fmt.Errorf("%s %s (route[%d].path): the path is %d characters long; AWS matches paths of at most %d", op, r.Address, i, n-1, maxPatternLength-1)
 		}
 		if tag := route.tag(); len(tag) > 256 {
@@ -755,7 +757,7 @@ func (k *loadBalancerKind) Discover(ctx context.Context, stack, environment stri
 			continue
 		}
 		out = append(out, providers.Discovered{
-			Ref:    providers.Ref{Address: found[arn][providers.TagAddress], Kind: providers.KindLoadBalancer, ID: arn, Stack: stack, Environment: environment},
+			Ref:    providers.Ref{Address: found[arn][providers.TagAddress], Kind: kinds.LoadBalancer, ID: arn, Stack: stack, Environment: environment},
 			Actual: v,
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Tags besides the stagecraft:stack/environment/address tags that every
@@ -53,7 +54,7 @@ func shortName(address string, max int) string {
 	var keep []string
 	for i := 0; i < len(parts); i++ {
 		switch parts[i] {
-		case "module", providers.KindNetwork, providers.KindLoadBalancer, providers.KindAutoscalingGroup, providers.KindCache, providers.KindCoordinator:
+		case "module", kinds.Network, kinds.LoadBalancer, kinds.AutoscalingGroup, kinds.Cache, kinds.Coordinator:
 			continue
 		}
 		keep = append(keep, parts[i])

@@ -14,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestLoadBalancerObserve reads the health of a load balancer's targets:
@@ -23,10 +24,10 @@ import (
 func TestLoadBalancerObserve(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
-	app, _ := e.create(providers.KindAutoscalingGroup, "app", groupAttrs(testAMI, attrs{"min": cty.NumberIntVal(2)}))
-	orders, _ := e.create(providers.KindAutoscalingGroup, "orders", groupAttrs(testAMI, nil))
-	lb, _ := e.create(providers.KindLoadBalancer, "edge", lbAttrs("http", route("/orders/*", orders.Address, -1), route("/*", app.Address, -1)))
-	obs := e.kind(providers.KindLoadBalancer).(providers.Observer)
+	app, _ := e.create(kinds.AutoscalingGroup, "app", groupAttrs(testAMI, attrs{"min": cty.NumberIntVal(2)}))
+	orders, _ := e.create(kinds.AutoscalingGroup, "orders", groupAttrs(testAMI, nil))
+	lb, _ := e.create(kinds.LoadBalancer, "edge", lbAttrs("http", route("/orders/*", orders.Address, -1), route("/*", app.Address, -1)))
+	obs := e.kind(kinds.LoadBalancer).(providers.Observer)
 
 	got, err := obs.Observe(e.ctx, lb, cty.NilVal)
 	if err != nil {
@@ -70,7 +71,7 @@ func TestLoadBalancerObserve(t *testing.T) {
 		t.Errorf("with no target left for %s, Observe = healthy %t, %q; want unhealthy, naming only that group", orders.Address, got.Healthy, got.Detail)
 	}
 
-	if _, err := obs.Observe(e.ctx, providers.Ref{Address: "load_balancer.none", Kind: providers.KindLoadBalancer}, cty.NilVal); err == nil || !strings.Contains(err.Error(), "load_balancer.none") {
+	if _, err := obs.Observe(e.ctx, providers.Ref{Address: "load_balancer.none", Kind: kinds.LoadBalancer}, cty.NilVal); err == nil || !strings.Contains(err.Error(), "load_balancer.none") {
 		t.Errorf("Observe of a load balancer not created yet: %v; want an error naming it", err)
 	}
 }

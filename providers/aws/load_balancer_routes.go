@@ -13,6 +13,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Routes on a listener: the "/" prefix is the default action; any other
@@ -35,7 +36,7 @@ type lbRouting map[string]map[string]int64
 func canonicalRouting(routes []lbRoute) lbRouting {
 	out := lbRouting{}
 	for _, rt := range routes {
-		prefix := providers.NormalizeRoutePath(rt.Path)
+		prefix := schema.NormalizeRoutePath(rt.Path)
 		w := int64(100)
 		if rt.Weight != nil {
 			w = *rt.Weight

@@ -14,6 +14,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Target groups belong to the load balancer: one per routed group, named
@@ -309,7 +310,7 @@ func (k *kindBase) refreshRoutesTo(ctx context.Context, r providers.Ref) error {
 	if len(names) == 0 {
 		return nil
 	}
-	kind, ok := k.p.Kind(providers.KindLoadBalancer)
+	kind, ok := k.p.Kind(kinds.LoadBalancer)
 	lbk, isLB := kind.(*loadBalancerKind)
 	if !ok || !isLB {
 		return nil
@@ -327,7 +328,7 @@ func (k *kindBase) refreshRoutesTo(ctx context.Context, r providers.Ref) error {
 		if err != nil {
 			return awsError("find the load balancers routing to", r.Address, "", err)
 		}
-		ref := providers.Ref{Address: tags[arn][providers.TagAddress], Kind: providers.KindLoadBalancer, ID: arn, Stack: r.Stack, Environment: r.Environment}
+		ref := providers.Ref{Address: tags[arn][providers.TagAddress], Kind: kinds.LoadBalancer, ID: arn, Stack: r.Stack, Environment: r.Environment}
 		cur, exists, err := lbk.Read(ctx, ref)
 		if err != nil || !exists {
 			return err

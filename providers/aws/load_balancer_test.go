@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // route is a route block for a test.
@@ -62,7 +63,7 @@ func (e *testEnv) forwards(lbARN string) []string {
 	var out []string
 	for prefix, weights := range byARN {
 		for arn, w := range weights {
-			tags, err := e.p.(*provider).kinds[providers.KindLoadBalancer].(*loadBalancerKind).describeTags(e.ctx, []string{arn})
+			tags, err := e.p.(*provider).kinds[kinds.LoadBalancer].(*loadBalancerKind).describeTags(e.ctx, []string{arn})
 			if err != nil {
 				e.t.Fatal(err)
 			}
@@ -79,12 +80,12 @@ func (e *testEnv) forwards(lbARN string) []string {
 func TestLoadBalancerWeightedRoutes(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
-	app, _ := e.create(providers.KindAutoscalingGroup, "app", groupAttrs(testAMI, nil))
-	canary, _ := e.create(providers.KindAutoscalingGroup, "canary", groupAttrs(testAMI, attrs{"port": cty.NumberIntVal(9090)}))
-	orders, _ := e.create(providers.KindAutoscalingGroup, "orders", groupAttrs(testAMI, nil))
+	app, _ := e.create(kinds.AutoscalingGroup, "app", groupAttrs(testAMI, nil))
+	canary, _ := e.create(kinds.AutoscalingGroup, "canary", groupAttrs(testAMI, attrs{"port": cty.NumberIntVal(9090)}))
+	orders, _ := e.create(kinds.AutoscalingGroup, "orders", groupAttrs(testAMI, nil))
 	split := lbAttrs("http", route("/*", app.Address, 90), route("/*", canary.Address, 10))
-	lb, v := e.create(providers.KindLoadBalancer, "edge", split)
-	k := e.kind(providers.KindLoadBalancer)
+	lb, v := e.create(kinds.LoadBalancer, "edge", split)
+	k := e.kind(kinds.LoadBalancer)
 
 	if diff := cmp.Diff([]string{"/* " + app.Address + " 90", "/* " + canary.Address + " 10"}, routesOf(v)); diff != "" {
 		t.Errorf("Create returns routes (-want +got):\n%s", diff)
@@ -146,11 +147,11 @@ func TestLoadBalancerWeightedRoutes(t *testing.T) {
 func TestLoadBalancerTCP(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, 30*time.Second)
-	blue, _ := e.create(providers.KindAutoscalingGroup, "blue", groupAttrs(testAMI, nil))
-	green, _ := e.create(providers.KindAutoscalingGroup, "green", groupAttrs(testAMI, nil))
+	blue, _ := e.create(kinds.AutoscalingGroup, "blue", groupAttrs(testAMI, nil))
+	green, _ := e.create(kinds.AutoscalingGroup, "green", groupAttrs(testAMI, nil))
 	a := lbAttrs("tcp", route("/", blue.Address, 70), route("/", green.Address, 30))
 	a["listener"] = cty.TupleVal([]cty.Value{cty.ObjectVal(attrs{"port": cty.NumberIntVal(5432)})})
-	lb, v := e.create(providers.KindLoadBalancer, "db", a)
+	lb, v := e.create(kinds.LoadBalancer, "db", a)
 
 	out, err := e.clients().elbv2.DescribeLoadBalancers(e.ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{lb.ID}})
 	if err != nil || len(out.LoadBalancers) != 1 || out.LoadBalancers[0].Type != elbtypes.LoadBalancerTypeEnumNetwork {
@@ -180,7 +181,7 @@ func TestLoadBalancerTCP(t *testing.T) {
 // attachedTargetGroups lists the target groups a group is attached to.
 func (e *testEnv) attachedTargetGroups(name string) []string {
 	e.t.Helper()
-	g, err := e.p.(*provider).kinds[providers.KindAutoscalingGroup].(*groupKind).describeGroup(e.ctx, name)
+	g, err := e.p.(*provider).kinds[kinds.AutoscalingGroup].(*groupKind).describeGroup(e.ctx, name)
 	if err != nil || g == nil {
 		e.t.Fatalf("describe the group %s: %v", name, err)
 	}

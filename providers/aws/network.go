@@ -14,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // networkKind maps a network onto a VPC (its id is the VPC id) with, in
@@ -554,7 +555,7 @@ func (k *networkKind) Discover(ctx context.Context, stack, environment string) (
 			continue
 		}
 		out = append(out, providers.Discovered{
-			Ref:    providers.Ref{Address: tagValue(v.Tags, providers.TagAddress), Kind: providers.KindNetwork, ID: id, Stack: stack, Environment: environment},
+			Ref:    providers.Ref{Address: tagValue(v.Tags, providers.TagAddress), Kind: kinds.Network, ID: id, Stack: stack, Environment: environment},
 			Actual: val,
 		})
 	}

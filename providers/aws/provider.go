@@ -16,6 +16,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Name is the provider's name in stack files.
@@ -53,8 +55,8 @@ func (p *provider) Configure(ctx context.Context, config cty.Value) hcl.Diagnost
 	defer p.mu.Unlock()
 	p.settings, p.clients = s, c
 	p.kinds = map[string]providers.ResourceKind{}
-	for _, name := range providers.KindNames() {
-		schema, _ := providers.KindSchema(name)
+	for _, name := range kinds.Names() {
+		schema, _ := kinds.Schema(name)
 		base := &kindBase{p: p, kind: name, schema: schema.ForProvider(Name)}
 		p.kinds[name] = newKind(base)
 	}
@@ -66,7 +68,7 @@ func (p *provider) Kind(name string) (providers.ResourceKind, bool) {
 	defer p.mu.Unlock()
 	if p.kinds == nil {
 		// Unconfigured: schemas only, every call fails clearly.
-		schema, ok := providers.KindSchema(name)
+		schema, ok := kinds.Schema(name)
 		if !ok {
 			return nil, false
 		}
@@ -80,10 +82,10 @@ func (p *provider) Kind(name string) (providers.ResourceKind, bool) {
 type kindBase struct {
 	p      *provider
 	kind   string
-	schema *providers.Schema
+	schema *schema.Schema
 }
 
-func (k *kindBase) Schema() *providers.Schema { return k.schema }
+func (k *kindBase) Schema() *schema.Schema { return k.schema }
 
 func (k *kindBase) notConfigured() error {
 	return fmt.Errorf("the aws provider is not configured")
@@ -104,15 +106,15 @@ func (k *kindBase) Delete(context.Context, providers.Ref, cty.Value) error { ret
 // file.
 func newKind(b *kindBase) providers.ResourceKind {
 	switch b.kind {
-	case providers.KindNetwork:
+	case kinds.Network:
 		return &networkKind{kindBase: b}
-	case providers.KindLoadBalancer:
+	case kinds.LoadBalancer:
 		return &loadBalancerKind{kindBase: b}
-	case providers.KindAutoscalingGroup:
+	case kinds.AutoscalingGroup:
 		return &groupKind{kindBase: b}
-	case providers.KindCache:
+	case kinds.Cache:
 		return &cacheKind{kindBase: b}
-	case providers.KindCoordinator:
+	case kinds.Coordinator:
 		return &coordinatorKind{kindBase: b}
 	}
 	return b

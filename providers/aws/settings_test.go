@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -98,8 +99,8 @@ func TestAssumeRole(t *testing.T) {
 		"assume_role":  cty.ObjectVal(map[string]cty.Value{"role_arn": cty.StringVal("arn:aws:iam::123456789012:role/deploy"), "session_name": cty.StringVal("stagecraft-test")}),
 		"default_tags": cty.MapVal(map[string]cty.Value{"team": cty.StringVal("shop")}),
 	})
-	k, _ := p.Kind(providers.KindNetwork)
-	r := providers.Ref{Address: "network.main", Kind: providers.KindNetwork, Stack: "shop-" + t.Name(), Environment: "prod"}
+	k, _ := p.Kind(kinds.Network)
+	r := providers.Ref{Address: "network.main", Kind: kinds.Network, Stack: "shop-" + t.Name(), Environment: "prod"}
 	v, err := k.Create(t.Context(), r, providertest.Desired(k.Schema(), nil))
 	if err != nil {
 		t.Fatalf("create with an assumed role: %v", err)

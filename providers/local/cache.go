@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // A cache is `nodes` primaries (shards), each with `replicas` replicas for
@@ -192,7 +193,7 @@ func cacheSettingsOf(cfg cty.Value) (cacheSettings, error) {
 	if cfg == cty.NilVal || cfg.IsNull() || !cfg.IsWhollyKnown() {
 		return cacheSettings{}, errors.New("the configuration is null or not yet known")
 	}
-	schema, _ := providers.KindSchema(providers.KindCache)
+	schema, _ := kinds.Schema(kinds.Cache)
 	var probs []string
 	for _, name := range []string{"engine", "nodes", "replicas", "memory_mb", "eviction_policy"} {
 		attr, _ := schema.Block.Attribute(name)

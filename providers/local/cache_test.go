@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -36,7 +37,7 @@ func requireCacheServer(t *testing.T, name, pkg string) {
 // cacheConfig is a cache configuration as the stack language would give
 // it to the local provider.
 func cacheConfig(attrs map[string]cty.Value) cty.Value {
-	s, _ := providers.KindSchema(providers.KindCache)
+	s, _ := kinds.Schema(kinds.Cache)
 	return providertest.Desired(s.ForProvider(Name), attrs)
 }
 
@@ -123,11 +124,11 @@ func TestCacheConformance(t *testing.T) {
 	requireCacheServer(t, "redis-server", "redis-server")
 	requireCacheServer(t, "memcached", "memcached")
 	e := newTestEnv(t)
-	schema := e.kind(providers.KindCache).Schema()
+	schema := e.kind(kinds.Cache).Schema()
 	providertest.Run(t, e.p, providertest.Config{
 		Timeout: 60 * time.Second,
 		Fixtures: map[string]providertest.Fixture{
-			providers.KindCache: {
+			kinds.Cache: {
 				Desired:  providertest.Desired(schema, map[string]cty.Value{"engine": cty.StringVal("redis"), "memory_mb": cty.NumberIntVal(32)}),
 				Updated:  providertest.Desired(schema, map[string]cty.Value{"engine": cty.StringVal("redis"), "memory_mb": cty.NumberIntVal(48)}),
 				Replaced: providertest.Desired(schema, map[string]cty.Value{"engine": cty.StringVal("memcached"), "memory_mb": cty.NumberIntVal(48)}),
@@ -578,8 +579,8 @@ func TestCacheEmbeddedWarning(t *testing.T) {
 	t.Setenv(envRedisServer, "/nonexistent/redis-server")
 	e := newTestEnv(t)
 	ctx := cacheTestContext(t, 30*time.Second)
-	k := e.kind(providers.KindCache)
-	ref := e.ref(providers.KindCache, "sessions")
+	k := e.kind(kinds.Cache)
+	ref := e.ref(kinds.Cache, "sessions")
 	v, err := k.Create(ctx, ref, providertest.Desired(k.Schema(), map[string]cty.Value{"engine": cty.StringVal("redis")}))
 	if err != nil {
 		t.Fatal(err)
@@ -614,8 +615,8 @@ func TestCacheSupervisorRestart(t *testing.T) {
 	requireCacheServer(t, "redis-server", "redis-server")
 	e := newTestEnv(t)
 	ctx := cacheTestContext(t, 45*time.Second)
-	k := e.kind(providers.KindCache)
-	ref := e.ref(providers.KindCache, "sessions")
+	k := e.kind(kinds.Cache)
+	ref := e.ref(kinds.Cache, "sessions")
 	desired := providertest.Desired(k.Schema(), map[string]cty.Value{"engine": cty.StringVal("redis"), "memory_mb": cty.NumberIntVal(32)})
 	v, err := k.Create(ctx, ref, desired)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // coordinator is a coordination cluster: etcd members or ZooKeeper
@@ -98,7 +99,7 @@ func coordinatorSettings(cfg cty.Value) (engine string, members int, err error) 
 	if cfg == cty.NilVal || cfg.IsNull() || !cfg.IsWhollyKnown() {
 		return "", 0, fmt.Errorf("the configuration is null or not yet known")
 	}
-	schema, _ := providers.KindSchema(providers.KindCoordinator)
+	schema, _ := kinds.Schema(kinds.Coordinator)
 	for _, name := range []string{"engine", "members"} {
 		attr, _ := schema.Block.Attribute(name)
 		v := cfg.GetAttr(name)

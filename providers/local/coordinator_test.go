@@ -14,13 +14,13 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
 // coordinatorValue is a coordinator's desired value.
 func coordinatorValue(engine string, members int, extra map[string]cty.Value) cty.Value {
-	schema, _ := providers.KindSchema(providers.KindCoordinator)
+	schema, _ := kinds.Schema(kinds.Coordinator)
 	attrs := map[string]cty.Value{"engine": cty.StringVal(engine), "members": cty.NumberIntVal(int64(members))}
 	for k, v := range extra {
 		attrs[k] = v
@@ -162,7 +162,7 @@ func TestCoordinatorConformance(t *testing.T) {
 	providertest.Run(t, e.p, providertest.Config{
 		Stack: "test", Environment: "dev", Timeout: 3 * time.Minute,
 		Fixtures: map[string]providertest.Fixture{
-			providers.KindCoordinator: {
+			kinds.Coordinator: {
 				Desired:  coordinatorValue(engineEtcd, 1, nil),
 				Updated:  coordinatorValue(engineEtcd, 3, nil),
 				Replaced: replaced,
@@ -260,8 +260,8 @@ func TestCoordinatorSurvivesSupervisorRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	e := newTestEnv(t)
-	k := e.kind(providers.KindCoordinator)
-	ref := e.ref(providers.KindCoordinator, "locks")
+	k := e.kind(kinds.Coordinator)
+	ref := e.ref(kinds.Coordinator, "locks")
 	cfg := coordinatorValue(engineEtcd, 3, nil)
 	v, err := k.Create(ctx, ref, cfg)
 	if err != nil {
@@ -281,7 +281,7 @@ func TestCoordinatorSurvivesSupervisorRestart(t *testing.T) {
 	expectMembersGone(t, members)
 
 	fresh := newTestEnvSameDir(t, e)
-	fk := fresh.kind(providers.KindCoordinator)
+	fk := fresh.kind(kinds.Coordinator)
 	v2, err := fk.Create(ctx, ref, cfg)
 	if err != nil {
 		t.Fatalf("create after the supervisor was killed: %v", err)

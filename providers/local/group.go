@@ -15,6 +15,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Timings of a group. They are the same for every group; the
@@ -797,7 +798,7 @@ func (g *group) traffic() (requests, errors5xx int64) {
 	if g.env == nil || g.env.sup == nil {
 		return 0, 0
 	}
-	for _, u := range g.env.sup.unitsOfKind(providers.KindLoadBalancer) {
+	for _, u := range g.env.sup.unitsOfKind(kinds.LoadBalancer) {
 		if tc, ok := u.(trafficCounter); ok {
 			r, e := tc.groupTraffic(g.address)
 			requests += r

@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // The interface between autoscaling groups and load balancers.
@@ -124,7 +124,7 @@ func (s *supervisor) servingGroup(addr string) (backendSource, bool) {
 	var cands []candidate
 	s.mu.Lock()
 	for _, m := range s.units {
-		if m.address != addr || !m.ready || m.kind != providers.KindAutoscalingGroup {
+		if m.address != addr || !m.ready || m.kind != kinds.AutoscalingGroup {
 			continue
 		}
 		if src, ok := m.unit.(backendSource); ok && !src.retired() {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // groupSpec is a group's configuration, decoded and checked.
@@ -70,7 +70,7 @@ type scalingSpec struct {
 // decodeGroup checks and decodes a group's configuration. Relative paths
 // are relative to stackDir.
 func decodeGroup(cfg cty.Value, stackDir string) (groupSpec, error) {
-	if err := configProblems(providers.KindAutoscalingGroup, cfg); err != nil {
+	if err := configProblems(kinds.AutoscalingGroup, cfg); err != nil {
 		return groupSpec{}, err
 	}
 	s := groupSpec{
@@ -231,7 +231,7 @@ func expandArg(s string, vars map[string]string) string {
 // It is shared by the load balancer and the group; other kinds may use it
 // too (it belongs next to newUnit once they do).
 func configProblems(kind string, cfg cty.Value) error {
-	s, ok := providers.KindSchema(kind)
+	s, ok := kinds.Schema(kind)
 	if !ok {
 		return fmt.Errorf("unknown kind %q", kind)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -46,7 +46,7 @@ func TestDecodeGroup(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stack, "svc", "notes"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := providers.KindSchema(providers.KindAutoscalingGroup)
+	s, _ := kinds.Schema(kinds.AutoscalingGroup)
 	s = s.ForProvider(Name)
 	localBlock, _ := s.Block.NestedBlock("local")
 	cfg := func(over cfgAttrs) cty.Value {

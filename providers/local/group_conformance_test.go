@@ -6,7 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -17,14 +17,14 @@ import (
 func TestLoadBalancerAndGroupConformance(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, 2*time.Minute)
-	web, _ := e.create(t, providers.KindAutoscalingGroup, "web", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
+	web, _ := e.create(t, kinds.AutoscalingGroup, "web", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
 	defer func() {
 		if err := e.kind(web.Kind).Delete(e.ctx, web, cty.NilVal); err != nil {
 			t.Errorf("delete %s: %v", web.Address, err)
 		}
 	}()
 
-	lbSchema := e.kind(providers.KindLoadBalancer).Schema()
+	lbSchema := e.kind(kinds.LoadBalancer).Schema()
 	route := func(path string, weight int) cty.Value {
 		r := cfgAttrs{"path": cty.StringVal(path), "target": cty.StringVal(web.Address)}
 		if weight > 0 {
@@ -59,8 +59,8 @@ func TestLoadBalancerAndGroupConformance(t *testing.T) {
 	}
 	providertest.Run(t, e.p, providertest.Config{
 		Fixtures: map[string]providertest.Fixture{
-			providers.KindLoadBalancer:     lb,
-			providers.KindAutoscalingGroup: group,
+			kinds.LoadBalancer:     lb,
+			kinds.AutoscalingGroup: group,
 		},
 		Timeout: time.Minute,
 	})

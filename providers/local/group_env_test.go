@@ -22,6 +22,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -160,7 +161,7 @@ func (e *groupTestEnv) groupConfig(t *testing.T, over cfgAttrs) cty.Value {
 	for k, v := range over {
 		a[k] = v
 	}
-	return providertest.Desired(e.kind(providers.KindAutoscalingGroup).Schema(), a)
+	return providertest.Desired(e.kind(kinds.AutoscalingGroup).Schema(), a)
 }
 
 // env is the group's env map: the tag and extra.
@@ -187,7 +188,7 @@ func (e *groupTestEnv) lbConfig(port int, routes ...[]any) cty.Value {
 	if port != 0 {
 		l["port"] = cty.NumberIntVal(int64(port))
 	}
-	return providertest.Desired(e.kind(providers.KindLoadBalancer).Schema(), cfgAttrs{
+	return providertest.Desired(e.kind(kinds.LoadBalancer).Schema(), cfgAttrs{
 		"listener": cty.TupleVal([]cty.Value{cty.ObjectVal(l)}),
 		"route":    cty.TupleVal(rs),
 	})

@@ -7,7 +7,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestGroupRolloutBounds rolls a group of three to a new environment under
@@ -32,7 +32,7 @@ func TestGroupRolloutBounds(t *testing.T) {
 			e := newGroupTestEnv(t, time.Minute)
 			rollout := cty.ObjectVal(cfgAttrs{"max_surge": cty.NumberIntVal(int64(tt.surge)), "max_unavailable": cty.NumberIntVal(int64(tt.unavailable))})
 			three := cfgAttrs{"min": cty.NumberIntVal(3), "max": cty.NumberIntVal(3), "rollout": rollout}
-			app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, three))
+			app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, three))
 			old := map[string]bool{}
 			for _, tg := range e.observe(t, app).Targets {
 				old[tg.ID] = true

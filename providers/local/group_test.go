@@ -13,7 +13,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestGroupReplacesFailedInstances makes one instance fail its health
@@ -24,8 +24,8 @@ import (
 func TestGroupReplacesFailedInstances(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
-	_, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
+	app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
+	_, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
 	base := v.GetAttr("url").AsString()
 	c := loopbackClient()
 	// The health check: 200ms interval, 2 failures to be unhealthy, 2
@@ -113,7 +113,7 @@ func TestGroupCrashLoop(t *testing.T) {
 	})})
 	// A healthy group first: it starts the supervisor, and it is the group
 	// the failed update must leave alone.
-	stable, _ := e.create(t, providers.KindAutoscalingGroup, "stable", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
+	stable, _ := e.create(t, kinds.AutoscalingGroup, "stable", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
 	before := healthyTargets(e.observe(t, stable))
 	pid := e.supervisorPID()
 	cpu0, err := procCPUTicks(pid)
@@ -121,7 +121,7 @@ func TestGroupCrashLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ref := e.ref(providers.KindAutoscalingGroup, "crashy")
+	ref := e.ref(kinds.AutoscalingGroup, "crashy")
 	start := time.Now()
 	_, err = e.kind(ref.Kind).Create(e.ctx, ref, e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1), "local": crashing}))
 	elapsed := time.Since(start)
@@ -176,8 +176,8 @@ func firstKey(m map[string]bool) string {
 func TestGroupRollingReplacement(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
-	_, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
+	app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
+	_, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
 	base := v.GetAttr("url").AsString()
 	old := healthyTargets(e.observe(t, app))
 
@@ -231,14 +231,14 @@ func TestGroupRollingReplacement(t *testing.T) {
 func TestGroupScalesOnRequests(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, v := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, cfgAttrs{
+	app, v := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, cfgAttrs{
 		"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(3),
 		"scaling": cty.ObjectVal(cfgAttrs{"target_requests_per_instance": cty.NumberIntVal(5), "cooldown": cty.StringVal("1s")}),
 	}))
 	if d := v.GetAttr("desired"); !d.RawEquals(cty.NumberIntVal(1)) {
 		t.Fatalf("desired after create = %#v, want 1 (min)", d)
 	}
-	_, lv := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
+	_, lv := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
 	desired := func() int64 {
 		v, _, err := e.kind(app.Kind).Read(e.ctx, app)
 		if err != nil {
@@ -266,11 +266,11 @@ func TestGroupScalesOnRequests(t *testing.T) {
 func TestGroupScalesOnCPU(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, cfgAttrs{
+	app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, cfgAttrs{
 		"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(2),
 		"scaling": cty.ObjectVal(cfgAttrs{"target_cpu": cty.NumberIntVal(50), "cooldown": cty.StringVal("1s")}),
 	}))
-	_, lv := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
+	_, lv := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
 	l := startLoad(e.ctx, lv.GetAttr("url").AsString(), 1, 0, "/cpu?ms=250")
 	defer l.stop()
 	e.waitFor(t, 15*time.Second, "scale-out to 2", func() bool {
@@ -285,8 +285,8 @@ func TestGroupScalesOnCPU(t *testing.T) {
 func TestGroupDeleteDrains(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
-	_, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
+	app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
+	_, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", app.Address}))
 	base := v.GetAttr("url").AsString()
 	if n := len(taggedProcesses(e.tag)); n != 2 {
 		t.Fatalf("%d instance processes run, want 2", n)

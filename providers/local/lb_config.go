@@ -5,7 +5,8 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // lbSpec is a load balancer's configuration, decoded and checked.
@@ -24,7 +25,7 @@ type routeSpec struct {
 }
 
 func decodeLoadBalancer(cfg cty.Value) (lbSpec, error) {
-	if err := configProblems(providers.KindLoadBalancer, cfg); err != nil {
+	if err := configProblems(kinds.LoadBalancer, cfg); err != nil {
 		return lbSpec{}, err
 	}
 	s := lbSpec{tcp: strAttr(cfg, "type", "http") == "tcp"}
@@ -40,7 +41,7 @@ func decodeLoadBalancer(cfg cty.Value) (lbSpec, error) {
 	}
 	for _, r := range cfg.GetAttr("route").AsValueSlice() {
 		s.routes = append(s.routes, routeSpec{
-			prefix: providers.NormalizeRoutePath(strAttr(r, "path", "/")),
+			prefix: schema.NormalizeRoutePath(strAttr(r, "path", "/")),
 			target: strAttr(r, "target", ""),
 			weight: intAttr(r, "weight", 100),
 		})

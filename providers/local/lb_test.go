@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // TestLoadBalancerRoutes sends requests through a load balancer to two
@@ -23,9 +24,9 @@ import (
 func TestLoadBalancerRoutes(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	app, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
-	orders, _ := e.create(t, providers.KindAutoscalingGroup, "orders", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
-	edge, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0,
+	app, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
+	orders, _ := e.create(t, kinds.AutoscalingGroup, "orders", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
+	edge, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0,
 		[]any{"/orders/*", orders.Address},
 		[]any{"/*", app.Address},
 		[]any{"/none/", "autoscaling_group.none"},
@@ -111,7 +112,7 @@ func TestLoadBalancerRoutes(t *testing.T) {
 	}
 
 	// A tcp load balancer forwards whole connections.
-	_, tv := e.create(t, providers.KindLoadBalancer, "raw", providertestTCP(e, orders.Address))
+	_, tv := e.create(t, kinds.LoadBalancer, "raw", providertestTCP(e, orders.Address))
 	if got := tv.GetAttr("url").AsString(); !strings.HasPrefix(got, "tcp://127.0.0.1:") {
 		t.Fatalf("tcp url = %q", got)
 	}
@@ -150,9 +151,9 @@ func TestLoadBalancerWeights(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
 	single := cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}
-	blue, _ := e.create(t, providers.KindAutoscalingGroup, "blue", e.groupConfig(t, single))
-	green, _ := e.create(t, providers.KindAutoscalingGroup, "green", e.groupConfig(t, single))
-	edge, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", blue.Address, 80}, []any{"/*", green.Address, 20}))
+	blue, _ := e.create(t, kinds.AutoscalingGroup, "blue", e.groupConfig(t, single))
+	green, _ := e.create(t, kinds.AutoscalingGroup, "green", e.groupConfig(t, single))
+	edge, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", blue.Address, 80}, []any{"/*", green.Address, 20}))
 	base := v.GetAttr("url").AsString()
 
 	share := func(records []loadRecord) (float64, int) {
@@ -219,7 +220,7 @@ func TestLoadBalancerListenerPorts(t *testing.T) {
 	}
 	defer taken.Close()
 	busy := taken.Addr().(*net.TCPAddr).Port
-	ref := e.ref(providers.KindLoadBalancer, "edge")
+	ref := e.ref(kinds.LoadBalancer, "edge")
 	_, err = e.kind(ref.Kind).Create(e.ctx, ref, e.lbConfig(busy, []any{"/", "autoscaling_group.app"}))
 	want := fmt.Sprintf("port %d on 127.0.0.1 is in use; pick another listener port or stop what uses it", busy)
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), ref.Address) {
@@ -275,21 +276,21 @@ func listenerPort(v cty.Value) int64 {
 func TestLoadBalancerFindsGroups(t *testing.T) {
 	t.Parallel()
 	e := newGroupTestEnv(t, time.Minute)
-	addr := providers.KindAutoscalingGroup + ".app"
-	_, v := e.create(t, providers.KindLoadBalancer, "edge", e.lbConfig(0, []any{"/*", addr}))
+	addr := kinds.AutoscalingGroup + ".app"
+	_, v := e.create(t, kinds.LoadBalancer, "edge", e.lbConfig(0, []any{"/*", addr}))
 	base := v.GetAttr("url").AsString()
 	c := loopbackClient()
 	if r, err := getHello(c, base+"/"); err != nil || r.status != http.StatusServiceUnavailable {
 		t.Fatalf("GET / before the group exists: %+v, %v; want 503", r, err)
 	}
-	old, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
+	old, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
 	if r, err := getHello(c, base+"/"); err != nil || !strings.HasPrefix(r.instance, old.ID+"-") {
 		t.Fatalf("GET / once the group runs: %+v, %v; want an answer from %s", r, err, old.ID)
 	}
 
 	l := startLoad(e.ctx, base, 3, 2*time.Millisecond, "/", "/slow?ms=200")
 	e.waitFor(t, 10*time.Second, "load on the old group", func() bool { return l.sent.Load() >= 30 })
-	next, _ := e.create(t, providers.KindAutoscalingGroup, "app", e.groupConfig(t, nil))
+	next, _ := e.create(t, kinds.AutoscalingGroup, "app", e.groupConfig(t, nil))
 	if err := e.kind(old.Kind).Delete(e.ctx, old, cty.NilVal); err != nil {
 		t.Fatal(err)
 	}

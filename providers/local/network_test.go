@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -22,9 +23,9 @@ func TestSupervisorLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
-	k := e.kind(providers.KindNetwork)
+	k := e.kind(kinds.Network)
 	schema := k.Schema()
-	ref := e.ref(providers.KindNetwork, "main")
+	ref := e.ref(kinds.Network, "main")
 	if _, exists, err := k.Read(ctx, providers.Ref{Address: ref.Address, Kind: ref.Kind, ID: "net-none"}); err != nil || exists {
 		t.Fatalf("read without a supervisor: exists %v, err %v", exists, err)
 	}
@@ -52,11 +53,11 @@ func TestSupervisorLifecycle(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	fresh := newTestEnvSameDir(t, e)
-	fk := fresh.kind(providers.KindNetwork)
+	fk := fresh.kind(kinds.Network)
 	if _, exists, err := fk.Read(ctx, ref); err != nil || exists {
 		t.Fatalf("read after the supervisor was killed: exists %v, err %v", exists, err)
 	}
-	v2, err := fk.Create(ctx, e.ref(providers.KindNetwork, "main"), providertest.Desired(schema, nil))
+	v2, err := fk.Create(ctx, e.ref(kinds.Network, "main"), providertest.Desired(schema, nil))
 	if err != nil {
 		t.Fatalf("create after a stale supervisor: %v", err)
 	}

@@ -21,6 +21,8 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Name is the provider's name in stack files.
@@ -42,8 +44,8 @@ type provider struct {
 // (SupervisorCommand of the stagecraft binary).
 func New(command func(dir string) *exec.Cmd) providers.Provider {
 	p := &provider{command: command, kinds: map[string]*kind{}}
-	for _, k := range providers.KindNames() {
-		s, _ := providers.KindSchema(k)
+	for _, k := range kinds.Names() {
+		s, _ := kinds.Schema(k)
 		p.kinds[k] = &kind{p: p, name: k, schema: s.ForProvider(Name)}
 	}
 	return p
@@ -88,10 +90,10 @@ func (p *provider) Kind(name string) (providers.ResourceKind, bool) {
 type kind struct {
 	p      *provider
 	name   string
-	schema *providers.Schema
+	schema *schema.Schema
 }
 
-func (k *kind) Schema() *providers.Schema { return k.schema }
+func (k *kind) Schema() *schema.Schema { return k.schema }
 
 // named prefixes an error with the address unless it starts with it
 // already.

@@ -22,6 +22,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // idleExit is how long a supervisor with nothing left to run waits for new
@@ -137,7 +138,7 @@ func (s *supervisor) haltAll(ctx context.Context) {
 	s.mu.Unlock()
 	// Load balancers first, so no traffic reaches stopping groups; then
 	// groups; then what they use.
-	order := map[string]int{providers.KindLoadBalancer: 0, providers.KindAutoscalingGroup: 1, providers.KindCache: 2, providers.KindCoordinator: 2, providers.KindNetwork: 3}
+	order := map[string]int{kinds.LoadBalancer: 0, kinds.AutoscalingGroup: 1, kinds.Cache: 2, kinds.Coordinator: 2, kinds.Network: 3}
 	sort.Slice(all, func(i, j int) bool { return order[all[i].kind] < order[all[j].kind] })
 	for _, m := range all {
 		m.mu.Lock()
@@ -202,7 +203,7 @@ func writeError(w http.ResponseWriter, code int, err error) {
 
 // kindType is the value type of a kind for this provider.
 func kindType(kind string) (cty.Type, bool) {
-	s, ok := providers.KindSchema(kind)
+	s, ok := kinds.Schema(kind)
 	if !ok {
 		return cty.NilType, false
 	}
@@ -219,8 +220,8 @@ func (s *supervisor) encode(m *managed, v cty.Value) (resource, error) {
 }
 
 var kindPrefix = map[string]string{
-	providers.KindNetwork: "net", providers.KindLoadBalancer: "lb", providers.KindCache: "cache",
-	providers.KindCoordinator: "coord", providers.KindAutoscalingGroup: "asg",
+	kinds.Network: "net", kinds.LoadBalancer: "lb", kinds.Cache: "cache",
+	kinds.Coordinator: "coord", kinds.AutoscalingGroup: "asg",
 }
 
 func (s *supervisor) handleCreate(w http.ResponseWriter, r *http.Request) {

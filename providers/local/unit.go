@@ -6,6 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // unit is one resource the supervisor runs: a proxy, a group of processes,
@@ -39,15 +40,15 @@ type unitEnv struct {
 // own file.
 func newUnit(env *unitEnv, id, address, kind string) (unit, bool) {
 	switch kind {
-	case providers.KindNetwork:
+	case kinds.Network:
 		return newNetwork(id), true
-	case providers.KindLoadBalancer:
+	case kinds.LoadBalancer:
 		return newLoadBalancer(env, id, address), true
-	case providers.KindAutoscalingGroup:
+	case kinds.AutoscalingGroup:
 		return newGroup(env, id, address), true
-	case providers.KindCache:
+	case kinds.Cache:
 		return newCache(env, id, address), true
-	case providers.KindCoordinator:
+	case kinds.Coordinator:
 		return newCoordinator(env, id, address), true
 	}
 	return nil, false

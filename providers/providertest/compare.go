@@ -5,15 +5,16 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // configDiff lists where got differs from want on what a user configures:
 // computed attributes are skipped, and an optional+computed attribute left
 // null in want may hold anything (the provider picked it).
-func configDiff(b *providers.Block, path cty.Path, want, got cty.Value) []string {
+func configDiff(b *schema.Block, path cty.Path, want, got cty.Value) []string {
 	want, _ = want.UnmarkDeep()
 	got, _ = got.UnmarkDeep()
 	if want.IsNull() || got.IsNull() || !want.IsKnown() || !got.IsKnown() {
@@ -35,7 +36,7 @@ func configDiff(b *providers.Block, path cty.Path, want, got cty.Value) []string
 	for _, nb := range b.Blocks {
 		w, g := want.GetAttr(nb.TypeName), got.GetAttr(nb.TypeName)
 		p := path.GetAttr(nb.TypeName)
-		if nb.Nesting != providers.NestingList {
+		if nb.Nesting != schema.NestingList {
 			out = append(out, configDiff(&nb.Block, p, w, g)...)
 			continue
 		}
@@ -121,11 +122,11 @@ func valueDiff(path cty.Path, a, b cty.Value) []cty.Path {
 }
 
 func sortPaths(ps []cty.Path) {
-	slices.SortFunc(ps, func(a, b cty.Path) int { return strings.Compare(providers.PathString(a), providers.PathString(b)) })
+	slices.SortFunc(ps, func(a, b cty.Path) int { return strings.Compare(schema.PathString(a), schema.PathString(b)) })
 }
 
 func describe(p cty.Path, want, got cty.Value) string {
-	return fmt.Sprintf("%s: got %s, want %s", providers.PathString(p), render(got), render(want))
+	return fmt.Sprintf("%s: got %s, want %s", schema.PathString(p), render(got), render(want))
 }
 
 // render shows a value as JSON, the way a reader of a test failure wants it.

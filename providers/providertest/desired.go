@@ -5,9 +5,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Desired builds a desired value of schema's kind from a partial object, the
@@ -23,11 +24,11 @@ import (
 // It is meant for tests (the conformance fixtures, the planner's tests) and
 // panics when attrs names something the schema does not have or holds a
 // value that does not convert: a mistake in the test itself.
-func Desired(schema *providers.Schema, attrs map[string]cty.Value) cty.Value {
+func Desired(schema *schema.Schema, attrs map[string]cty.Value) cty.Value {
 	return fillBlock(&schema.Block, schema.Kind, attrs)
 }
 
-func fillBlock(b *providers.Block, where string, attrs map[string]cty.Value) cty.Value {
+func fillBlock(b *schema.Block, where string, attrs map[string]cty.Value) cty.Value {
 	var unknown []string
 	for name := range attrs {
 		_, isAttr := b.Attribute(name)
@@ -62,10 +63,10 @@ func fillBlock(b *providers.Block, where string, attrs map[string]cty.Value) cty
 	return cty.ObjectVal(vals)
 }
 
-func fillNested(nb *providers.NestedBlock, where string, attrs map[string]cty.Value) cty.Value {
+func fillNested(nb *schema.NestedBlock, where string, attrs map[string]cty.Value) cty.Value {
 	ety := nb.ImpliedType()
 	v, given := attrs[nb.TypeName]
-	if nb.Nesting == providers.NestingList {
+	if nb.Nesting == schema.NestingList {
 		switch {
 		case !given:
 			return cty.ListValEmpty(ety)
@@ -97,7 +98,7 @@ func fillNested(nb *providers.NestedBlock, where string, attrs map[string]cty.Va
 }
 
 // fillElement fills one block written as a partial object.
-func fillElement(nb *providers.NestedBlock, where string, v cty.Value) cty.Value {
+func fillElement(nb *schema.NestedBlock, where string, v cty.Value) cty.Value {
 	ety := nb.ImpliedType()
 	switch {
 	case v.IsNull():

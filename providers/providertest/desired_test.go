@@ -4,14 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/providertest"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
-func schemaFor(t *testing.T, kind, provider string) *providers.Schema {
+func schemaFor(t *testing.T, kind, provider string) *schema.Schema {
 	t.Helper()
-	s, ok := providers.KindSchema(kind)
+	s, ok := kinds.Schema(kind)
 	if !ok {
 		t.Fatalf("no kind %s", kind)
 	}
@@ -30,7 +32,7 @@ func TestDesired(t *testing.T) {
 		want map[string]cty.Value
 	}{
 		"defaults and nulls": {
-			kind: providers.KindCache, provider: "sim",
+			kind: kinds.Cache, provider: "sim",
 			attrs: attrs{"engine": str("redis")},
 			want: map[string]cty.Value{
 				"engine":          str("redis"),
@@ -42,7 +44,7 @@ func TestDesired(t *testing.T) {
 			},
 		},
 		"implied block filled, other blocks empty": {
-			kind: providers.KindAutoscalingGroup, provider: "local",
+			kind: kinds.AutoscalingGroup, provider: "local",
 			attrs: attrs{"min": num(2), "env": cty.ObjectVal(attrs{"A": str("b")})},
 			want: map[string]cty.Value{
 				"min":                   num(2),
@@ -51,12 +53,12 @@ func TestDesired(t *testing.T) {
 				"health_check.path":     str("/healthz"),
 				"health_check.interval": str("5s"),
 				"rollout.max_surge":     num(1),
-				"scaling":               cty.NullVal(nestedType(t, providers.KindAutoscalingGroup, "local", "scaling")),
-				"local":                 cty.NullVal(nestedType(t, providers.KindAutoscalingGroup, "local", "local")),
+				"scaling":               cty.NullVal(nestedType(t, kinds.AutoscalingGroup, "local", "scaling")),
+				"local":                 cty.NullVal(nestedType(t, kinds.AutoscalingGroup, "local", "local")),
 			},
 		},
 		"partial nested blocks": {
-			kind: providers.KindAutoscalingGroup, provider: "local",
+			kind: kinds.AutoscalingGroup, provider: "local",
 			attrs: attrs{
 				"scaling": cty.ObjectVal(attrs{"target_cpu": num(60)}),
 				"local":   cty.ObjectVal(attrs{"command": cty.TupleVal([]cty.Value{str("./app")})}),
@@ -69,13 +71,13 @@ func TestDesired(t *testing.T) {
 			},
 		},
 		"list blocks": {
-			kind: providers.KindLoadBalancer, provider: "sim",
+			kind: kinds.LoadBalancer, provider: "sim",
 			attrs: attrs{
 				"route": cty.TupleVal([]cty.Value{cty.ObjectVal(attrs{"target": str("autoscaling_group.app")})}),
 			},
 			want: map[string]cty.Value{
 				"type":           str("http"),
-				"listener":       cty.ListValEmpty(schemaFor(t, providers.KindLoadBalancer, "sim").Blocks[0].ImpliedType()),
+				"listener":       cty.ListValEmpty(schemaFor(t, kinds.LoadBalancer, "sim").Blocks[0].ImpliedType()),
 				"route.0.path":   str("/"),
 				"route.0.weight": cty.NullVal(cty.Number),
 				"route.0.target": str("autoscaling_group.app"),
@@ -139,7 +141,7 @@ func TestDesiredPanicsOnMistakes(t *testing.T) {
 					t.Errorf("panic %v, want one starting %q", r, tc.want)
 				}
 			}()
-			providertest.Desired(schemaFor(t, providers.KindCache, "aws"), tc.attrs)
+			providertest.Desired(schemaFor(t, kinds.Cache, "aws"), tc.attrs)
 		})
 	}
 }

@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Config is what the suite needs from one provider.
@@ -73,13 +76,13 @@ func Run(t *testing.T, p providers.Provider, cfg Config) {
 	if diags := p.Configure(t.Context(), cfg.Configure); diags.HasErrors() {
 		t.Fatalf("configure the %s provider: %s", p.Name(), diags.Error())
 	}
-	kinds := providers.KindNames()
+	names := kinds.Names()
 	for name := range cfg.Fixtures {
-		if _, ok := providers.KindSchema(name); !ok {
-			t.Errorf("Fixtures has an entry for %q, which is not a resource kind; the kinds are %s", name, strings.Join(kinds, ", "))
+		if _, ok := kinds.Schema(name); !ok {
+			t.Errorf("Fixtures has an entry for %q, which is not a resource kind; the kinds are %s", name, strings.Join(names, ", "))
 		}
 	}
-	for _, kind := range kinds {
+	for _, kind := range names {
 		t.Run(kind, func(t *testing.T) {
 			fx, ok := cfg.Fixtures[kind]
 			if !ok {
@@ -99,7 +102,7 @@ func Run(t *testing.T, p providers.Provider, cfg Config) {
 type kindRun struct {
 	kind   string
 	k      providers.ResourceKind
-	schema *providers.Schema
+	schema *schema.Schema
 	fx     Fixture
 	ctx    context.Context
 	stack  string
@@ -203,7 +206,7 @@ func (r *kindRun) checkFixture(t *testing.T) {
 		}
 		for _, p := range changed {
 			if r.schema.IsForceNew(p) {
-				t.Errorf("the fixture's Updated value changes %s, which forces a replacement; an in-place change may only touch attributes that are not force-new", providers.PathString(p))
+				t.Errorf("the fixture's Updated value changes %s, which forces a replacement; an in-place change may only touch attributes that are not force-new", schema.PathString(p))
 			}
 		}
 	}
@@ -498,20 +501,20 @@ func idOf(v cty.Value) (string, bool) {
 }
 
 // setComputed lists the computed-only attributes that v sets.
-func setComputed(b *providers.Block, path cty.Path, v cty.Value) []string {
+func setComputed(b *schema.Block, path cty.Path, v cty.Value) []string {
 	if v.IsNull() || !v.IsKnown() {
 		return nil
 	}
 	var out []string
 	for _, a := range b.Attributes {
 		if a.Computed && !a.Optional && !v.GetAttr(a.Name).IsNull() {
-			out = append(out, providers.PathString(path.GetAttr(a.Name)))
+			out = append(out, schema.PathString(path.GetAttr(a.Name)))
 		}
 	}
 	for _, nb := range b.Blocks {
 		bv := v.GetAttr(nb.TypeName)
 		p := path.GetAttr(nb.TypeName)
-		if nb.Nesting != providers.NestingList {
+		if nb.Nesting != schema.NestingList {
 			out = append(out, setComputed(&nb.Block, p, bv)...)
 			continue
 		}
@@ -526,7 +529,7 @@ func setComputed(b *providers.Block, path cty.Path, v cty.Value) []string {
 }
 
 // updatable lists the configurable attributes that change in place.
-func updatable(b *providers.Block, prefix string) []string {
+func updatable(b *schema.Block, prefix string) []string {
 	var out []string
 	for _, a := range b.Attributes {
 		if (a.Required || a.Optional) && !a.ForceNew {
@@ -541,7 +544,7 @@ func updatable(b *providers.Block, prefix string) []string {
 
 // forceNewNames lists the configurable attributes that force a
 // replacement.
-func forceNewNames(b *providers.Block, prefix string) []string {
+func forceNewNames(b *schema.Block, prefix string) []string {
 	var out []string
 	for _, a := range b.Attributes {
 		if (a.Required || a.Optional) && a.ForceNew {
@@ -560,7 +563,7 @@ func pathList(ps []cty.Path) string {
 	}
 	ss := make([]string, len(ps))
 	for i, p := range ps {
-		ss[i] = providers.PathString(p)
+		ss[i] = schema.PathString(p)
 	}
 	return strings.Join(ss, ", ")
 }

@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/providertest"
-	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/providertest"
+	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/providers/sim"
 )
 
 // The suite is tested by running it against a correct provider (sim)
@@ -24,7 +27,7 @@ import (
 
 // cacheFixture is a correct fixture for sim's cache kind.
 func cacheFixture(t *testing.T) providertest.Fixture {
-	s := schemaFor(t, providers.KindCache, "sim")
+	s := schemaFor(t, kinds.Cache, "sim")
 	str, num := cty.StringVal, cty.NumberIntVal
 	type attrs = map[string]cty.Value
 	return providertest.Fixture{
@@ -40,7 +43,7 @@ type breakage struct {
 	// kind wraps the cache kind; nil keeps it.
 	kind func(k providers.ResourceKind) providers.ResourceKind
 	// fixture changes the fixture; nil keeps it.
-	fixture func(f *providertest.Fixture, s *providers.Schema)
+	fixture func(f *providertest.Fixture, s *schema.Schema)
 	// want is a piece of the failure message.
 	want string
 }
@@ -107,19 +110,19 @@ var breakages = map[string]breakage{
 		want: `Create rejected the Invalid fixture with "bad engine", which does not name the address cache.conformance_invalid`,
 	},
 	"replacement fixture changes nothing force-new": {
-		fixture: func(f *providertest.Fixture, s *providers.Schema) {
+		fixture: func(f *providertest.Fixture, s *schema.Schema) {
 			f.Replaced = providertest.Desired(s, map[string]cty.Value{"engine": cty.StringVal("redis"), "memory_mb": cty.NumberIntVal(128)})
 		},
 		want: "the fixture's Replaced value changes memory_mb, nodes compared with Desired, none of which forces a replacement; change one of engine, network",
 	},
 	"update fixture forces a replacement": {
-		fixture: func(f *providertest.Fixture, s *providers.Schema) {
+		fixture: func(f *providertest.Fixture, s *schema.Schema) {
 			f.Updated = providertest.Desired(s, map[string]cty.Value{"engine": cty.StringVal("memcached")})
 		},
 		want: "the fixture's Updated value changes engine, which forces a replacement",
 	},
 	"fixture sets a computed attribute": {
-		fixture: func(f *providertest.Fixture, s *providers.Schema) {
+		fixture: func(f *providertest.Fixture, s *schema.Schema) {
 			f.Desired = setAttr(f.Desired, "id", cty.StringVal("cache-1"))
 		},
 		want: "the fixture's Desired value sets computed attributes (id)",
@@ -173,7 +176,7 @@ type brokenProvider struct {
 
 func (p *brokenProvider) Kind(name string) (providers.ResourceKind, bool) {
 	k, ok := p.Provider.Kind(name)
-	if ok && name == providers.KindCache && p.wrap != nil {
+	if ok && name == kinds.Cache && p.wrap != nil {
 		k = p.wrap(k)
 	}
 	return k, ok
@@ -197,10 +200,10 @@ func TestBrokenProvider(t *testing.T) {
 	}
 	fx := cacheFixture(t)
 	if b.fixture != nil {
-		b.fixture(&fx, schemaFor(t, providers.KindCache, "sim"))
+		b.fixture(&fx, schemaFor(t, kinds.Cache, "sim"))
 	}
 	providertest.Run(t, &brokenProvider{Provider: sim.New(), wrap: b.kind}, providertest.Config{
-		Fixtures: map[string]providertest.Fixture{providers.KindCache: fx},
+		Fixtures: map[string]providertest.Fixture{kinds.Cache: fx},
 	})
 }
 
@@ -242,6 +245,6 @@ func TestRunPassesSim(t *testing.T) {
 		return &cacheKind{ResourceKind: k}
 	}}
 	providertest.Run(t, p, providertest.Config{
-		Fixtures: map[string]providertest.Fixture{providers.KindCache: cacheFixture(t)},
+		Fixtures: map[string]providertest.Fixture{kinds.Cache: cacheFixture(t)},
 	})
 }

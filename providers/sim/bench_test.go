@@ -7,8 +7,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // BenchmarkCreate5000 measures the provider's share of a 5,000-resource
@@ -38,7 +40,7 @@ func BenchmarkCreate5000(b *testing.B) {
 					config["path"] = cty.StringVal(filepath.Join(dir, fmt.Sprintf("cloud-%d.jsonl", round)))
 				}
 				p := newTestProvider(b, config)
-				kinds := providers.KindNames()
+				kinds := kinds.Names()
 				values := map[string]cty.Value{}
 				for name, fx := range fixtures(p) {
 					values[name] = fx.Desired
@@ -78,7 +80,7 @@ func BenchmarkConfigure5000(b *testing.B) {
 	for name, fx := range fixtures(p) {
 		values[name] = fx.Desired
 	}
-	kinds := providers.KindNames()
+	kinds := kinds.Names()
 	for i := range n {
 		kindName := kinds[i%len(kinds)]
 		r := providers.Ref{Address: fmt.Sprintf("%s.r%d", kindName, i), Kind: kindName, Stack: "bench", Environment: "dev"}

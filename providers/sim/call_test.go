@@ -9,8 +9,10 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 func TestLatency(t *testing.T) {
@@ -18,10 +20,10 @@ func TestLatency(t *testing.T) {
 	// synctest's clock makes the waits exact and instant.
 	synctest.Test(t, func(t *testing.T) {
 		p := newTestProvider(t, map[string]cty.Value{"latency": cty.StringVal("250ms")})
-		k := mustKind(t, p, providers.KindCache)
+		k := mustKind(t, p, kinds.Cache)
 
 		start := time.Now()
-		r := mustCreate(t, k, ref(providers.KindCache, "sessions"), cacheConfig(t, p, nil))
+		r := mustCreate(t, k, ref(kinds.Cache, "sessions"), cacheConfig(t, p, nil))
 		if got := time.Since(start); got != 250*time.Millisecond {
 			t.Errorf("Create took %v, want the configured latency of 250ms", got)
 		}
@@ -51,10 +53,10 @@ func TestRateLimit(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			p := newTestProvider(t, config)
 			p.retry = providers.DefaultRetryPolicy()
-			k := mustKind(t, p, providers.KindCache)
+			k := mustKind(t, p, kinds.Cache)
 			start := time.Now()
 			for i := range 20 {
-				if _, _, err := k.Read(t.Context(), ref(providers.KindCache, "x")); err != nil {
+				if _, _, err := k.Read(t.Context(), ref(kinds.Cache, "x")); err != nil {
 					t.Fatalf("read %d: %v", i, err)
 				}
 			}
@@ -74,10 +76,10 @@ func TestRateLimit(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			p := newTestProvider(t, config)
 			p.retry = providers.RetryPolicy{Attempts: 3, Base: time.Microsecond, Max: time.Microsecond}
-			k := mustKind(t, p, providers.KindCache)
+			k := mustKind(t, p, kinds.Cache)
 			var err error
 			for i := 0; i < 6 && err == nil; i++ {
-				_, _, err = k.Read(t.Context(), ref(providers.KindCache, "x"))
+				_, _, err = k.Read(t.Context(), ref(kinds.Cache, "x"))
 			}
 			want := "read cache.x: sim: throttled (rate limit 5 calls/s) (gave up after 3 attempts)"
 			if err == nil || err.Error() != want {
@@ -99,10 +101,10 @@ func TestErrorRate(t *testing.T) {
 	pattern := func(t *testing.T, seed int64) []bool {
 		p := newTestProvider(t, map[string]cty.Value{"error_rate": cty.NumberFloatVal(0.5), "seed": cty.NumberIntVal(seed)})
 		p.retry = providers.RetryPolicy{Attempts: 1}
-		k := mustKind(t, p, providers.KindCache)
+		k := mustKind(t, p, kinds.Cache)
 		out := make([]bool, 64)
 		for i := range out {
-			_, _, err := k.Read(t.Context(), ref(providers.KindCache, "x"))
+			_, _, err := k.Read(t.Context(), ref(kinds.Cache, "x"))
 			if err != nil {
 				if want := "read cache.x: sim: transient error (injected)"; err.Error() != want {
 					t.Fatalf("error %q, want %q", err, want)
@@ -131,8 +133,8 @@ func TestErrorRate(t *testing.T) {
 
 	t.Run("every call failing exhausts the retries", func(t *testing.T) {
 		p := newTestProvider(t, map[string]cty.Value{"error_rate": cty.NumberIntVal(1)})
-		k := mustKind(t, p, providers.KindCache)
-		_, err := k.Create(t.Context(), ref(providers.KindCache, "x"), cacheConfig(t, p, nil))
+		k := mustKind(t, p, kinds.Cache)
+		_, err := k.Create(t.Context(), ref(kinds.Cache, "x"), cacheConfig(t, p, nil))
 		if err == nil || !strings.Contains(err.Error(), "create cache.x: sim: transient error (injected)") {
 			t.Errorf("Create at error_rate 1: %v", err)
 		}
@@ -169,11 +171,11 @@ func TestFail(t *testing.T) {
 				"fail": cty.ObjectVal(map[string]cty.Value{"cache.bad": cty.StringVal(op)}),
 			}
 			p := newTestProvider(t, failing)
-			k := mustKind(t, p, providers.KindCache)
+			k := mustKind(t, p, kinds.Cache)
 			ctx := t.Context()
 			desired := cacheConfig(t, p, nil)
 
-			bad := ref(providers.KindCache, "bad")
+			bad := ref(kinds.Cache, "bad")
 			if op != opCreate {
 				// Create the resource without the failure, then bring the
 				// failure in by configuring again with the same cloud.
@@ -205,7 +207,7 @@ func TestFail(t *testing.T) {
 			}
 
 			// Other addresses and other operations are unaffected.
-			good := mustCreate(t, k, ref(providers.KindCache, "good"), desired)
+			good := mustCreate(t, k, ref(kinds.Cache, "good"), desired)
 			if err := k.Delete(ctx, good, cty.NilVal); err != nil {
 				t.Errorf("delete of another address: %v", err)
 			}

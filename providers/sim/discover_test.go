@@ -5,9 +5,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
 func desiredOf(t testing.TB, p *provider, kindName string, attrs map[string]cty.Value) cty.Value {
@@ -19,15 +21,15 @@ func TestDiscover(t *testing.T) {
 	t.Parallel()
 	p := newTestProvider(t, nil)
 	ctx := t.Context()
-	groups := mustKind(t, p, providers.KindAutoscalingGroup)
+	groups := mustKind(t, p, kinds.AutoscalingGroup)
 	owned := func(stack, env, name string) providers.Ref {
-		return providers.Ref{Address: "autoscaling_group." + name, Kind: providers.KindAutoscalingGroup, Stack: stack, Environment: env}
+		return providers.Ref{Address: "autoscaling_group." + name, Kind: kinds.AutoscalingGroup, Stack: stack, Environment: env}
 	}
 	web := mustCreate(t, groups, owned("shop", "dev", "web"), groupConfig(t, p, 1, 2))
 	app := mustCreate(t, groups, owned("shop", "dev", "app"), groupConfig(t, p, 1, 2))
 	mustCreate(t, groups, owned("shop", "prod", "app"), groupConfig(t, p, 1, 2))
 	mustCreate(t, groups, owned("blog", "dev", "app"), groupConfig(t, p, 1, 2))
-	mustCreate(t, mustKind(t, p, providers.KindCache), ref(providers.KindCache, "sessions"), cacheConfig(t, p, nil))
+	mustCreate(t, mustKind(t, p, kinds.Cache), ref(kinds.Cache, "sessions"), cacheConfig(t, p, nil))
 
 	found, err := groups.Discover(ctx, "shop", "dev")
 	if err != nil {
@@ -59,7 +61,7 @@ func TestConcurrentCreates(t *testing.T) {
 	const workers, each = 100, 10
 	path := journalPath(t)
 	p := newTestProvider(t, map[string]cty.Value{"path": cty.StringVal(path)})
-	kinds := providers.KindNames()
+	kinds := kinds.Names()
 	configs := map[string]cty.Value{}
 	for name, fx := range fixtures(p) {
 		configs[name] = fx.Desired

@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // journalPath returns a journal file in a fresh temporary directory.
@@ -33,11 +35,11 @@ func TestPersistence(t *testing.T) {
 	ctx := t.Context()
 
 	first := newTestProvider(t, config)
-	caches := mustKind(t, first, providers.KindCache)
-	groups := mustKind(t, first, providers.KindAutoscalingGroup)
-	kept := mustCreate(t, caches, ref(providers.KindCache, "sessions"), cacheConfig(t, first, nil))
-	gone := mustCreate(t, caches, ref(providers.KindCache, "old"), cacheConfig(t, first, nil))
-	group := mustCreate(t, groups, ref(providers.KindAutoscalingGroup, "app"), groupConfig(t, first, 2, 4))
+	caches := mustKind(t, first, kinds.Cache)
+	groups := mustKind(t, first, kinds.AutoscalingGroup)
+	kept := mustCreate(t, caches, ref(kinds.Cache, "sessions"), cacheConfig(t, first, nil))
+	gone := mustCreate(t, caches, ref(kinds.Cache, "old"), cacheConfig(t, first, nil))
+	group := mustCreate(t, groups, ref(kinds.AutoscalingGroup, "app"), groupConfig(t, first, 2, 4))
 	updated, err := groups.Update(ctx, group, cty.NilVal, groupConfig(t, first, 3, 6))
 	if err != nil {
 		t.Fatalf("Update: %v", err)
@@ -49,8 +51,8 @@ func TestPersistence(t *testing.T) {
 
 	// A second instance, as a re-run CLI process would make it.
 	second := newTestProvider(t, config)
-	caches2 := mustKind(t, second, providers.KindCache)
-	groups2 := mustKind(t, second, providers.KindAutoscalingGroup)
+	caches2 := mustKind(t, second, kinds.Cache)
+	groups2 := mustKind(t, second, kinds.AutoscalingGroup)
 	for _, c := range []struct {
 		k      *kind
 		r      providers.Ref
@@ -73,14 +75,14 @@ func TestPersistence(t *testing.T) {
 	}
 	// Ids keep counting where the first instance stopped, even past the
 	// deleted resource: an id is never reused.
-	next := mustCreate(t, caches2, ref(providers.KindCache, "new"), cacheConfig(t, second, nil))
+	next := mustCreate(t, caches2, ref(kinds.Cache, "new"), cacheConfig(t, second, nil))
 	if next.ID != "cache-000004" {
 		t.Errorf("the second instance's first id is %s, want cache-000004", next.ID)
 	}
 }
 
 func groupConfig(t testing.TB, p *provider, lo, hi int64) cty.Value {
-	return desiredOf(t, p, providers.KindAutoscalingGroup, map[string]cty.Value{
+	return desiredOf(t, p, kinds.AutoscalingGroup, map[string]cty.Value{
 		"min": cty.NumberIntVal(lo), "max": cty.NumberIntVal(hi),
 	})
 }
@@ -92,15 +94,15 @@ func TestJournalCompaction(t *testing.T) {
 	ctx := t.Context()
 
 	p := newTestProvider(t, config)
-	groups := mustKind(t, p, providers.KindAutoscalingGroup)
-	r := mustCreate(t, groups, ref(providers.KindAutoscalingGroup, "app"), groupConfig(t, p, 1, 2))
+	groups := mustKind(t, p, kinds.AutoscalingGroup)
+	r := mustCreate(t, groups, ref(kinds.AutoscalingGroup, "app"), groupConfig(t, p, 1, 2))
 	for i := range 200 {
 		if _, err := groups.Update(ctx, r, cty.NilVal, groupConfig(t, p, 1, int64(2+i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 10 {
-		g := mustCreate(t, groups, ref(providers.KindAutoscalingGroup, "tmp"), groupConfig(t, p, 1, 1))
+		g := mustCreate(t, groups, ref(kinds.AutoscalingGroup, "tmp"), groupConfig(t, p, 1, 1))
 		if err := groups.Delete(ctx, g, cty.NilVal); err != nil {
 			t.Fatalf("delete %d: %v", i, err)
 		}
@@ -115,11 +117,11 @@ func TestJournalCompaction(t *testing.T) {
 	if n := countLines(t, path); n != 2 {
 		t.Errorf("after Configure the journal has %d lines, want it compacted to 2", n)
 	}
-	got, exists, err := mustKind(t, again, providers.KindAutoscalingGroup).Read(ctx, r)
+	got, exists, err := mustKind(t, again, kinds.AutoscalingGroup).Read(ctx, r)
 	if err != nil || !exists || !got.RawEquals(want) {
 		t.Errorf("after compaction Read gives exists=%t err=%v %#v, want %#v", exists, err, got, want)
 	}
-	next := mustCreate(t, mustKind(t, again, providers.KindAutoscalingGroup), ref(providers.KindAutoscalingGroup, "next"), groupConfig(t, again, 1, 1))
+	next := mustCreate(t, mustKind(t, again, kinds.AutoscalingGroup), ref(kinds.AutoscalingGroup, "next"), groupConfig(t, again, 1, 1))
 	if next.ID != "asg-000012" {
 		t.Errorf("first id after compaction is %s, want asg-000012 (ids of deleted resources are not reused)", next.ID)
 	}
@@ -134,8 +136,8 @@ func TestJournalDamage(t *testing.T) {
 	setup := func(t *testing.T) (string, providers.Ref, cty.Value) {
 		path := journalPath(t)
 		p := newTestProvider(t, map[string]cty.Value{"path": cty.StringVal(path)})
-		k := mustKind(t, p, providers.KindCache)
-		r := mustCreate(t, k, ref(providers.KindCache, "sessions"), cacheConfig(t, p, nil))
+		k := mustKind(t, p, kinds.Cache)
+		r := mustCreate(t, k, ref(kinds.Cache, "sessions"), cacheConfig(t, p, nil))
 		v, _, _ := k.Read(ctx, r)
 		return path, r, v
 	}
@@ -155,15 +157,15 @@ func TestJournalDamage(t *testing.T) {
 		path, r, want := setup(t)
 		appendTo(t, path, `{"op":"put","id":"cache-0000`)
 		p := newTestProvider(t, map[string]cty.Value{"path": cty.StringVal(path)})
-		k := mustKind(t, p, providers.KindCache)
+		k := mustKind(t, p, kinds.Cache)
 		got, exists, err := k.Read(ctx, r)
 		if err != nil || !exists || !got.RawEquals(want) {
 			t.Fatalf("Read after a torn line: exists=%t err=%v %#v", exists, err, got)
 		}
 		// The journal was compacted, so the next line starts on its own.
-		mustCreate(t, k, ref(providers.KindCache, "next"), cacheConfig(t, p, nil))
+		mustCreate(t, k, ref(kinds.Cache, "next"), cacheConfig(t, p, nil))
 		third := newTestProvider(t, map[string]cty.Value{"path": cty.StringVal(path)})
-		found, err := mustKind(t, third, providers.KindCache).Discover(ctx, "shop", "dev")
+		found, err := mustKind(t, third, kinds.Cache).Discover(ctx, "shop", "dev")
 		if err != nil || len(found) != 2 {
 			t.Errorf("after appending to the repaired journal, Discover finds %d resources (err %v), want 2", len(found), err)
 		}
@@ -190,7 +192,7 @@ func TestJournalDamage(t *testing.T) {
 func TestJournalEncoding(t *testing.T) {
 	t.Parallel()
 	p := newTestProvider(t, nil)
-	k := mustKind(t, p, providers.KindAutoscalingGroup)
+	k := mustKind(t, p, kinds.AutoscalingGroup)
 	types := map[string]cty.Type{k.name: k.ty}
 	env := map[string]cty.Value{
 		"QUOTE":   cty.StringVal(`say "hi" \ bye`),
@@ -198,7 +200,7 @@ func TestJournalEncoding(t *testing.T) {
 		"UNICODE": cty.StringVal("größe ✓ <b>&amp;</b>"),
 		"":        cty.StringVal(""),
 	}
-	value := desiredOf(t, p, providers.KindAutoscalingGroup, map[string]cty.Value{
+	value := desiredOf(t, p, kinds.AutoscalingGroup, map[string]cty.Value{
 		"env":     cty.MapVal(env),
 		"scaling": cty.ObjectVal(map[string]cty.Value{"target_requests_per_instance": cty.NumberFloatVal(12.75)}),
 		"desired": cty.MustParseNumberVal("123456789012345678901234567890"),

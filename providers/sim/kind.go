@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // kind is one resource kind of the simulated cloud. Besides the lifecycle
@@ -14,7 +17,7 @@ import (
 type kind struct {
 	p      *provider
 	name   string
-	schema *providers.Schema
+	schema *schema.Schema
 	ty     cty.Type
 	// prefix starts every id of the kind ("lb" in "lb-000001").
 	prefix  string
@@ -31,7 +34,7 @@ var (
 )
 
 func newKind(p *provider, name string) *kind {
-	s, ok := providers.KindSchema(name)
+	s, ok := kinds.Schema(name)
 	if !ok {
 		panic("sim: no schema for kind " + name)
 	}
@@ -41,15 +44,15 @@ func newKind(p *provider, name string) *kind {
 		k.attrNames = append(k.attrNames, name)
 	}
 	switch name {
-	case providers.KindNetwork:
+	case kinds.Network:
 		k.prefix, k.compute = "net", computeNetwork
-	case providers.KindLoadBalancer:
+	case kinds.LoadBalancer:
 		k.prefix, k.compute = "lb", computeLoadBalancer
-	case providers.KindCache:
+	case kinds.Cache:
 		k.prefix, k.compute = "cache", computeCache
-	case providers.KindCoordinator:
+	case kinds.Coordinator:
 		k.prefix, k.compute = "coord", computeCoordinator
-	case providers.KindAutoscalingGroup:
+	case kinds.AutoscalingGroup:
 		k.prefix, k.compute = "asg", computeAutoscalingGroup
 	default:
 		panic("sim: no simulation for kind " + name)
@@ -58,7 +61,7 @@ func newKind(p *provider, name string) *kind {
 }
 
 // Schema returns the kind's schema without other providers' sub-blocks.
-func (k *kind) Schema() *providers.Schema { return k.schema }
+func (k *kind) Schema() *schema.Schema { return k.schema }
 
 // Read returns the resource with r.ID, or exists=false when there is none.
 func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Observe reports the health of the resource with r.ID. The simulated
@@ -62,13 +64,13 @@ func (k *kind) targets(res *resource, address string, unhealthy map[string]bool)
 		}
 	}
 	switch k.name {
-	case providers.KindAutoscalingGroup:
+	case kinds.AutoscalingGroup:
 		members(k.whole(attrs, "desired"))
-	case providers.KindCache:
+	case kinds.Cache:
 		members(k.whole(attrs, "nodes"))
-	case providers.KindCoordinator:
+	case kinds.Coordinator:
 		members(k.whole(attrs, "members"))
-	case providers.KindLoadBalancer:
+	case kinds.LoadBalancer:
 		routes := attrs["route"]
 		if routes.IsNull() {
 			break

@@ -4,8 +4,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 func TestObserve(t *testing.T) {
@@ -14,14 +16,14 @@ func TestObserve(t *testing.T) {
 		"unhealthy": cty.ListVal([]cty.Value{cty.StringVal("autoscaling_group.orders")}),
 	})
 	ctx := t.Context()
-	groups := mustKind(t, p, providers.KindAutoscalingGroup)
-	lbs := mustKind(t, p, providers.KindLoadBalancer)
-	app := mustCreate(t, groups, ref(providers.KindAutoscalingGroup, "app"), groupConfig(t, p, 2, 4))
-	orders := mustCreate(t, groups, ref(providers.KindAutoscalingGroup, "orders"), groupConfig(t, p, 1, 4))
+	groups := mustKind(t, p, kinds.AutoscalingGroup)
+	lbs := mustKind(t, p, kinds.LoadBalancer)
+	app := mustCreate(t, groups, ref(kinds.AutoscalingGroup, "app"), groupConfig(t, p, 2, 4))
+	orders := mustCreate(t, groups, ref(kinds.AutoscalingGroup, "orders"), groupConfig(t, p, 1, 4))
 	route := func(path, target string, weight int64) cty.Value {
 		return cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal(path), "target": cty.StringVal(target), "weight": cty.NumberIntVal(weight)})
 	}
-	edge := mustCreate(t, lbs, ref(providers.KindLoadBalancer, "edge"), desiredOf(t, p, providers.KindLoadBalancer, map[string]cty.Value{
+	edge := mustCreate(t, lbs, ref(kinds.LoadBalancer, "edge"), desiredOf(t, p, kinds.LoadBalancer, map[string]cty.Value{
 		"listener": cty.TupleVal([]cty.Value{cty.EmptyObjectVal}),
 		"route":    cty.TupleVal([]cty.Value{route("/", "autoscaling_group.app", 90), route("/", "autoscaling_group.orders", 10)}),
 	}))
@@ -60,9 +62,9 @@ func TestObserve(t *testing.T) {
 	}
 
 	t.Run("missing resource", func(t *testing.T) {
-		r := ref(providers.KindCache, "none")
+		r := ref(kinds.Cache, "none")
 		r.ID = "cache-424242"
-		_, err := mustKind(t, p, providers.KindCache).Observe(ctx, r, cty.NilVal)
+		_, err := mustKind(t, p, kinds.Cache).Observe(ctx, r, cty.NilVal)
 		if want := `observe cache.none: sim: there is no cache with id "cache-424242"`; err == nil || err.Error() != want {
 			t.Errorf("Observe of a missing resource: %v, want %q", err, want)
 		}

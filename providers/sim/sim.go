@@ -61,8 +61,10 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 )
 
 // Name is the provider's name in stack files.
@@ -95,7 +97,7 @@ func newProvider() *provider {
 		retry: providers.DefaultRetryPolicy(),
 		kinds: make(map[string]*kind),
 	}
-	for _, name := range providers.KindNames() {
+	for _, name := range kinds.Names() {
 		p.kinds[name] = newKind(p, name)
 	}
 	p.cur.Store(newSession(defaultSettings(), newCloud(nil)))

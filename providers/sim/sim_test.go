@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/providertest"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
 // fastRetry keeps the retry behaviour of the default policy with backoffs
@@ -51,55 +53,55 @@ func fixtures(p providers.Provider) map[string]providertest.Fixture {
 	tuple := func(vs ...cty.Value) cty.Value { return cty.TupleVal(vs) }
 	type attrs = map[string]cty.Value
 	return map[string]providertest.Fixture{
-		providers.KindNetwork: {
-			Desired: desired(providers.KindNetwork, attrs{"cidr_block": str("10.1.0.0/16")}),
+		kinds.Network: {
+			Desired: desired(kinds.Network, attrs{"cidr_block": str("10.1.0.0/16")}),
 			// A network has no attribute that changes in place.
-			Replaced: desired(providers.KindNetwork, attrs{"cidr_block": str("10.1.0.0/16"), "availability_zones": num(3)}),
-			Invalid:  desired(providers.KindNetwork, attrs{"cidr_block": str("10.1.0.1/16")}),
+			Replaced: desired(kinds.Network, attrs{"cidr_block": str("10.1.0.0/16"), "availability_zones": num(3)}),
+			Invalid:  desired(kinds.Network, attrs{"cidr_block": str("10.1.0.1/16")}),
 		},
-		providers.KindLoadBalancer: {
-			Desired: desired(providers.KindLoadBalancer, attrs{
+		kinds.LoadBalancer: {
+			Desired: desired(kinds.LoadBalancer, attrs{
 				"listener": tuple(cty.EmptyObjectVal),
 				"route":    tuple(obj(attrs{"path": str("/*"), "target": str("autoscaling_group.app")})),
 			}),
-			Updated: desired(providers.KindLoadBalancer, attrs{
+			Updated: desired(kinds.LoadBalancer, attrs{
 				"listener": tuple(obj(attrs{"port": num(8080)}), cty.EmptyObjectVal),
 				"route": tuple(
 					obj(attrs{"path": str("/orders/*"), "target": str("autoscaling_group.orders")}),
 					obj(attrs{"path": str("/*"), "target": str("autoscaling_group.app"), "weight": num(100)}),
 				),
 			}),
-			Replaced: desired(providers.KindLoadBalancer, attrs{
+			Replaced: desired(kinds.LoadBalancer, attrs{
 				"type":     str("tcp"),
 				"listener": tuple(obj(attrs{"port": num(5432)})),
 				"route":    tuple(obj(attrs{"target": str("autoscaling_group.app")})),
 			}),
-			Invalid: desired(providers.KindLoadBalancer, attrs{
+			Invalid: desired(kinds.LoadBalancer, attrs{
 				"type":     str("udp"),
 				"listener": tuple(cty.EmptyObjectVal),
 				"route":    tuple(obj(attrs{"target": str("autoscaling_group.app")})),
 			}),
 		},
-		providers.KindCache: {
-			Desired:  desired(providers.KindCache, attrs{"engine": str("redis"), "nodes": num(2)}),
-			Updated:  desired(providers.KindCache, attrs{"engine": str("redis"), "nodes": num(3), "memory_mb": num(256), "replicas": num(1)}),
-			Replaced: desired(providers.KindCache, attrs{"engine": str("memcached"), "nodes": num(2)}),
-			Invalid:  desired(providers.KindCache, attrs{"engine": str("mysql")}),
+		kinds.Cache: {
+			Desired:  desired(kinds.Cache, attrs{"engine": str("redis"), "nodes": num(2)}),
+			Updated:  desired(kinds.Cache, attrs{"engine": str("redis"), "nodes": num(3), "memory_mb": num(256), "replicas": num(1)}),
+			Replaced: desired(kinds.Cache, attrs{"engine": str("memcached"), "nodes": num(2)}),
+			Invalid:  desired(kinds.Cache, attrs{"engine": str("mysql")}),
 		},
-		providers.KindCoordinator: {
-			Desired:  desired(providers.KindCoordinator, attrs{"engine": str("etcd")}),
-			Updated:  desired(providers.KindCoordinator, attrs{"engine": str("etcd"), "members": num(5)}),
-			Replaced: desired(providers.KindCoordinator, attrs{"engine": str("zookeeper")}),
-			Invalid:  desired(providers.KindCoordinator, attrs{"engine": str("etcd"), "members": num(4)}),
+		kinds.Coordinator: {
+			Desired:  desired(kinds.Coordinator, attrs{"engine": str("etcd")}),
+			Updated:  desired(kinds.Coordinator, attrs{"engine": str("etcd"), "members": num(5)}),
+			Replaced: desired(kinds.Coordinator, attrs{"engine": str("zookeeper")}),
+			Invalid:  desired(kinds.Coordinator, attrs{"engine": str("etcd"), "members": num(4)}),
 		},
-		providers.KindAutoscalingGroup: {
-			Desired: desired(providers.KindAutoscalingGroup, attrs{"min": num(1), "max": num(3)}),
-			Updated: desired(providers.KindAutoscalingGroup, attrs{
+		kinds.AutoscalingGroup: {
+			Desired: desired(kinds.AutoscalingGroup, attrs{"min": num(1), "max": num(3)}),
+			Updated: desired(kinds.AutoscalingGroup, attrs{
 				"min": num(2), "max": num(6), "env": obj(attrs{"REDIS_ADDR": str("cache-1:6379")}),
 				"scaling": obj(attrs{"target_cpu": num(60)}),
 			}),
-			Replaced: desired(providers.KindAutoscalingGroup, attrs{"min": num(1), "max": num(3), "network": str("network.main")}),
-			Invalid:  desired(providers.KindAutoscalingGroup, attrs{"min": num(5), "max": num(2)}),
+			Replaced: desired(kinds.AutoscalingGroup, attrs{"min": num(1), "max": num(3), "network": str("network.main")}),
+			Invalid:  desired(kinds.AutoscalingGroup, attrs{"min": num(5), "max": num(2)}),
 		},
 	}
 }
@@ -160,7 +162,7 @@ func cacheConfig(t testing.TB, p *provider, attrs map[string]cty.Value) cty.Valu
 	if attrs == nil {
 		attrs = map[string]cty.Value{"engine": cty.StringVal("redis")}
 	}
-	return providertest.Desired(mustKind(t, p, providers.KindCache).schema, attrs)
+	return providertest.Desired(mustKind(t, p, kinds.Cache).schema, attrs)
 }
 
 func mustCreate(t testing.TB, k *kind, r providers.Ref, desired cty.Value) providers.Ref {
@@ -193,7 +195,7 @@ func TestComputedAttributes(t *testing.T) {
 		want attrs
 	}{
 		"network": {
-			kind: providers.KindNetwork, address: "network.main",
+			kind: kinds.Network, address: "network.main",
 			config: attrs{"availability_zones": num(3)},
 			want: attrs{
 				"id":                 str("net-000001"),
@@ -202,7 +204,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"network with default zones": {
-			kind: providers.KindNetwork, address: "network.main",
+			kind: kinds.Network, address: "network.main",
 			config: attrs{"availability_zones": cty.NullVal(cty.Number)},
 			want: attrs{
 				"public_subnet_ids":  strs("net-000001-public-a", "net-000001-public-b"),
@@ -210,7 +212,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"http load balancer": {
-			kind: providers.KindLoadBalancer, address: `module.web.load_balancer.edge["eu"]`,
+			kind: kinds.LoadBalancer, address: `module.web.load_balancer.edge["eu"]`,
 			config: attrs{
 				"listener": cty.TupleVal([]cty.Value{cty.EmptyObjectVal, cty.ObjectVal(attrs{"port": num(8443)})}),
 				"route":    cty.TupleVal([]cty.Value{cty.ObjectVal(attrs{"target": str("autoscaling_group.app")})}),
@@ -224,7 +226,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"tcp load balancer": {
-			kind: providers.KindLoadBalancer, address: "load_balancer.db",
+			kind: kinds.LoadBalancer, address: "load_balancer.db",
 			config: attrs{
 				"type":     str("tcp"),
 				"listener": cty.TupleVal([]cty.Value{cty.ObjectVal(attrs{"port": num(5432)})}),
@@ -237,7 +239,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"redis cache": {
-			kind: providers.KindCache, address: "cache.sessions",
+			kind: kinds.Cache, address: "cache.sessions",
 			config: attrs{"engine": str("redis"), "nodes": num(2)},
 			want: attrs{
 				"id":        str("cache-000001"),
@@ -246,7 +248,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"memcached cache": {
-			kind: providers.KindCache, address: "cache.pages",
+			kind: kinds.Cache, address: "cache.pages",
 			config: attrs{"engine": str("memcached")},
 			want: attrs{
 				"endpoint":  str("cache-000001-1.cache.sim.internal:11211"),
@@ -254,7 +256,7 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"etcd coordinator": {
-			kind: providers.KindCoordinator, address: "coordinator.locks",
+			kind: kinds.Coordinator, address: "coordinator.locks",
 			config: attrs{"engine": str("etcd")},
 			want: attrs{
 				"id": str("coord-000001"),
@@ -263,17 +265,17 @@ func TestComputedAttributes(t *testing.T) {
 			},
 		},
 		"zookeeper coordinator": {
-			kind: providers.KindCoordinator, address: "coordinator.locks",
+			kind: kinds.Coordinator, address: "coordinator.locks",
 			config: attrs{"engine": str("zookeeper"), "members": num(1)},
 			want:   attrs{"endpoints": strs("coord-000001-1.coord.sim.internal:2181")},
 		},
 		"group starts at min": {
-			kind: providers.KindAutoscalingGroup, address: "autoscaling_group.app",
+			kind: kinds.AutoscalingGroup, address: "autoscaling_group.app",
 			config: attrs{"min": num(2), "max": num(5)},
 			want:   attrs{"id": str("asg-000001"), "desired": num(2)},
 		},
 		"group with desired": {
-			kind: providers.KindAutoscalingGroup, address: "autoscaling_group.app",
+			kind: kinds.AutoscalingGroup, address: "autoscaling_group.app",
 			config: attrs{"min": num(2), "max": num(5), "desired": num(4)},
 			want:   attrs{"desired": num(4)},
 		},
@@ -306,9 +308,9 @@ func TestUpdate(t *testing.T) {
 	ctx := t.Context()
 
 	t.Run("group keeps the size the policy set, within the new bounds", func(t *testing.T) {
-		k := mustKind(t, p, providers.KindAutoscalingGroup)
+		k := mustKind(t, p, kinds.AutoscalingGroup)
 		group := func(a attrs) cty.Value { return providertest.Desired(k.schema, a) }
-		r := mustCreate(t, k, ref(providers.KindAutoscalingGroup, "app"), group(attrs{"min": num(1), "max": num(10), "desired": num(7)}))
+		r := mustCreate(t, k, ref(kinds.AutoscalingGroup, "app"), group(attrs{"min": num(1), "max": num(10), "desired": num(7)}))
 		steps := []struct {
 			config attrs
 			want   int64
@@ -333,8 +335,8 @@ func TestUpdate(t *testing.T) {
 	})
 
 	t.Run("cache endpoints follow the node count", func(t *testing.T) {
-		k := mustKind(t, p, providers.KindCache)
-		r := mustCreate(t, k, ref(providers.KindCache, "sessions"), cacheConfig(t, p, nil))
+		k := mustKind(t, p, kinds.Cache)
+		r := mustCreate(t, k, ref(kinds.Cache, "sessions"), cacheConfig(t, p, nil))
 		actual, err := k.Update(ctx, r, cty.NilVal, cacheConfig(t, p, attrs{"engine": cty.StringVal("redis"), "nodes": num(3)}))
 		if err != nil {
 			t.Fatalf("Update: %v", err)
@@ -345,8 +347,8 @@ func TestUpdate(t *testing.T) {
 	})
 
 	t.Run("force-new attribute is refused", func(t *testing.T) {
-		k := mustKind(t, p, providers.KindCache)
-		r := mustCreate(t, k, ref(providers.KindCache, "old"), cacheConfig(t, p, nil))
+		k := mustKind(t, p, kinds.Cache)
+		r := mustCreate(t, k, ref(kinds.Cache, "old"), cacheConfig(t, p, nil))
 		_, err := k.Update(ctx, r, cty.NilVal, cacheConfig(t, p, attrs{"engine": cty.StringVal("memcached")}))
 		want := "update cache.old: sim: engine cannot change in place (it forces a replacement)"
 		if err == nil || err.Error() != want {
@@ -355,8 +357,8 @@ func TestUpdate(t *testing.T) {
 	})
 
 	t.Run("missing resource", func(t *testing.T) {
-		k := mustKind(t, p, providers.KindCache)
-		r := ref(providers.KindCache, "gone")
+		k := mustKind(t, p, kinds.Cache)
+		r := ref(kinds.Cache, "gone")
 		r.ID = "cache-999999"
 		_, err := k.Update(ctx, r, cty.NilVal, cacheConfig(t, p, nil))
 		if err == nil || !strings.Contains(err.Error(), `update cache.gone: sim: there is no cache with id "cache-999999"`) {
@@ -369,7 +371,7 @@ func TestCreateRejectsBadConfiguration(t *testing.T) {
 	t.Parallel()
 	type attrs = map[string]cty.Value
 	p := newTestProvider(t, nil)
-	k := mustKind(t, p, providers.KindCache)
+	k := mustKind(t, p, kinds.Cache)
 	valid := cacheConfig(t, p, nil).AsValueMap()
 	with := func(name string, v cty.Value) cty.Value {
 		m := map[string]cty.Value{}
@@ -397,7 +399,7 @@ func TestCreateRejectsBadConfiguration(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := ref(providers.KindCache, "bad")
+			r := ref(kinds.Cache, "bad")
 			_, err := k.Create(t.Context(), r, tc.desired)
 			if err == nil {
 				t.Fatalf("Create accepted %#v", tc.desired)
@@ -409,7 +411,7 @@ func TestCreateRejectsBadConfiguration(t *testing.T) {
 	}
 	t.Run("sensitive marks are accepted and dropped", func(t *testing.T) {
 		marked := with("eviction_policy", cty.StringVal("noeviction").Mark("sensitive"))
-		actual, err := k.Create(t.Context(), ref(providers.KindCache, "marked"), marked)
+		actual, err := k.Create(t.Context(), ref(kinds.Cache, "marked"), marked)
 		if err != nil {
 			t.Fatalf("Create: %v", err)
 		}

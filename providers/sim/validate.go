@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/providers"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // errStopWalk ends a cty.Walk early.
@@ -28,7 +29,7 @@ func (k *kind) check(desired cty.Value) (cty.Value, error) {
 		for _, err := range desired.Type().TestConformance(k.ty) {
 			var pe cty.PathError
 			if errors.As(err, &pe) && len(pe.Path) > 0 {
-				msgs = append(msgs, providers.PathString(pe.Path)+": "+err.Error())
+				msgs = append(msgs, schema.PathString(pe.Path)+": "+err.Error())
 			} else {
 				msgs = append(msgs, err.Error())
 			}
@@ -47,7 +48,7 @@ func (k *kind) check(desired cty.Value) (cty.Value, error) {
 			}
 			return true, nil
 		})
-		return desired, fmt.Errorf("sim: %s is not known yet; the planner must resolve it before the call", providers.PathString(at))
+		return desired, fmt.Errorf("sim: %s is not known yet; the planner must resolve it before the call", schema.PathString(at))
 	}
 	if probs := k.schema.Problems(desired); len(probs) > 0 {
 		return desired, fmt.Errorf("sim: invalid %s: %s", k.name, strings.Join(probs, "; "))
@@ -67,7 +68,7 @@ func (k *kind) checkForceNew(old, desired cty.Value) error {
 	return nil
 }
 
-func forceNewChanges(b *providers.Block, path cty.Path, old, desired cty.Value, changed *[]string) {
+func forceNewChanges(b *schema.Block, path cty.Path, old, desired cty.Value, changed *[]string) {
 	if old.IsNull() || desired.IsNull() {
 		return
 	}
@@ -85,13 +86,13 @@ func forceNewChanges(b *providers.Block, path cty.Path, old, desired cty.Value, 
 			}
 		}
 		if !o.RawEquals(d) {
-			*changed = append(*changed, providers.PathString(path.GetAttr(a.Name)))
+			*changed = append(*changed, schema.PathString(path.GetAttr(a.Name)))
 		}
 	}
 	for _, nb := range b.Blocks {
 		o, d := old.GetAttr(nb.TypeName), desired.GetAttr(nb.TypeName)
 		p := path.GetAttr(nb.TypeName)
-		if nb.Nesting != providers.NestingList {
+		if nb.Nesting != schema.NestingList {
 			forceNewChanges(&nb.Block, p, o, d, changed)
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
 	"github.com/stagecraft/stagecraft/modules"
-	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -55,8 +55,8 @@ func Render(st *stacks.Stack, req Request) (*Stage, error) {
 // has: a template block labelled with one is merged over the inherited
 // block; any other resource block of a template is new.
 var parentPlaceholders = map[string]string{
-	"GROUP": providers.KindAutoscalingGroup,
-	"LB":    providers.KindLoadBalancer,
+	"GROUP": kinds.AutoscalingGroup,
+	"LB":    kinds.LoadBalancer,
 }
 
 // templateValues fills the placeholders a template uses.
@@ -73,13 +73,13 @@ func (l *ladder) templateValues(req Request) (map[string]string, error) {
 		case "SERVICE":
 			values[p] = req.Service
 		case "GROUP":
-			g := mainResource(addrs, providers.KindAutoscalingGroup, "app")
+			g := mainResource(addrs, kinds.AutoscalingGroup, "app")
 			if g == "" {
 				return nil, fmt.Errorf("the %s template works on the parent stage's autoscaling group, and stage %q has none; add one to it first.", req.Template, parent)
 			}
 			values[p] = g
 		case "LB":
-			lb := mainResource(addrs, providers.KindLoadBalancer, "")
+			lb := mainResource(addrs, kinds.LoadBalancer, "")
 			if lb == "" {
 				return nil, fmt.Errorf("the %s template routes traffic on the parent stage's load balancer, and stage %q has none; add a stage with --template load-balancer first.", req.Template, parent)
 			}
@@ -122,10 +122,10 @@ func (l *ladder) render(req Request, values map[string]string) (*Stage, error) {
 	f, _ := hclwrite.ParseConfig(filled, template+".hcl", hcl.InitialPos)
 	sb := onlyStage(f, template)
 	inherited := l.addresses(parent)
-	main := mainResource(inherited, providers.KindAutoscalingGroup, "app")
+	main := mainResource(inherited, kinds.AutoscalingGroup, "app")
 	r := &Stage{}
 	for i, rb := range sb.Body().Blocks() {
-		if _, ok := providers.KindSchema(rb.Type()); !ok {
+		if _, ok := kinds.Schema(rb.Type()); !ok {
 			continue
 		}
 		addr := rb.Type() + "." + firstLabel(rb)
@@ -138,8 +138,8 @@ func (l *ladder) render(req Request, values map[string]string) (*Stage, error) {
 			return nil, fmt.Errorf("stage %q already has %s, which the %s template adds; extend a stage without it, or rename or remove that block first.", parent, addr, template)
 		default:
 			var notes []string
-			if rb.Type() == providers.KindAutoscalingGroup && main != "" {
-				notes = l.copyGroup(rb.Body(), parent, providers.KindAutoscalingGroup+"."+main)
+			if rb.Type() == kinds.AutoscalingGroup && main != "" {
+				notes = l.copyGroup(rb.Body(), parent, kinds.AutoscalingGroup+"."+main)
 			}
 			r.Changes = append(r.Changes, change("+", addr, notes))
 		}
@@ -224,7 +224,7 @@ func (l *ladder) mergeEnv(body *hclwrite.Body, parent, addr string) []string {
 // writes routes of its own, since those replace all of the parent's.
 func (l *ladder) mergeRoutes(body *hclwrite.Body, parent, addr string) []string {
 	mine := blocksOfType(body, "route")
-	if len(mine) == 0 || !strings.HasPrefix(addr, providers.KindLoadBalancer+".") {
+	if len(mine) == 0 || !strings.HasPrefix(addr, kinds.LoadBalancer+".") {
 		return nil
 	}
 	pb := l.resource(parent, addr, hasBlocks("route"))

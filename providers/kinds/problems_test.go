@@ -1,4 +1,4 @@
-package providers
+package kinds
 
 import (
 	"strings"
@@ -6,13 +6,15 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // TestSchemaProblems checks the problems a provider reports for a value it
 // is given, with the path of each.
 func TestSchemaProblems(t *testing.T) {
 	t.Parallel()
-	s, _ := KindSchema(KindCache)
+	s, _ := Schema(Cache)
 	s = s.ForProvider("sim")
 	value := func(attrs map[string]cty.Value) cty.Value {
 		full := map[string]cty.Value{}
@@ -52,7 +54,7 @@ func TestSchemaProblems(t *testing.T) {
 		`env["A"]`:          cty.GetAttrPath("env").Index(cty.StringVal("A")),
 		"(the whole value)": nil,
 	} {
-		if got := PathString(want); got != p {
+		if got := schema.PathString(want); got != p {
 			t.Errorf("PathString = %q, want %q", got, p)
 		}
 	}

@@ -1,4 +1,9 @@
-package providers
+// Package kinds is the catalog of resource kinds (network, load_balancer,
+// cache, coordinator, autoscaling_group): each kind's schema, its roles
+// (data-bearing), its cross-attribute rules and the generator of
+// docs/kinds.md. The stack language validates against it and every
+// provider derives its Schema() from it.
+package kinds
 
 import (
 	"fmt"
@@ -6,15 +11,17 @@ import (
 	"sort"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Kind names, as written in stack files.
 const (
-	KindNetwork          = "network"
-	KindLoadBalancer     = "load_balancer"
-	KindCache            = "cache"
-	KindCoordinator      = "coordinator"
-	KindAutoscalingGroup = "autoscaling_group"
+	Network          = "network"
+	LoadBalancer     = "load_balancer"
+	Cache            = "cache"
+	Coordinator      = "coordinator"
+	AutoscalingGroup = "autoscaling_group"
 )
 
 // Provider sub-block names.
@@ -23,52 +30,52 @@ const (
 	SubBlockAWS   = "aws"
 )
 
-// KindNames lists the resource kinds in the order the documentation shows
+// Names lists the resource kinds in the order the documentation shows
 // them.
-func KindNames() []string {
-	return []string{KindNetwork, KindLoadBalancer, KindCache, KindCoordinator, KindAutoscalingGroup}
+func Names() []string {
+	return []string{Network, LoadBalancer, Cache, Coordinator, AutoscalingGroup}
 }
 
-// KindSchema returns the provider-neutral schema of a kind: every attribute,
+// Schema returns the provider-neutral schema of a kind: every attribute,
 // every provider's sub-block and every rule. It builds a fresh copy each
 // call, so callers may not share or mutate one another's.
-func KindSchema(kind string) (*Schema, bool) {
+func Schema(kind string) (*schema.Schema, bool) {
 	switch kind {
-	case KindNetwork:
+	case Network:
 		return networkSchema(), true
-	case KindLoadBalancer:
+	case LoadBalancer:
 		return loadBalancerSchema(), true
-	case KindCache:
+	case Cache:
 		return cacheSchema(), true
-	case KindCoordinator:
+	case Coordinator:
 		return coordinatorSchema(), true
-	case KindAutoscalingGroup:
+	case AutoscalingGroup:
 		return autoscalingGroupSchema(), true
 	}
 	return nil, false
 }
 
-func idAttribute() *Attribute {
-	return &Attribute{Name: "id", Type: cty.String, Computed: true,
+func idAttribute() *schema.Attribute {
+	return &schema.Attribute{Name: "id", Type: cty.String, Computed: true,
 		Description: "The provider's identifier for the resource."}
 }
 
-func networkRef() *Attribute {
-	return &Attribute{Name: "network", Type: cty.String, Optional: true, ForceNew: true, Ref: KindNetwork,
+func networkRef() *schema.Attribute {
+	return &schema.Attribute{Name: "network", Type: cty.String, Optional: true, ForceNew: true, Ref: Network,
 		Description: "The network to place the resource in (a reference such as `network.main`). Without one, the provider's default network is used."}
 }
 
-func networkSchema() *Schema {
-	return &Schema{
-		Kind:        KindNetwork,
+func networkSchema() *schema.Schema {
+	return &schema.Schema{
+		Kind:        Network,
 		Description: "An isolated network for the stack: on AWS a VPC with public and private subnets in several availability zones, an internet gateway and security groups per tier; accepted and a no-op on the local machine.",
-		Block: Block{
-			Attributes: []*Attribute{
+		Block: schema.Block{
+			Attributes: []*schema.Attribute{
 				{Name: "cidr_block", Type: cty.String, Optional: true, Default: cty.StringVal("10.0.0.0/16"), ForceNew: true,
-					Rules:       []ValueRule{CIDR()},
+					Rules:       []schema.ValueRule{schema.CIDR()},
 					Description: "The address range of the network."},
 				{Name: "availability_zones", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(2), ForceNew: true,
-					Rules:       []ValueRule{WholeRange(2, 6)},
+					Rules:       []schema.ValueRule{schema.WholeRange(2, 6)},
 					Description: "How many availability zones the subnets span."},
 				idAttribute(),
 				{Name: "public_subnet_ids", Type: cty.List(cty.String), Computed: true,
@@ -80,14 +87,14 @@ func networkSchema() *Schema {
 	}
 }
 
-func loadBalancerSchema() *Schema {
-	return &Schema{
-		Kind:        KindLoadBalancer,
+func loadBalancerSchema() *schema.Schema {
+	return &schema.Schema{
+		Kind:        LoadBalancer,
 		Description: "A load balancer that routes requests by path prefix to autoscaling groups, with weights per route for traffic shifting.",
-		Block: Block{
-			Attributes: []*Attribute{
+		Block: schema.Block{
+			Attributes: []*schema.Attribute{
 				{Name: "type", Type: cty.String, Optional: true, Default: cty.StringVal("http"), ForceNew: true,
-					Rules:       []ValueRule{OneOf("http", "tcp")},
+					Rules:       []schema.ValueRule{schema.OneOf("http", "tcp")},
 					Description: "`http` routes requests by path (an application load balancer on AWS); `tcp` forwards connections (a network load balancer)."},
 				networkRef(),
 				idAttribute(),
@@ -98,36 +105,36 @@ func loadBalancerSchema() *Schema {
 				{Name: "dns_name", Type: cty.String, Computed: true,
 					Description: "The load balancer's DNS name."},
 			},
-			Blocks: []*NestedBlock{
-				{TypeName: "listener", Nesting: NestingList, MinItems: 1,
+			Blocks: []*schema.NestedBlock{
+				{TypeName: "listener", Nesting: schema.NestingList, MinItems: 1,
 					Description: "A port the load balancer accepts traffic on.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "port", Type: cty.Number, Optional: true, Computed: true,
-							Rules:       []ValueRule{WholeRange(1, 65535)},
+							Rules:       []schema.ValueRule{schema.WholeRange(1, 65535)},
 							Description: "The port to listen on. Left out, the provider picks one (a free port on the local machine, 80 on AWS)."},
 					}}},
-				{TypeName: "route", Nesting: NestingList, MinItems: 1,
+				{TypeName: "route", Nesting: schema.NestingList, MinItems: 1,
 					Description: "Where requests go. The longest matching path prefix wins; several routes with the same path split traffic by weight.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "path", Type: cty.String, Optional: true, Default: cty.StringVal("/"),
-							Rules:       []ValueRule{PathPrefix()},
+							Rules:       []schema.ValueRule{schema.PathPrefix()},
 							Description: "A path prefix; a trailing `*` means the same as the prefix without it."},
-						{Name: "target", Type: cty.String, Required: true, Ref: KindAutoscalingGroup,
+						{Name: "target", Type: cty.String, Required: true, Ref: AutoscalingGroup,
 							Description: "The autoscaling group that serves the route (a reference such as `autoscaling_group.app`)."},
 						{Name: "weight", Type: cty.Number, Optional: true,
-							Rules:       []ValueRule{WholeRange(0, 100)},
+							Rules:       []schema.ValueRule{schema.WholeRange(0, 100)},
 							Description: "Share of the path's traffic in percent. The weights of one path sum to 100; a route alone on its path may leave it out."},
-					}, Blocks: []*NestedBlock{
-						{TypeName: "migration", Nesting: NestingSingle, PlanOnly: true,
+					}, Blocks: []*schema.NestedBlock{
+						{TypeName: "migration", Nesting: schema.NestingSingle, PlanOnly: true,
 							Description: "How traffic moves to this route's target when it changes; what it leaves out comes from the load balancer's migration block.",
 							Block:       migrationBlock(false)},
 					}}},
-				{TypeName: "migration", Nesting: NestingSingle, Implied: true, PlanOnly: true,
+				{TypeName: "migration", Nesting: schema.NestingSingle, Implied: true, PlanOnly: true,
 					Description: "How traffic moves when a route's target changes: the new target is created and healthy first, then takes the path's traffic in steps, each followed by a gate (targets healthy, error rate under the limit for the bake time). A failed gate moves the traffic back to the last good step and stops the apply.",
 					Block:       migrationBlock(true)},
 			},
 		},
-		Rules: []KindRule{
+		Rules: []schema.KindRule{
 			{Doc: "The weights of the routes sharing a path sum to 100; a route alone on its path has weight 100 or none.", Check: checkRouteWeights},
 			{Doc: "A `tcp` load balancer cannot see paths: its routes use path `/` (several of them split connections by weight).", Check: checkTCPRoutes},
 		},
@@ -136,48 +143,48 @@ func loadBalancerSchema() *Schema {
 
 // migrationBlock is the traffic-shifting settings block; withDefaults for
 // the load balancer's, without for a route's (which inherits).
-func migrationBlock(withDefaults bool) Block {
+func migrationBlock(withDefaults bool) schema.Block {
 	def := func(v cty.Value) cty.Value {
 		if withDefaults {
 			return v
 		}
 		return cty.NilVal
 	}
-	return Block{Attributes: []*Attribute{
+	return schema.Block{Attributes: []*schema.Attribute{
 		{Name: "steps", Type: cty.List(cty.Number), Optional: true,
 			Default:     def(cty.ListVal([]cty.Value{cty.NumberIntVal(10), cty.NumberIntVal(50), cty.NumberIntVal(100)})),
-			Rules:       []ValueRule{ShiftSteps()},
+			Rules:       []schema.ValueRule{schema.ShiftSteps()},
 			Description: "The new target's share of the traffic after each step, in percent, rising to 100."},
 		{Name: "bake", Type: cty.String, Optional: true, Default: def(cty.StringVal("30s")),
-			Rules:       []ValueRule{Duration()},
+			Rules:       []schema.ValueRule{schema.Duration()},
 			Description: "How long each step is watched before the next."},
 		{Name: "max_error_rate", Type: cty.Number, Optional: true, Default: def(cty.NumberFloatVal(0.01)),
-			Rules:       []ValueRule{NumberRange(0, 1)},
+			Rules:       []schema.ValueRule{schema.NumberRange(0, 1)},
 			Description: "The largest share of the new target's requests that may fail (5xx) during a step's bake."},
 	}}
 }
 
-func cacheSchema() *Schema {
-	return &Schema{
-		Kind:        KindCache,
+func cacheSchema() *schema.Schema {
+	return &schema.Schema{
+		Kind:        Cache,
 		Description: "An in-memory cache: Redis (with optional replicas) or memcached. Its contents are data: replacing or deleting it needs consent.",
 		DataBearing: true,
-		Block: Block{
-			Attributes: []*Attribute{
+		Block: schema.Block{
+			Attributes: []*schema.Attribute{
 				{Name: "engine", Type: cty.String, Required: true, ForceNew: true,
-					Rules:       []ValueRule{OneOf("redis", "memcached")},
+					Rules:       []schema.ValueRule{schema.OneOf("redis", "memcached")},
 					Description: "The cache server."},
 				{Name: "nodes", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(1),
-					Rules:       []ValueRule{WholeRange(1, 16)},
+					Rules:       []schema.ValueRule{schema.WholeRange(1, 16)},
 					Description: "How many primary nodes (shards) to run."},
 				{Name: "replicas", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(0),
-					Rules:       []ValueRule{WholeRange(0, 5)},
+					Rules:       []schema.ValueRule{schema.WholeRange(0, 5)},
 					Description: "Replicas per node (redis only)."},
 				{Name: "memory_mb", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(64),
-					Rules:       []ValueRule{WholeRange(16, 1048576)},
+					Rules:       []schema.ValueRule{schema.WholeRange(16, 1048576)},
 					Description: "Memory limit per node in MiB."},
 				{Name: "eviction_policy", Type: cty.String, Optional: true, Default: cty.StringVal("allkeys-lru"),
-					Rules:       []ValueRule{OneOf("noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl")},
+					Rules:       []schema.ValueRule{schema.OneOf("noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl")},
 					Description: "What to evict when memory is full (redis policy names; memcached always evicts least recently used unless `noeviction`)."},
 				networkRef(),
 				idAttribute(),
@@ -186,43 +193,43 @@ func cacheSchema() *Schema {
 				{Name: "endpoints", Type: cty.List(cty.String), Computed: true,
 					Description: "Host and port of every node."},
 			},
-			Blocks: []*NestedBlock{
-				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: NestingSingle, Implied: true,
+			Blocks: []*schema.NestedBlock{
+				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: schema.NestingSingle, Implied: true,
 					Description: "Settings used only by the aws provider.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "node_type", Type: cty.String, Optional: true, Default: cty.StringVal("cache.t3.micro"), ForceNew: true,
 							Description: "The ElastiCache node type."},
 					}}},
 			},
 		},
-		Rules: []KindRule{
+		Rules: []schema.KindRule{
 			{Doc: "`replicas` is only for `engine = \"redis\"`.", Check: checkCacheReplicas},
 		},
 	}
 }
 
-func coordinatorSchema() *Schema {
-	return &Schema{
-		Kind:        KindCoordinator,
+func coordinatorSchema() *schema.Schema {
+	return &schema.Schema{
+		Kind:        Coordinator,
 		Description: "A coordination cluster (etcd or ZooKeeper) for locks, leader election and service registration. Member count changes one member at a time without losing quorum; its contents are data.",
 		DataBearing: true,
-		Block: Block{
-			Attributes: []*Attribute{
+		Block: schema.Block{
+			Attributes: []*schema.Attribute{
 				{Name: "engine", Type: cty.String, Required: true, ForceNew: true,
-					Rules:       []ValueRule{OneOf("etcd", "zookeeper")},
+					Rules:       []schema.ValueRule{schema.OneOf("etcd", "zookeeper")},
 					Description: "The coordination server."},
 				{Name: "members", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(3),
-					Rules:       []ValueRule{OddMembers()},
+					Rules:       []schema.ValueRule{schema.OddMembers()},
 					Description: "How many members the cluster has."},
 				networkRef(),
 				idAttribute(),
 				{Name: "endpoints", Type: cty.List(cty.String), Computed: true,
 					Description: "Client endpoints (host:port) of every member."},
 			},
-			Blocks: []*NestedBlock{
-				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: NestingSingle, Implied: true,
+			Blocks: []*schema.NestedBlock{
+				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: schema.NestingSingle, Implied: true,
 					Description: "Settings used only by the aws provider.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "ami", Type: cty.String, Optional: true,
 							Description: "The machine image of the members. Left out, the current Amazon Linux image is looked up."},
 						{Name: "instance_type", Type: cty.String, Optional: true, Default: cty.StringVal("t3.small"),
@@ -233,83 +240,83 @@ func coordinatorSchema() *Schema {
 	}
 }
 
-func autoscalingGroupSchema() *Schema {
-	return &Schema{
-		Kind:        KindAutoscalingGroup,
+func autoscalingGroupSchema() *schema.Schema {
+	return &schema.Schema{
+		Kind:        AutoscalingGroup,
 		Description: "A group of identical application instances kept between `min` and `max`, replaced when unhealthy, scaled on load and rolled with surge when their configuration changes.",
-		Block: Block{
-			Attributes: []*Attribute{
+		Block: schema.Block{
+			Attributes: []*schema.Attribute{
 				{Name: "min", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(1),
-					Rules:       []ValueRule{WholeRange(0, 1000)},
+					Rules:       []schema.ValueRule{schema.WholeRange(0, 1000)},
 					Description: "The fewest instances to run."},
 				{Name: "max", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(1),
-					Rules:       []ValueRule{WholeRange(1, 1000)},
+					Rules:       []schema.ValueRule{schema.WholeRange(1, 1000)},
 					Description: "The most instances to run."},
 				{Name: "desired", Type: cty.Number, Optional: true, Computed: true,
-					Rules:       []ValueRule{WholeRange(0, 1000)},
+					Rules:       []schema.ValueRule{schema.WholeRange(0, 1000)},
 					Description: "How many instances to run now. Left out, it starts at `min` and the scaling policy owns it."},
 				{Name: "port", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(8080),
-					Rules:       []ValueRule{WholeRange(1, 65535)},
+					Rules:       []schema.ValueRule{schema.WholeRange(1, 65535)},
 					Description: "The port the application listens on (on the local machine each instance gets its own free port, passed as `PORT`)."},
 				{Name: "env", Type: cty.Map(cty.String), Optional: true, Default: cty.MapValEmpty(cty.String),
 					Description: "Environment variables for every instance."},
 				networkRef(),
 				idAttribute(),
 			},
-			Blocks: []*NestedBlock{
-				{TypeName: "health_check", Nesting: NestingSingle, Implied: true,
+			Blocks: []*schema.NestedBlock{
+				{TypeName: "health_check", Nesting: schema.NestingSingle, Implied: true,
 					Description: "How instances are checked; an instance failing it is replaced and taken out of load balancers.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "path", Type: cty.String, Optional: true, Default: cty.StringVal("/healthz"),
-							Rules:       []ValueRule{PathPrefix()},
+							Rules:       []schema.ValueRule{schema.PathPrefix()},
 							Description: "The HTTP path that answers 2xx when the instance is healthy."},
 						{Name: "interval", Type: cty.String, Optional: true, Default: cty.StringVal("5s"),
-							Rules:       []ValueRule{Duration()},
+							Rules:       []schema.ValueRule{schema.Duration()},
 							Description: "Time between checks."},
 						{Name: "timeout", Type: cty.String, Optional: true, Default: cty.StringVal("2s"),
-							Rules:       []ValueRule{Duration()},
+							Rules:       []schema.ValueRule{schema.Duration()},
 							Description: "How long one check may take."},
 						{Name: "healthy_threshold", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(2),
-							Rules:       []ValueRule{WholeRange(1, 10)},
+							Rules:       []schema.ValueRule{schema.WholeRange(1, 10)},
 							Description: "Consecutive passes before an instance counts as healthy."},
 						{Name: "unhealthy_threshold", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(3),
-							Rules:       []ValueRule{WholeRange(1, 10)},
+							Rules:       []schema.ValueRule{schema.WholeRange(1, 10)},
 							Description: "Consecutive failures before an instance counts as unhealthy."},
 					}}},
-				{TypeName: "rollout", Nesting: NestingSingle, Implied: true,
+				{TypeName: "rollout", Nesting: schema.NestingSingle, Implied: true,
 					Description: "How a change to what the instances run (command, environment, port, image, health check) rolls through the group: new instances start and pass their health checks before old ones drain.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "max_surge", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(1),
-							Rules:       []ValueRule{WholeRange(0, 1000)},
+							Rules:       []schema.ValueRule{schema.WholeRange(0, 1000)},
 							Description: "How many new instances may run beyond the desired count during a roll: the roll replaces this many at a time."},
 						{Name: "max_unavailable", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(0),
-							Rules:       []ValueRule{WholeRange(0, 1000)},
+							Rules:       []schema.ValueRule{schema.WholeRange(0, 1000)},
 							Description: "How many of the desired instances may be out of service during a roll. Above 0, old instances drain before their replacements are healthy, which is faster but serves with fewer."},
 					}}},
-				{TypeName: "scaling", Nesting: NestingSingle,
+				{TypeName: "scaling", Nesting: schema.NestingSingle,
 					Description: "Target tracking: instances are added or removed to hold one figure near its target.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "target_cpu", Type: cty.Number, Optional: true,
-							Rules:       []ValueRule{NumberRange(1, 100)},
+							Rules:       []schema.ValueRule{schema.NumberRange(1, 100)},
 							Description: "Average CPU use per instance to hold, in percent."},
 						{Name: "target_requests_per_instance", Type: cty.Number, Optional: true,
-							Rules:       []ValueRule{NumberRange(1, 1e9)},
+							Rules:       []schema.ValueRule{schema.NumberRange(1, 1e9)},
 							Description: "Requests per second per instance to hold."},
 						{Name: "cooldown", Type: cty.String, Optional: true, Default: cty.StringVal("60s"),
-							Rules:       []ValueRule{Duration()},
+							Rules:       []schema.ValueRule{schema.Duration()},
 							Description: "Time to wait after a scaling action before the next."},
 					}}},
-				{TypeName: SubBlockLocal, Provider: SubBlockLocal, Nesting: NestingSingle, MinItems: 1,
+				{TypeName: SubBlockLocal, Provider: SubBlockLocal, Nesting: schema.NestingSingle, MinItems: 1,
 					Description: "How the local provider runs an instance.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "command", Type: cty.List(cty.String), Required: true,
 							Description: "The program and its arguments. `$PORT` and `$INSTANCE_ID` are expanded."},
 						{Name: "working_dir", Type: cty.String, Optional: true,
 							Description: "The directory to run it in, relative to the stack directory. Defaults to the stack directory."},
 					}}},
-				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: NestingSingle, MinItems: 1,
+				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: schema.NestingSingle, MinItems: 1,
 					Description: "How the aws provider launches an instance.",
-					Block: Block{Attributes: []*Attribute{
+					Block: schema.Block{Attributes: []*schema.Attribute{
 						{Name: "ami", Type: cty.String, Required: true,
 							Description: "The machine image."},
 						{Name: "instance_type", Type: cty.String, Optional: true, Default: cty.StringVal("t3.micro"),
@@ -319,7 +326,7 @@ func autoscalingGroupSchema() *Schema {
 					}}},
 			},
 		},
-		Rules: []KindRule{
+		Rules: []schema.KindRule{
 			{Doc: "`min` <= `desired` <= `max`.", Check: checkGroupBounds},
 			{Doc: "A `scaling` block sets exactly one of `target_cpu` and `target_requests_per_instance`.", Check: checkScalingTarget},
 			{Doc: "A `rollout` block lets at least one of `max_surge` and `max_unavailable` be above 0.", Check: checkRollout},
@@ -347,32 +354,32 @@ func asInt(v cty.Value) (int64, bool) {
 	return n, acc == big.Exact
 }
 
-func checkGroupBounds(v cty.Value) []Problem {
-	var probs []Problem
+func checkGroupBounds(v cty.Value) []schema.Problem {
+	var probs []schema.Problem
 	minV, okMin := known(v, "min")
 	maxV, okMax := known(v, "max")
 	lo, okLo := asInt(minV)
 	hi, okHi := asInt(maxV)
 	if okMin && okMax && okLo && okHi && lo > hi {
-		probs = append(probs, Problem{Path: cty.GetAttrPath("min"), Summary: "Group min is greater than max",
+		probs = append(probs, schema.Problem{Path: cty.GetAttrPath("min"), Summary: "Group min is greater than max",
 			Detail: fmt.Sprintf("min is %d but max is %d; raise max to at least %d or lower min.", lo, hi, lo)})
 		return probs
 	}
 	if d, ok := known(v, "desired"); ok {
 		n, okN := asInt(d)
 		if okN && okLo && okMin && n < lo {
-			probs = append(probs, Problem{Path: cty.GetAttrPath("desired"), Summary: "Group desired is below min",
+			probs = append(probs, schema.Problem{Path: cty.GetAttrPath("desired"), Summary: "Group desired is below min",
 				Detail: fmt.Sprintf("desired is %d but min is %d; set desired between min and max.", n, lo)})
 		}
 		if okN && okHi && okMax && n > hi {
-			probs = append(probs, Problem{Path: cty.GetAttrPath("desired"), Summary: "Group desired is above max",
+			probs = append(probs, schema.Problem{Path: cty.GetAttrPath("desired"), Summary: "Group desired is above max",
 				Detail: fmt.Sprintf("desired is %d but max is %d; set desired between min and max.", n, hi)})
 		}
 	}
 	return probs
 }
 
-func checkScalingTarget(v cty.Value) []Problem {
+func checkScalingTarget(v cty.Value) []schema.Problem {
 	s, ok := known(v, "scaling")
 	if !ok {
 		return nil
@@ -384,16 +391,16 @@ func checkScalingTarget(v cty.Value) []Problem {
 	}
 	switch {
 	case cpu.IsNull() && rps.IsNull():
-		return []Problem{{Path: cty.GetAttrPath("scaling"), Summary: "Scaling block without a target",
+		return []schema.Problem{{Path: cty.GetAttrPath("scaling"), Summary: "Scaling block without a target",
 			Detail: "Set target_cpu (percent) or target_requests_per_instance in the scaling block, or remove the block to keep the group at its desired size."}}
 	case !cpu.IsNull() && !rps.IsNull():
-		return []Problem{{Path: cty.GetAttrPath("scaling").GetAttr("target_requests_per_instance"), Summary: "Two scaling targets",
+		return []schema.Problem{{Path: cty.GetAttrPath("scaling").GetAttr("target_requests_per_instance"), Summary: "Two scaling targets",
 			Detail: "A group tracks one figure; keep either target_cpu or target_requests_per_instance."}}
 	}
 	return nil
 }
 
-func checkRollout(v cty.Value) []Problem {
+func checkRollout(v cty.Value) []schema.Problem {
 	r, ok := known(v, "rollout")
 	if !ok {
 		return nil
@@ -403,20 +410,20 @@ func checkRollout(v cty.Value) []Problem {
 	s, isS := asInt(surge)
 	u, isU := asInt(unavail)
 	if okS && okU && isS && isU && s == 0 && u == 0 {
-		return []Problem{{Path: cty.GetAttrPath("rollout").GetAttr("max_surge"), Summary: "Rollout that cannot start",
+		return []schema.Problem{{Path: cty.GetAttrPath("rollout").GetAttr("max_surge"), Summary: "Rollout that cannot start",
 			Detail: "With max_surge = 0 and max_unavailable = 0 a roll can neither start a new instance nor stop an old one; set max_surge to 1 (the default) or allow max_unavailable = 1."}}
 	}
 	return nil
 }
 
-func checkCacheReplicas(v cty.Value) []Problem {
+func checkCacheReplicas(v cty.Value) []schema.Problem {
 	e, ok := known(v, "engine")
 	if !ok || e.AsString() != "memcached" {
 		return nil
 	}
 	r, ok := known(v, "replicas")
 	if n, isInt := asInt(r); ok && isInt && n > 0 {
-		return []Problem{{Path: cty.GetAttrPath("replicas"), Summary: "Replicas need redis",
+		return []schema.Problem{{Path: cty.GetAttrPath("replicas"), Summary: "Replicas need redis",
 			Detail: "memcached has no replication; remove replicas or use engine = \"redis\"."}}
 	}
 	return nil
@@ -446,12 +453,12 @@ func routesOf(v cty.Value) ([]routeInfo, bool) {
 		if r.IsKnown() && !r.IsNull() {
 			w = r.GetAttr("weight")
 		}
-		out = append(out, routeInfo{index: int(idx), path: NormalizeRoutePath(p.AsString()), weight: w})
+		out = append(out, routeInfo{index: int(idx), path: schema.NormalizeRoutePath(p.AsString()), weight: w})
 	}
 	return out, true
 }
 
-func checkRouteWeights(v cty.Value) []Problem {
+func checkRouteWeights(v cty.Value) []schema.Problem {
 	routes, ok := routesOf(v)
 	if !ok {
 		return nil
@@ -465,14 +472,14 @@ func checkRouteWeights(v cty.Value) []Problem {
 		byPath[r.path] = append(byPath[r.path], r)
 	}
 	sort.Strings(paths)
-	var probs []Problem
+	var probs []schema.Problem
 	for _, p := range paths {
 		rs := byPath[p]
 		if len(rs) == 1 {
 			w := rs[0].weight
 			if w.IsKnown() && !w.IsNull() {
 				if n, _ := asInt(w); n != 100 {
-					probs = append(probs, Problem{Path: routePath(rs[0].index, "weight"), Summary: "Route weights do not sum to 100",
+					probs = append(probs, schema.Problem{Path: routePath(rs[0].index, "weight"), Summary: "Route weights do not sum to 100",
 						Detail: fmt.Sprintf("The route for %q is the only one on its path, so it gets all its traffic; set weight = 100 or leave it out.", p)})
 				}
 			}
@@ -485,7 +492,7 @@ func checkRouteWeights(v cty.Value) []Problem {
 				break
 			}
 			if r.weight.IsNull() {
-				probs = append(probs, Problem{Path: routePath(r.index, "path"), Summary: "Route weight missing",
+				probs = append(probs, schema.Problem{Path: routePath(r.index, "path"), Summary: "Route weight missing",
 					Detail: fmt.Sprintf("%d routes share the path %q, so each needs a weight; give this one a weight so that the weights sum to 100.", len(rs), p)})
 				sum = -1
 				break
@@ -495,14 +502,14 @@ func checkRouteWeights(v cty.Value) []Problem {
 		}
 		if sum >= 0 && sum != 100 {
 			last := rs[len(rs)-1]
-			probs = append(probs, Problem{Path: routePath(last.index, "weight"), Summary: "Route weights do not sum to 100",
+			probs = append(probs, schema.Problem{Path: routePath(last.index, "weight"), Summary: "Route weights do not sum to 100",
 				Detail: fmt.Sprintf("The weights of the routes for %q sum to %d; change them so that they sum to 100.", p, sum)})
 		}
 	}
 	return probs
 }
 
-func checkTCPRoutes(v cty.Value) []Problem {
+func checkTCPRoutes(v cty.Value) []schema.Problem {
 	t, ok := known(v, "type")
 	if !ok || t.AsString() != "tcp" {
 		return nil
@@ -513,7 +520,7 @@ func checkTCPRoutes(v cty.Value) []Problem {
 	}
 	for _, r := range routes {
 		if r.path != "/" {
-			return []Problem{{Path: routePath(r.index, "path"), Summary: "Path route on a tcp load balancer",
+			return []schema.Problem{{Path: routePath(r.index, "path"), Summary: "Path route on a tcp load balancer",
 				Detail: "A tcp load balancer cannot see request paths; use path = \"/\" or type = \"http\"."}}
 		}
 	}

@@ -1,4 +1,4 @@
-package providers
+package kinds
 
 import (
 	"bytes"
@@ -6,26 +6,28 @@ import (
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
-// KindsMarkdown renders the kind tables as the Markdown of docs/kinds.md.
+// Markdown renders the kind tables as the Markdown of docs/kinds.md.
 // The documentation is generated from the same tables the validator and
 // the providers use, so it cannot drift from them.
-func KindsMarkdown() []byte {
+func Markdown() []byte {
 	var b bytes.Buffer
 	b.WriteString("# Resource kinds\n\n")
-	b.WriteString("<!-- Generated from providers/kinds.go by `go test ./providers -run TestKindsDoc -update`. Do not edit by hand. -->\n\n")
+	b.WriteString("<!-- Generated from providers/kinds/kinds.go by `go test ./providers/kinds -run TestKindsDoc -update`. Do not edit by hand. -->\n\n")
 	b.WriteString("Every resource in a stage is one of these kinds. The attributes are the same for every provider; ")
 	b.WriteString("settings only one provider understands go in a nested block named after it (`local { }`, `aws { }`), and other providers ignore that block.\n\n")
 	b.WriteString("Columns: **Set** says whether you must (required), may (optional) or cannot (computed: the provider sets it after apply) write the attribute; ")
 	b.WriteString("optional + computed means the provider picks a value when you leave it out. **Replaces** marks attributes whose change replaces the resource instead of updating it in place.\n\n")
 	b.WriteString("Every kind also takes the meta-arguments `count`, `for_each`, `depends_on` and a `lifecycle` block; see [language.md](language.md#meta-arguments).\n\n")
-	for _, k := range KindNames() {
+	for _, k := range Names() {
 		fmt.Fprintf(&b, "- [%s](#%s)\n", k, k)
 	}
 	b.WriteString("\n")
-	for _, k := range KindNames() {
-		s, _ := KindSchema(k)
+	for _, k := range Names() {
+		s, _ := Schema(k)
 		fmt.Fprintf(&b, "## %s\n\n%s\n\n", k, s.Description)
 		if s.DataBearing {
 			b.WriteString("Holds data: a plan that deletes or replaces it stops unless `lifecycle { allow_data_loss = true }` is set or `--allow-data-loss` is given.\n\n")
@@ -46,7 +48,7 @@ func KindsMarkdown() []byte {
 	return b.Bytes()
 }
 
-func writeBlocks(b *bytes.Buffer, prefix string, blocks []*NestedBlock) {
+func writeBlocks(b *bytes.Buffer, prefix string, blocks []*schema.NestedBlock) {
 	for _, nb := range blocks {
 		path := prefix + " > " + nb.TypeName
 		fmt.Fprintf(b, "### %s block\n\n", "`"+nb.TypeName+"`")
@@ -55,9 +57,9 @@ func writeBlocks(b *bytes.Buffer, prefix string, blocks []*NestedBlock) {
 			facts = append(facts, fmt.Sprintf("used only by the `%s` provider", nb.Provider))
 		}
 		switch {
-		case nb.Nesting == NestingList && nb.MinItems > 0:
+		case nb.Nesting == schema.NestingList && nb.MinItems > 0:
 			facts = append(facts, fmt.Sprintf("repeatable, at least %d", nb.MinItems))
-		case nb.Nesting == NestingList:
+		case nb.Nesting == schema.NestingList:
 			facts = append(facts, "repeatable")
 		case nb.MinItems > 0 && nb.Provider != "":
 			facts = append(facts, "required when that provider runs the resource")
@@ -76,7 +78,7 @@ func writeBlocks(b *bytes.Buffer, prefix string, blocks []*NestedBlock) {
 	}
 }
 
-func writeAttrTable(b *bytes.Buffer, attrs []*Attribute) {
+func writeAttrTable(b *bytes.Buffer, attrs []*schema.Attribute) {
 	b.WriteString("| Attribute | Type | Set | Default | Replaces | Allowed values | Description |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, a := range attrs {

@@ -1,4 +1,4 @@
-package providers
+package schema
 
 import "github.com/zclconf/go-cty/cty"
 

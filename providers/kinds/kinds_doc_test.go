@@ -1,4 +1,4 @@
-package providers
+package kinds
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ var update = flag.Bool("update", false, "rewrite golden files and generated docs
 // TestKindsDoc fails when docs/kinds.md no longer matches the kind tables;
 // run with -update to regenerate it.
 func TestKindsDoc(t *testing.T) {
-	path := filepath.Join("..", "docs", "kinds.md")
-	got := KindsMarkdown()
+	path := filepath.Join("..", "..", "docs", "kinds.md")
+	got := Markdown()
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -23,9 +23,9 @@ func TestKindsDoc(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read %s: %v (run go test ./providers -run TestKindsDoc -update)", path, err)
+		t.Fatalf("read %s: %v (run go test ./providers/kinds -run TestKindsDoc -update)", path, err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: the kind tables changed; run go test ./providers -run TestKindsDoc -update", path)
+		t.Errorf("%s is stale: the kind tables changed; run go test ./providers/kinds -run TestKindsDoc -update", path)
 	}
 }

@@ -1,4 +1,8 @@
-package providers
+// Package schema is the type system of resource kinds: attributes, nested
+// blocks, computed, sensitive and force-new paths, value rules and the
+// checks a configuration must pass. It knows no kind by name; the catalog
+// of kinds is providers/kinds.
+package schema
 
 import (
 	"github.com/zclconf/go-cty/cty"
