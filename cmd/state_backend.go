@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
+	"github.com/stagecraft/stagecraft/state/s3"
 )
 
 // openBackend opens the state backend of the environment's backend block
@@ -31,7 +32,7 @@ func (w *workspace) openBackend(ctx context.Context, block *stacks.Backend) (sta
 		return w.localBackend(enc)
 	}
 	cfg.Credentials = w.awsCredentials()
-	b, err := state.NewS3(ctx, cfg, w.env.Name, enc)
+	b, err := s3.New(ctx, cfg, w.env.Name, enc)
 	if err != nil {
 		return nil, userError("environment %q: %s.", w.env.Name, strings.TrimSuffix(err.Error(), "."))
 	}
@@ -43,10 +44,10 @@ func (w *workspace) openBackend(ctx context.Context, block *stacks.Backend) (sta
 // s3 settings that decode (returned, for an s3 backend). validate reports
 // the problems for every environment, the commands that open the state
 // for theirs.
-func checkBackend(env *stacks.Environment) (state.S3Config, hcl.Diagnostics) {
+func checkBackend(env *stacks.Environment) (s3.Config, hcl.Diagnostics) {
 	b := env.Backend
 	if b == nil {
-		return state.S3Config{}, nil
+		return s3.Config{}, nil
 	}
 	switch b.Type {
 	case "local":
@@ -56,11 +57,11 @@ func checkBackend(env *stacks.Environment) (state.S3Config, hcl.Diagnostics) {
 				Detail:  fmt.Sprintf("The local backend takes no settings (the state lives in .stagecraft/state/%s.json); remove %q.", env.Name, a.Name),
 				Subject: a.NameRange.Ptr()})
 		}
-		return state.S3Config{}, diags
-	case "s3":
-		return state.DecodeS3Config(b.Body, b.DeclRange)
+		return s3.Config{}, diags
+	case s3.Type:
+		return s3.DecodeConfig(b.Body, b.DeclRange)
 	}
-	return state.S3Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown backend",
+	return s3.Config{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unknown backend",
 		Detail:  fmt.Sprintf("Environment %q keeps its state in a %q backend, which stagecraft does not have; the backends are local and s3.", env.Name, b.Type),
 		Subject: b.DeclRange.Ptr()}}
 }

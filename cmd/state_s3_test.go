@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/stagecraft/stagecraft/providers/aws/mototest"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -31,48 +30,6 @@ import (
 var motoEnv = map[string]string{
 	"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
 	"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-}
-
-// startMotoServer runs moto_server on a free 127.0.0.1 port for the test
-// and returns its URL; it is killed by PID when the test ends. Without
-// moto_server the test is skipped (failed under CI=true).
-func startMotoServer(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("moto_server is not on PATH")
-		}
-		t.Skip("moto_server is not on PATH (pip install 'moto[server]')")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	var log bytes.Buffer
-	c := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
-	c.Stdout, c.Stderr = &log, &log
-	c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := c.Process.Pid
-	t.Cleanup(func() {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		_ = c.Wait()
-	})
-	url := "http://127.0.0.1:" + port
-	client := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if resp, err := client.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-	}
-	t.Fatalf("moto_server did not answer on %s:\n%s", url, log.String())
-	return ""
 }
 
 // s3Client talks to moto as the tests' own view of the bucket.
@@ -180,7 +137,7 @@ func teamSession(t *testing.T, url, bucket string, backend bool) *session {
 }
 
 func TestS3BackendCommands(t *testing.T) {
-	url := startMotoServer(t)
+	url := mototest.ForTest(t).URL
 
 	t.Run("recover after the state is lost", func(t *testing.T) {
 		makeBucket(t, url, "recover")
@@ -486,7 +443,7 @@ func TestS3TeamRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	url := startMotoServer(t)
+	url := mototest.ForTest(t).URL
 	bin := buildStagecraft(t)
 
 	t.Run("concurrent applies", func(t *testing.T) {

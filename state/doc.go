@@ -1,7 +1,7 @@
 // Package state records what an environment's last apply left behind: the
 // applied stage, every resource's id, attributes and dependencies, and the
 // outputs. It also holds the backends that store that record (a local file
-// locked with flock, or an S3 object locked with a conditional create), the
+// locked with flock, or objects in a store such as S3 in package state/s3), the
 // append-only journal that makes an apply crash-safe, and saved plan files.
 //
 // The planner drives a backend in this order:

@@ -36,12 +36,12 @@ func NewEncryptedLocal(dir, environment string, enc *Encryption) (*ObjectBackend
 	if entries, _, _, err := l.readJournal(); err == nil && len(entries) > 1 {
 		return nil, fmt.Errorf("an apply without encryption was interrupted and left %s; unset %s and %s and run stagecraft apply to finish it, then set the key again", l.JournalPath(), EnvStateKey, EnvStatePassphrase)
 	}
-	b := newObjectBackend(&dirStore{dir: dir}, environment, environment+".json", enc)
+	b := NewObjectBackend(&dirStore{dir: dir}, environment, environment+".json", enc)
 	b.lockVia = l
 	return b, nil
 }
 
-// dirStore is an objectStore on a directory: keys are relative paths,
+// dirStore is an ObjectStore on a directory: keys are relative paths,
 // writes are atomic (writeFileAtomic), and the ETag is the content's
 // SHA-256. Its conditional puts compare and write under a mutex, which
 // makes them atomic within this process; between processes the caller
@@ -53,17 +53,20 @@ type dirStore struct {
 
 func (d *dirStore) path(key string) string { return filepath.Join(d.dir, filepath.FromSlash(key)) }
 
-func (d *dirStore) where(key string) string { return d.path(key) }
+// Where is the object's file path.
+func (d *dirStore) Where(key string) string { return d.path(key) }
 
+// contentETag is a file's ETag: the SHA-256 of its content.
 func contentETag(data []byte) string {
 	sum := sha256.Sum256(data)
 	return `"` + hex.EncodeToString(sum[:]) + `"`
 }
 
-func (d *dirStore) get(_ context.Context, key string) ([]byte, string, error) {
+// Get reads the object's file.
+func (d *dirStore) Get(_ context.Context, key string) ([]byte, string, error) {
 	data, err := os.ReadFile(d.path(key))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, "", errNoObject
+		return nil, "", ErrNoObject
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s: %w", d.path(key), err)
@@ -71,20 +74,21 @@ func (d *dirStore) get(_ context.Context, key string) ([]byte, string, error) {
 	return data, contentETag(data), nil
 }
 
-func (d *dirStore) put(ctx context.Context, key string, data []byte, cond putCondition) (string, error) {
+// Put replaces the object's file atomically when cond holds.
+func (d *dirStore) Put(ctx context.Context, key string, data []byte, cond PutCondition) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if cond != unconditional {
-		_, etag, err := d.get(ctx, key)
+	if cond != (PutCondition{}) {
+		_, etag, err := d.Get(ctx, key)
 		switch {
-		case errors.Is(err, errNoObject):
-			if cond.ifMatch != "" {
-				return "", errPrecondition
+		case errors.Is(err, ErrNoObject):
+			if cond.IfMatch != "" {
+				return "", ErrPrecondition
 			}
 		case err != nil:
 			return "", err
-		case cond.ifNoneMatch || etag != cond.ifMatch:
-			return "", errPrecondition
+		case cond.IfNoneMatch || etag != cond.IfMatch:
+			return "", ErrPrecondition
 		}
 	}
 	p := d.path(key)
@@ -97,7 +101,8 @@ func (d *dirStore) put(ctx context.Context, key string, data []byte, cond putCon
 	return contentETag(data), nil
 }
 
-func (d *dirStore) remove(_ context.Context, key string) error {
+// Remove deletes the object's file and the directories its key made.
+func (d *dirStore) Remove(_ context.Context, key string) error {
 	p := d.path(key)
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", p, err)
@@ -111,7 +116,8 @@ func (d *dirStore) remove(_ context.Context, key string) error {
 	return nil
 }
 
-func (d *dirStore) list(_ context.Context, prefix string) ([]string, error) {
+// List walks the directory that prefix names.
+func (d *dirStore) List(_ context.Context, prefix string) ([]string, error) {
 	// The journal prefix ends in "/": walk that directory.
 	root := d.path(strings.TrimSuffix(prefix, "/"))
 	var keys []string

@@ -120,62 +120,6 @@ func TestSealOpen(t *testing.T) {
 	}
 }
 
-// TestS3Encrypted: with a key, neither the state nor the journal reaches
-// the bucket in the clear; the wrong key or none is refused with a clear
-// error, and a refused write leaves the stored state as it was.
-func TestS3Encrypted(t *testing.T) {
-	t.Parallel()
-	cfg := newBucket(t, true)
-	ctx := t.Context()
-	good, bad := keyEnc(t, 1), keyEnc(t, 2)
-	b := newS3(t, cfg, good)
-	s := New("shop", "dev")
-	s.Set(testResource(t, "cache.sessions"))
-	if err := b.Write(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	j, err := b.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Append(ctx, SetEntry(testResource(t, "cache.more"))); err != nil {
-		t.Fatal(err)
-	}
-	stored := rawObject(t, cfg, cfg.Key)
-	keys, err := b.store.list(ctx, b.journalPrefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range append([]string{cfg.Key}, keys...) {
-		raw := rawObject(t, cfg, k)
-		if !IsEncrypted(raw) || bytes.Contains(raw, []byte("hunter2")) {
-			t.Errorf("%s is stored in the clear:\n%s", k, raw)
-		}
-	}
-	rec, err := newS3(t, cfg, good).Recover(ctx)
-	if err != nil || !cmp.Equal(addresses(rec.State), []string{"cache.more", "cache.sessions"}) {
-		t.Fatalf("Recover with the key = %v, %v", rec, err)
-	}
-
-	wrong := newS3(t, cfg, bad)
-	_, err = wrong.Read(ctx)
-	if !IsKeyError(err) || !strings.Contains(err.Error(), "s3://"+cfg.Bucket+"/"+cfg.Key) {
-		t.Fatalf("Read with the wrong key = %v, want a wrong-key error naming the object", err)
-	}
-	if err := wrong.Write(ctx, rec.State); err == nil {
-		t.Error("Write with the wrong key: no error")
-	}
-	if _, err := wrong.Journal(ctx); err == nil {
-		t.Error("Journal with the wrong key: no error")
-	}
-	if _, err := newS3(t, cfg, nil).Read(ctx); err == nil || !strings.Contains(err.Error(), "is encrypted; set STAGECRAFT_STATE_KEY") {
-		t.Errorf("Read without a key = %v", err)
-	}
-	if got := rawObject(t, cfg, cfg.Key); !bytes.Equal(got, stored) {
-		t.Error("a refused write changed the stored state")
-	}
-}
-
 func TestEncryptedLocal(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()

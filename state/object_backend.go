@@ -17,8 +17,8 @@ import (
 const persistTimeout = 60 * time.Second
 
 // ObjectBackend keeps an environment's state in an object store: the S3
-// backend (NewS3), and the encrypted local backend (NewEncryptedLocal).
-// The objects are
+// backend (package state/s3), and the encrypted local backend
+// (NewEncryptedLocal). The objects are
 //
 //	KEY                          the state, replaced whole by Write
 //	KEY.lock                     the lock, created only if absent (If-None-Match: *)
@@ -30,7 +30,7 @@ const persistTimeout = 60 * time.Second
 // refused with an error that says so. The journal lives beside the state,
 // so an apply that crashed on one machine is finished from another.
 type ObjectBackend struct {
-	store         objectStore
+	store         ObjectStore
 	env           string
 	stateKey      string
 	lockKey       string
@@ -48,26 +48,18 @@ type ObjectBackend struct {
 
 var _ Backend = (*ObjectBackend)(nil)
 
-func newObjectBackend(store objectStore, env, stateKey string, enc *Encryption) *ObjectBackend {
+// NewObjectBackend returns the backend that keeps environment's state in
+// store under stateKey, with the lock and the journal beside it. enc, when
+// not nil, encrypts the state and the journal before they reach the store.
+func NewObjectBackend(store ObjectStore, environment, stateKey string, enc *Encryption) *ObjectBackend {
 	return &ObjectBackend{
-		store: store, env: env, enc: enc,
+		store: store, env: environment, enc: enc,
 		stateKey: stateKey, lockKey: stateKey + ".lock", journalPrefix: stateKey + ".journal/",
 	}
 }
 
-// NewS3 returns the s3 backend for environment's state as cfg describes.
-// enc, when not nil, encrypts the state and the journal on this side
-// before they are sent.
-func NewS3(ctx context.Context, cfg S3Config, environment string, enc *Encryption) (*ObjectBackend, error) {
-	store, err := newS3Store(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return newObjectBackend(store, environment, cfg.Key, enc), nil
-}
-
 // StateLocation names the state object ("s3://bucket/key").
-func (b *ObjectBackend) StateLocation() string { return b.store.where(b.stateKey) }
+func (b *ObjectBackend) StateLocation() string { return b.store.Where(b.stateKey) }
 
 // detach keeps a write going after ctx is cancelled, within persistTimeout.
 func detach(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -78,10 +70,10 @@ func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 // there is no key).
 func (b *ObjectBackend) open(data []byte, key string) ([]byte, error) {
 	if b.enc != nil {
-		return b.enc.open(data, b.store.where(key))
+		return b.enc.open(data, b.store.Where(key))
 	}
 	if IsEncrypted(data) {
-		return nil, errNeedsKey(b.store.where(key))
+		return nil, errNeedsKey(b.store.Where(key))
 	}
 	return data, nil
 }
@@ -97,8 +89,8 @@ func (b *ObjectBackend) seal(data []byte) ([]byte, error) {
 // readBase reads the stored state without the journal and its ETag; nil
 // and "" when there is none.
 func (b *ObjectBackend) readBase(ctx context.Context) (*State, string, error) {
-	data, etag, err := b.store.get(ctx, b.stateKey)
-	if errors.Is(err, errNoObject) {
+	data, etag, err := b.store.Get(ctx, b.stateKey)
+	if errors.Is(err, ErrNoObject) {
 		return nil, "", nil
 	}
 	if err != nil {
@@ -112,7 +104,7 @@ func (b *ObjectBackend) readBase(ctx context.Context) (*State, string, error) {
 	}
 	s, err := Decode(plain)
 	if err != nil {
-		return nil, etag, fmt.Errorf("read state %s: %w", b.store.where(b.stateKey), err)
+		return nil, etag, fmt.Errorf("read state %s: %w", b.store.Where(b.stateKey), err)
 	}
 	return s, etag, nil
 }
@@ -126,7 +118,7 @@ type journalGroup struct {
 // readJournalGroups lists the journal objects by the serial they belong
 // to, in serial order.
 func (b *ObjectBackend) readJournalGroups(ctx context.Context) ([]journalGroup, error) {
-	keys, err := b.store.list(ctx, b.journalPrefix)
+	keys, err := b.store.List(ctx, b.journalPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
 	}
@@ -165,8 +157,8 @@ func (b *ObjectBackend) readEntries(ctx context.Context, g *journalGroup) ([]Jou
 	}
 	var all []byte
 	for _, k := range g.keys {
-		data, _, err := b.store.get(ctx, k)
-		if errors.Is(err, errNoObject) {
+		data, _, err := b.store.Get(ctx, k)
+		if errors.Is(err, ErrNoObject) {
 			continue
 		}
 		if err != nil {
@@ -180,7 +172,7 @@ func (b *ObjectBackend) readEntries(ctx context.Context, g *journalGroup) ([]Jou
 	}
 	entries, _, err := DecodeJournal(all)
 	if err != nil {
-		return nil, fmt.Errorf("read journal %s%d/: %w", b.store.where(b.journalPrefix), g.serial, err)
+		return nil, fmt.Errorf("read journal %s%d/: %w", b.store.Where(b.journalPrefix), g.serial, err)
 	}
 	return entries, nil
 }
@@ -227,7 +219,7 @@ func (b *ObjectBackend) Recover(ctx context.Context) (*Recovery, error) {
 func (b *ObjectBackend) replay(base *State, entries []JournalEntry) (*Recovery, error) {
 	rec, err := Replay(base, entries)
 	if err != nil {
-		return nil, fmt.Errorf("replay journal %s onto %s: %w; if the state was restored on purpose, delete the journal objects", b.store.where(b.journalPrefix), b.store.where(b.stateKey), err)
+		return nil, fmt.Errorf("replay journal %s onto %s: %w; if the state was restored on purpose, delete the journal objects", b.store.Where(b.journalPrefix), b.store.Where(b.stateKey), err)
 	}
 	return rec, nil
 }
@@ -235,7 +227,7 @@ func (b *ObjectBackend) replay(base *State, entries []JournalEntry) (*Recovery, 
 // staleError is the refusal of a write whose state changed since it was
 // read.
 func (b *ObjectBackend) staleError() error {
-	return fmt.Errorf("write state %s: the state changed since this run read it: another writer got there first, so nothing was written; run the command again to start from the current state", b.store.where(b.stateKey))
+	return fmt.Errorf("write state %s: the state changed since this run read it: another writer got there first, so nothing was written; run the command again to start from the current state", b.store.Where(b.stateKey))
 }
 
 // Write persists s with its serial incremented, on condition that the
@@ -247,7 +239,7 @@ func (b *ObjectBackend) staleError() error {
 // lineage, or older than the stored one. It writes even when ctx is
 // cancelled.
 func (b *ObjectBackend) Write(ctx context.Context, s *State) error {
-	where := b.store.where(b.stateKey)
+	where := b.store.Where(b.stateKey)
 	switch {
 	case s == nil:
 		return fmt.Errorf("write state %s: no state given", where)
@@ -273,7 +265,7 @@ func (b *ObjectBackend) Write(ctx context.Context, s *State) error {
 // stored state is what was last read. Unless force, it refuses another
 // lineage or a lower serial than stored. b.mu must be held.
 func (b *ObjectBackend) putState(ctx context.Context, s *State, force bool) error {
-	where := b.store.where(b.stateKey)
+	where := b.store.Where(b.stateKey)
 	cur, etag, err := b.readBase(ctx)
 	if err != nil && (!force || etag == "") {
 		return fmt.Errorf("write state: check the stored state: %w", err)
@@ -296,8 +288,8 @@ func (b *ObjectBackend) putState(ctx context.Context, s *State, force bool) erro
 	if data, err = b.seal(data); err != nil {
 		return fmt.Errorf("write state %s: %w", where, err)
 	}
-	newETag, err := b.store.put(ctx, b.stateKey, data, conditionOn(etag))
-	if errors.Is(err, errPrecondition) {
+	newETag, err := b.store.Put(ctx, b.stateKey, data, conditionOn(etag))
+	if errors.Is(err, ErrPrecondition) {
 		return b.staleError()
 	}
 	if err != nil {
@@ -314,7 +306,7 @@ func (b *ObjectBackend) clearJournal(ctx context.Context, s *State) error {
 	keep := ""
 	if b.journal != nil {
 		if err := b.journal.restart(ctx, s.Lineage, s.Serial); err != nil {
-			return fmt.Errorf("write state %s: restart journal: %w", b.store.where(b.stateKey), err)
+			return fmt.Errorf("write state %s: restart journal: %w", b.store.Where(b.stateKey), err)
 		}
 		keep = b.journal.groupPrefix()
 	}
@@ -323,7 +315,7 @@ func (b *ObjectBackend) clearJournal(ctx context.Context, s *State) error {
 
 // removeJournal deletes the journal objects outside the prefix keep.
 func (b *ObjectBackend) removeJournal(ctx context.Context, keep string) error {
-	keys, err := b.store.list(ctx, b.journalPrefix)
+	keys, err := b.store.List(ctx, b.journalPrefix)
 	if err != nil {
 		return fmt.Errorf("clear journal: %w", err)
 	}
@@ -331,7 +323,7 @@ func (b *ObjectBackend) removeJournal(ctx context.Context, keep string) error {
 		if keep != "" && strings.HasPrefix(k, keep) {
 			continue
 		}
-		if err := b.store.remove(ctx, k); err != nil {
+		if err := b.store.Remove(ctx, k); err != nil {
 			return fmt.Errorf("clear journal: %w", err)
 		}
 	}
@@ -349,14 +341,14 @@ func (b *ObjectBackend) Journal(ctx context.Context) (Journal, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.journal != nil {
-		return nil, fmt.Errorf("open journal %s: it is already open; close it first", b.store.where(b.journalPrefix))
+		return nil, fmt.Errorf("open journal %s: it is already open; close it first", b.store.Where(b.journalPrefix))
 	}
 	base, etag, err := b.readBase(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	if base == nil {
-		return nil, fmt.Errorf("open journal %s: no state has been written for environment %q yet; write the state before journaling", b.store.where(b.journalPrefix), b.env)
+		return nil, fmt.Errorf("open journal %s: no state has been written for environment %q yet; write the state before journaling", b.store.Where(b.journalPrefix), b.env)
 	}
 	if b.known && etag != b.etag {
 		return nil, fmt.Errorf("open journal: %w", b.staleError())
@@ -431,10 +423,10 @@ func (j *objectJournal) AppendBatch(ctx context.Context, es []JournalEntry) erro
 	}
 	for i := range es {
 		if es[i].Op == OpBase || es[i].Op == OpResume {
-			return fmt.Errorf("append to journal %s: %q entries are written by the backend only", j.b.store.where(j.b.journalPrefix), es[i].Op)
+			return fmt.Errorf("append to journal %s: %q entries are written by the backend only", j.b.store.Where(j.b.journalPrefix), es[i].Op)
 		}
 		if err := es[i].validate(); err != nil {
-			return fmt.Errorf("append to journal %s: %w", j.b.store.where(j.b.journalPrefix), err)
+			return fmt.Errorf("append to journal %s: %w", j.b.store.Where(j.b.journalPrefix), err)
 		}
 	}
 	return j.write(ctx, es)
@@ -447,7 +439,7 @@ func (j *objectJournal) write(ctx context.Context, es []JournalEntry) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
-		return fmt.Errorf("append to journal %s: %w", j.b.store.where(j.b.journalPrefix), j.err)
+		return fmt.Errorf("append to journal %s: %w", j.b.store.Where(j.b.journalPrefix), j.err)
 	}
 	now := time.Now().UTC()
 	var buf []byte
@@ -468,9 +460,9 @@ func (j *objectJournal) write(ctx context.Context, es []JournalEntry) error {
 		return fmt.Errorf("append to journal: %w", err)
 	}
 	key := fmt.Sprintf("%s%020d", j.groupPrefix(), j.seq+1)
-	if _, err := j.b.store.put(ctx, key, data, putCondition{ifNoneMatch: true}); err != nil {
-		if errors.Is(err, errPrecondition) {
-			return fmt.Errorf("append to journal %s: another apply is writing the same journal; is the lock held?", j.b.store.where(key))
+	if _, err := j.b.store.Put(ctx, key, data, PutCondition{IfNoneMatch: true}); err != nil {
+		if errors.Is(err, ErrPrecondition) {
+			return fmt.Errorf("append to journal %s: another apply is writing the same journal; is the lock held?", j.b.store.Where(key))
 		}
 		return fmt.Errorf("append to journal: %w", err)
 	}
@@ -506,17 +498,17 @@ func (b *ObjectBackend) Lock(ctx context.Context, info LockInfo) (func() error, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	info = completeLockInfo(info, b.store.where(b.lockKey))
+	info = completeLockInfo(info, b.store.Where(b.lockKey))
 	content, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("lock state for environment %q: %w", b.env, err)
 	}
 	for range lockAttemptsObject {
-		_, err := b.store.put(ctx, b.lockKey, append(content, '\n'), putCondition{ifNoneMatch: true})
+		_, err := b.store.Put(ctx, b.lockKey, append(content, '\n'), PutCondition{IfNoneMatch: true})
 		if err == nil {
 			return b.unlockFunc(info.ID), nil
 		}
-		if !errors.Is(err, errPrecondition) {
+		if !errors.Is(err, ErrPrecondition) {
 			return nil, fmt.Errorf("lock state for environment %q: %w", b.env, err)
 		}
 		held, ok, err := b.readLock(ctx)
@@ -527,13 +519,13 @@ func (b *ObjectBackend) Lock(ctx context.Context, info LockInfo) (func() error, 
 			return nil, &LockedError{Environment: b.env, Info: held}
 		}
 	}
-	return nil, fmt.Errorf("lock state for environment %q: %s kept being removed while locking it; try again", b.env, b.store.where(b.lockKey))
+	return nil, fmt.Errorf("lock state for environment %q: %s kept being removed while locking it; try again", b.env, b.store.Where(b.lockKey))
 }
 
 // readLock reads the lock object; false when there is none.
 func (b *ObjectBackend) readLock(ctx context.Context) (LockInfo, bool, error) {
-	data, _, err := b.store.get(ctx, b.lockKey)
-	if errors.Is(err, errNoObject) {
+	data, _, err := b.store.Get(ctx, b.lockKey)
+	if errors.Is(err, ErrNoObject) {
 		return LockInfo{}, false, nil
 	}
 	if err != nil {
@@ -543,7 +535,7 @@ func (b *ObjectBackend) readLock(ctx context.Context) (LockInfo, bool, error) {
 	if err := json.Unmarshal(data, &info); err != nil {
 		info = LockInfo{}
 	}
-	info.Path = b.store.where(b.lockKey)
+	info.Path = b.store.Where(b.lockKey)
 	return info, true, nil
 }
 
@@ -565,7 +557,7 @@ func (b *ObjectBackend) unlockFunc(id string) func() error {
 			case held.ID != id:
 				err = fmt.Errorf("unlock state for environment %q: the lock was broken and is now held by %s", b.env, held.holder())
 			default:
-				if rerr := b.store.remove(ctx, b.lockKey); rerr != nil {
+				if rerr := b.store.Remove(ctx, b.lockKey); rerr != nil {
 					err = fmt.Errorf("unlock state for environment %q: %w", b.env, rerr)
 				}
 			}
@@ -592,7 +584,7 @@ func (b *ObjectBackend) ForceUnlock(ctx context.Context, id string) error {
 	if held.ID != id {
 		return fmt.Errorf("unlock state for environment %q: lock ID %s does not match the current lock: %v", b.env, id, &LockedError{Environment: b.env, Info: held})
 	}
-	if err := b.store.remove(ctx, b.lockKey); err != nil {
+	if err := b.store.Remove(ctx, b.lockKey); err != nil {
 		return fmt.Errorf("unlock state for environment %q: %w", b.env, err)
 	}
 	return nil

@@ -6,54 +6,54 @@ import (
 	"time"
 )
 
-// objectStore is the little a state backend needs from a store of named
+// ObjectStore is the little a state backend needs from a store of named
 // blobs: whole-object reads and writes, writes that only happen when the
 // object is still what the writer read (compare-and-swap on the ETag), and
-// listing by prefix. S3 is one (s3Store); a directory is another
-// (dirStore, for encrypted local states).
-type objectStore interface {
-	// get returns the object's content and ETag; errNoObject when it does
+// listing by prefix. ObjectBackend keeps a state in one; a directory is
+// one (the encrypted local backend), an S3 bucket another (package
+// state/s3).
+type ObjectStore interface {
+	// Get returns the object's content and ETag; ErrNoObject when it does
 	// not exist.
-	get(ctx context.Context, key string) (data []byte, etag string, err error)
-	// put writes the object when cond holds and returns its new ETag;
-	// errPrecondition when cond does not hold.
-	put(ctx context.Context, key string, data []byte, cond putCondition) (etag string, err error)
-	// remove deletes the object; removing an absent object is not an error.
-	remove(ctx context.Context, key string) error
-	// list returns the keys that start with prefix, sorted.
-	list(ctx context.Context, prefix string) ([]string, error)
-	// where names an object for messages ("s3://bucket/key", a file path).
-	where(key string) string
+	Get(ctx context.Context, key string) (data []byte, etag string, err error)
+	// Put writes the object when cond holds and returns its new ETag;
+	// ErrPrecondition when cond does not hold.
+	Put(ctx context.Context, key string, data []byte, cond PutCondition) (etag string, err error)
+	// Remove deletes the object; removing an absent object is not an error.
+	Remove(ctx context.Context, key string) error
+	// List returns the keys that start with prefix, sorted.
+	List(ctx context.Context, prefix string) ([]string, error)
+	// Where names an object for messages ("s3://bucket/key", a file path).
+	Where(key string) string
 }
 
-// putCondition is what must hold for a put to happen.
-type putCondition struct {
-	// ifMatch, when set, is the ETag the object must still have.
-	ifMatch string
-	// ifNoneMatch requires that the object does not exist.
-	ifNoneMatch bool
+// PutCondition is what must hold for a Put to happen; the zero value is a
+// put that always happens.
+type PutCondition struct {
+	// IfMatch, when set, is the ETag the object must still have.
+	IfMatch string
+	// IfNoneMatch requires that the object does not exist.
+	IfNoneMatch bool
 }
-
-// unconditional is a put that always happens.
-var unconditional = putCondition{}
 
 // conditionOn is the put condition that the object is still as read: its
 // ETag when it existed, absent when it did not.
-func conditionOn(etag string) putCondition {
+func conditionOn(etag string) PutCondition {
 	if etag == "" {
-		return putCondition{ifNoneMatch: true}
+		return PutCondition{IfNoneMatch: true}
 	}
-	return putCondition{ifMatch: etag}
+	return PutCondition{IfMatch: etag}
 }
 
-// versionedStore is an objectStore that keeps every version of an object
-// (an S3 bucket with versioning enabled).
-type versionedStore interface {
-	objectStore
-	// versions lists key's versions, newest first.
-	versions(ctx context.Context, key string) ([]ObjectVersion, error)
-	// getVersion returns one version's content.
-	getVersion(ctx context.Context, key, version string) ([]byte, error)
+// VersionedStore is an ObjectStore that keeps every version of an object
+// (an S3 bucket with versioning enabled), which `state history` and
+// `state pull --version` read.
+type VersionedStore interface {
+	ObjectStore
+	// Versions lists key's versions, newest first.
+	Versions(ctx context.Context, key string) ([]ObjectVersion, error)
+	// GetVersion returns one version's content.
+	GetVersion(ctx context.Context, key, version string) ([]byte, error)
 }
 
 // ObjectVersion is one stored version of the state object.
@@ -71,8 +71,8 @@ type ObjectVersion struct {
 }
 
 var (
-	// errNoObject is returned by get for an object that does not exist.
-	errNoObject = errors.New("no such object")
-	// errPrecondition is returned by put when its condition does not hold.
-	errPrecondition = errors.New("the object changed since it was read")
+	// ErrNoObject is returned by Get for an object that does not exist.
+	ErrNoObject = errors.New("no such object")
+	// ErrPrecondition is returned by Put when its condition does not hold.
+	ErrPrecondition = errors.New("the object changed since it was read")
 )

@@ -122,11 +122,11 @@ func History(ctx context.Context, b Backend, limit int) ([]StateVersion, error) 
 	if !ok {
 		return nil, ErrNoHistory
 	}
-	vs, ok := ob.store.(versionedStore)
+	vs, ok := ob.store.(VersionedStore)
 	if !ok {
 		return nil, ErrNoHistory
 	}
-	list, err := vs.versions(ctx, ob.stateKey)
+	list, err := vs.Versions(ctx, ob.stateKey)
 	if err != nil {
 		return nil, err
 	}
@@ -154,11 +154,11 @@ func History(ctx context.Context, b Backend, limit int) ([]StateVersion, error) 
 
 // Version reads one stored version of the state (`state pull --version`).
 func (b *ObjectBackend) Version(ctx context.Context, id string) (*State, error) {
-	vs, ok := b.store.(versionedStore)
+	vs, ok := b.store.(VersionedStore)
 	if !ok {
 		return nil, ErrNoHistory
 	}
-	data, err := vs.getVersion(ctx, b.stateKey, id)
+	data, err := vs.GetVersion(ctx, b.stateKey, id)
 	if err != nil {
 		return nil, err
 	}

@@ -272,3 +272,12 @@ func TestEncodeDoesNotChangeState(t *testing.T) {
 		t.Errorf("Encode did not sort resources:\n%s", data)
 	}
 }
+
+// addresses lists the addresses of a state's resources, in order.
+func addresses(s *State) []string {
+	var out []string
+	for _, r := range s.Resources {
+		out = append(out, r.Address)
+	}
+	return out
+}

@@ -1,4 +1,4 @@
-package state
+package s3
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 )
 
-// S3Config is an environment's `backend "s3" { ... }` block.
-type S3Config struct {
+// Config is an environment's `backend "s3" { ... }` block.
+type Config struct {
 	// Bucket holds the state; it should have versioning enabled so that
 	// `stagecraft state history` can list earlier states.
 	Bucket string
@@ -37,8 +37,8 @@ type S3Config struct {
 	Credentials aws.CredentialsProvider
 }
 
-// s3Attributes are the attributes the s3 backend block takes.
-var s3Attributes = map[string]cty.Type{
+// attributes are the attributes the s3 backend block takes.
+var attributes = map[string]cty.Type{
 	"bucket":       cty.String,
 	"key":          cty.String,
 	"region":       cty.String,
@@ -47,23 +47,23 @@ var s3Attributes = map[string]cty.Type{
 	"kms_key_id":   cty.String,
 }
 
-// DecodeS3Config reads a backend "s3" block. As in Terraform, the block
+// DecodeConfig reads a backend "s3" block. As in Terraform, the block
 // takes literal values only: the state has to be found before variables
 // can be evaluated.
-func DecodeS3Config(body hcl.Body, block hcl.Range) (S3Config, hcl.Diagnostics) {
-	var cfg S3Config
+func DecodeConfig(body hcl.Body, block hcl.Range) (Config, hcl.Diagnostics) {
+	var cfg Config
 	attrs, diags := body.JustAttributes()
 	fields := map[string]any{
 		"bucket": &cfg.Bucket, "key": &cfg.Key, "region": &cfg.Region,
 		"endpoint_url": &cfg.EndpointURL, "encrypt": &cfg.Encrypt, "kms_key_id": &cfg.KMSKeyID,
 	}
-	names := make([]string, 0, len(s3Attributes))
-	for n := range s3Attributes {
+	names := make([]string, 0, len(attributes))
+	for n := range attributes {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for name, attr := range attrs {
-		ty, ok := s3Attributes[name]
+		ty, ok := attributes[name]
 		if !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported backend attribute",
 				Detail:  fmt.Sprintf("The s3 backend takes %s; remove %q.", strings.Join(names, ", "), name),

@@ -1,4 +1,4 @@
-package state
+package s3
 
 import (
 	"bytes"
@@ -11,25 +11,27 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithy "github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/stagecraft/stagecraft/state"
 )
 
-// s3Store is an objectStore on one S3 bucket (or an S3-compatible service
-// at endpoint_url). Conditional puts are S3's own If-Match and
-// If-None-Match headers, so the compare-and-swap happens at the server and
-// two writers can never both win.
-type s3Store struct {
-	client *s3.Client
-	cfg    S3Config
+// bucketStore is a state.VersionedStore on one S3 bucket (or an
+// S3-compatible service at endpoint_url). Conditional puts are S3's own
+// If-Match and If-None-Match headers, so the compare-and-swap happens at
+// the server and two writers can never both win.
+type bucketStore struct {
+	client *s3sdk.Client
+	cfg    Config
 }
 
-// newS3Store builds the S3 client from the default AWS configuration
+// openBucket builds the S3 client from the default AWS configuration
 // (environment variables, shared files, instance roles) and cfg.
-func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
+func openBucket(ctx context.Context, cfg Config) (*bucketStore, error) {
 	// The SDK's own warnings (an instance metadata fallback, say) would
 	// land in the middle of the command's output; errors come back anyway.
 	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
@@ -49,7 +51,7 @@ func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
 	if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("s3 backend: no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, choose a profile with AWS_PROFILE, or run where an instance role is available (%v)", err)
 	}
-	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+	client := s3sdk.NewFromConfig(awsCfg, func(o *s3sdk.Options) {
 		// Only send and check checksums where S3 requires them, which
 		// every S3-compatible service understands.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
@@ -59,30 +61,30 @@ func newS3Store(ctx context.Context, cfg S3Config) (*s3Store, error) {
 			o.UsePathStyle = true
 		}
 	})
-	return &s3Store{client: client, cfg: cfg}, nil
+	return &bucketStore{client: client, cfg: cfg}, nil
 }
 
-func (s *s3Store) where(key string) string { return "s3://" + s.cfg.Bucket + "/" + key }
+func (s *bucketStore) Where(key string) string { return "s3://" + s.cfg.Bucket + "/" + key }
 
 // wrap adds the object's address to an S3 error and turns the errors the
-// backend acts on into errNoObject and errPrecondition.
-func (s *s3Store) wrap(op, key string, err error) error {
+// backend acts on into state.ErrNoObject and state.ErrPrecondition.
+func (s *bucketStore) wrap(op, key string, err error) error {
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
 	var re *smithyhttp.ResponseError
 	switch {
 	case apiCode(err) == "NoSuchBucket":
-		return fmt.Errorf("%s %s: the bucket %s does not exist; create it (with versioning enabled, so that state history works) or fix bucket in the backend block", op, s.where(key), s.cfg.Bucket)
+		return fmt.Errorf("%s %s: the bucket %s does not exist; create it (with versioning enabled, so that state history works) or fix bucket in the backend block", op, s.Where(key), s.cfg.Bucket)
 	case errors.As(err, &nsk), errors.As(err, &nf):
-		return errNoObject
+		return state.ErrNoObject
 	case errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound && apiCode(err) != "NoSuchBucket":
-		return errNoObject
+		return state.ErrNoObject
 	case errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict):
 		// 409 ConditionalRequestConflict: a concurrent conditional write
 		// to the same key won.
-		return errPrecondition
+		return state.ErrPrecondition
 	}
-	return fmt.Errorf("%s %s: %w", op, s.where(key), err)
+	return fmt.Errorf("%s %s: %w", op, s.Where(key), err)
 }
 
 // apiCode is the S3 error code ("NoSuchBucket"), or "".
@@ -94,31 +96,31 @@ func apiCode(err error) string {
 	return ""
 }
 
-func (s *s3Store) get(ctx context.Context, key string) ([]byte, string, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+func (s *bucketStore) Get(ctx context.Context, key string) ([]byte, string, error) {
+	out, err := s.client.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
 		return nil, "", s.wrap("read", key, err)
 	}
 	defer out.Body.Close()
 	data, err := io.ReadAll(out.Body)
 	if err != nil {
-		return nil, "", fmt.Errorf("read %s: %w", s.where(key), err)
+		return nil, "", fmt.Errorf("read %s: %w", s.Where(key), err)
 	}
 	return data, aws.ToString(out.ETag), nil
 }
 
-func (s *s3Store) put(ctx context.Context, key string, data []byte, cond putCondition) (string, error) {
-	in := &s3.PutObjectInput{
+func (s *bucketStore) Put(ctx context.Context, key string, data []byte, cond state.PutCondition) (string, error) {
+	in := &s3sdk.PutObjectInput{
 		Bucket:        aws.String(s.cfg.Bucket),
 		Key:           aws.String(key),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 		ContentType:   aws.String("application/json"),
 	}
-	if cond.ifMatch != "" {
-		in.IfMatch = aws.String(cond.ifMatch)
+	if cond.IfMatch != "" {
+		in.IfMatch = aws.String(cond.IfMatch)
 	}
-	if cond.ifNoneMatch {
+	if cond.IfNoneMatch {
 		in.IfNoneMatch = aws.String("*")
 	}
 	if s.cfg.Encrypt {
@@ -131,19 +133,19 @@ func (s *s3Store) put(ctx context.Context, key string, data []byte, cond putCond
 	out, err := s.client.PutObject(ctx, in)
 	if err != nil {
 		err = s.wrap("write", key, err)
-		if errors.Is(err, errNoObject) {
+		if errors.Is(err, state.ErrNoObject) {
 			// If-Match on an object that is gone.
-			return "", errPrecondition
+			return "", state.ErrPrecondition
 		}
 		return "", err
 	}
 	return aws.ToString(out.ETag), nil
 }
 
-func (s *s3Store) remove(ctx context.Context, key string) error {
-	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+func (s *bucketStore) Remove(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3sdk.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
-		if err = s.wrap("delete", key, err); errors.Is(err, errNoObject) {
+		if err = s.wrap("delete", key, err); errors.Is(err, state.ErrNoObject) {
 			return nil
 		}
 		return err
@@ -151,9 +153,9 @@ func (s *s3Store) remove(ctx context.Context, key string) error {
 	return nil
 }
 
-func (s *s3Store) list(ctx context.Context, prefix string) ([]string, error) {
+func (s *bucketStore) List(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix)})
+	p := s3sdk.NewListObjectsV2Paginator(s.client, &s3sdk.ListObjectsV2Input{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(prefix)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -167,9 +169,9 @@ func (s *s3Store) list(ctx context.Context, prefix string) ([]string, error) {
 	return keys, nil
 }
 
-func (s *s3Store) versions(ctx context.Context, key string) ([]ObjectVersion, error) {
-	var vs []ObjectVersion
-	p := s3.NewListObjectVersionsPaginator(s.client, &s3.ListObjectVersionsInput{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
+func (s *bucketStore) Versions(ctx context.Context, key string) ([]state.ObjectVersion, error) {
+	var vs []state.ObjectVersion
+	p := s3sdk.NewListObjectVersionsPaginator(s.client, &s3sdk.ListObjectVersionsInput{Bucket: aws.String(s.cfg.Bucket), Prefix: aws.String(key)})
 	// Keys are listed in order and key sorts before the lock and journal
 	// keys it prefixes, so the listing can stop once it is past key.
 	for past := false; p.HasMorePages() && !past; {
@@ -182,33 +184,33 @@ func (s *s3Store) versions(ctx context.Context, key string) ([]ObjectVersion, er
 			if aws.ToString(v.Key) != key {
 				continue
 			}
-			vs = append(vs, ObjectVersion{ID: aws.ToString(v.VersionId), Modified: aws.ToTime(v.LastModified), Size: aws.ToInt64(v.Size), Latest: aws.ToBool(v.IsLatest)})
+			vs = append(vs, state.ObjectVersion{ID: aws.ToString(v.VersionId), Modified: aws.ToTime(v.LastModified), Size: aws.ToInt64(v.Size), Latest: aws.ToBool(v.IsLatest)})
 		}
 		for _, m := range page.DeleteMarkers {
 			if aws.ToString(m.Key) != key {
 				continue
 			}
-			vs = append(vs, ObjectVersion{ID: aws.ToString(m.VersionId), Modified: aws.ToTime(m.LastModified), Latest: aws.ToBool(m.IsLatest), Deleted: true})
+			vs = append(vs, state.ObjectVersion{ID: aws.ToString(m.VersionId), Modified: aws.ToTime(m.LastModified), Latest: aws.ToBool(m.IsLatest), Deleted: true})
 		}
 	}
 	// S3 lists a key's versions newest first; a stable sort by time keeps
 	// that order within one timestamp and puts delete markers in place.
-	slices.SortStableFunc(vs, func(a, b ObjectVersion) int { return b.Modified.Compare(a.Modified) })
+	slices.SortStableFunc(vs, func(a, b state.ObjectVersion) int { return b.Modified.Compare(a.Modified) })
 	return vs, nil
 }
 
-func (s *s3Store) getVersion(ctx context.Context, key, version string) ([]byte, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), VersionId: aws.String(version)})
+func (s *bucketStore) GetVersion(ctx context.Context, key, version string) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3sdk.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key), VersionId: aws.String(version)})
 	if err != nil {
-		if apiCode(err) == "NoSuchVersion" || errors.Is(s.wrap("read", key, err), errNoObject) {
-			return nil, fmt.Errorf("%s has no version %q; stagecraft state history lists the versions", s.where(key), version)
+		if apiCode(err) == "NoSuchVersion" || errors.Is(s.wrap("read", key, err), state.ErrNoObject) {
+			return nil, fmt.Errorf("%s has no version %q; stagecraft state history lists the versions", s.Where(key), version)
 		}
-		return nil, fmt.Errorf("read %s version %s: %w", s.where(key), version, err)
+		return nil, fmt.Errorf("read %s version %s: %w", s.Where(key), version, err)
 	}
 	defer out.Body.Close()
 	data, err := io.ReadAll(out.Body)
 	if err != nil {
-		return nil, fmt.Errorf("read %s version %s: %w", s.where(key), version, err)
+		return nil, fmt.Errorf("read %s version %s: %w", s.Where(key), version, err)
 	}
 	return data, nil
 }

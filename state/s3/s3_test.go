@@ -1,4 +1,4 @@
-package state
+package s3
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagecraft/stagecraft/state"
 )
 
 // TestMotoConditionalWrites checks the ground the s3 backend stands on:
@@ -17,29 +19,29 @@ import (
 func TestMotoConditionalWrites(t *testing.T) {
 	t.Parallel()
 	cfg := newBucket(t, true)
-	store, err := newS3Store(t.Context(), cfg)
+	store, err := openBucket(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	first, err := store.put(ctx, "k", []byte("one"), putCondition{ifNoneMatch: true})
+	first, err := store.Put(ctx, "k", []byte("one"), state.PutCondition{IfNoneMatch: true})
 	if err != nil {
 		t.Fatalf("create if absent: %v", err)
 	}
-	if _, err := store.put(ctx, "k", []byte("two"), putCondition{ifNoneMatch: true}); !errors.Is(err, errPrecondition) {
+	if _, err := store.Put(ctx, "k", []byte("two"), state.PutCondition{IfNoneMatch: true}); !errors.Is(err, state.ErrPrecondition) {
 		t.Fatalf("second create if absent = %v, want errPrecondition", err)
 	}
-	second, err := store.put(ctx, "k", []byte("three"), putCondition{ifMatch: first})
+	second, err := store.Put(ctx, "k", []byte("three"), state.PutCondition{IfMatch: first})
 	if err != nil {
 		t.Fatalf("put if match: %v", err)
 	}
-	if _, err := store.put(ctx, "k", []byte("four"), putCondition{ifMatch: first}); !errors.Is(err, errPrecondition) {
+	if _, err := store.Put(ctx, "k", []byte("four"), state.PutCondition{IfMatch: first}); !errors.Is(err, state.ErrPrecondition) {
 		t.Fatalf("put with a stale If-Match = %v, want errPrecondition", err)
 	}
-	if _, err := store.put(ctx, "gone", []byte("five"), putCondition{ifMatch: second}); !errors.Is(err, errPrecondition) {
+	if _, err := store.Put(ctx, "gone", []byte("five"), state.PutCondition{IfMatch: second}); !errors.Is(err, state.ErrPrecondition) {
 		t.Fatalf("put If-Match on a missing object = %v, want errPrecondition", err)
 	}
-	data, etag, err := store.get(ctx, "k")
+	data, etag, err := store.Get(ctx, "k")
 	if err != nil || string(data) != "three" || etag != second {
 		t.Fatalf("get = %q, %s, %v; want three, %s", data, etag, err, second)
 	}
@@ -53,7 +55,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if s, err := a.Read(ctx); s != nil || err != nil {
 		t.Fatalf("Read of an empty bucket = %v, %v; want nil, nil", s, err)
 	}
-	s := New("shop", "dev")
+	s := state.New("shop", "dev")
 	s.Set(testResource(t, "cache.sessions"))
 	if err := a.Write(ctx, s); err != nil {
 		t.Fatal(err)
@@ -62,11 +64,11 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := []JournalEntry{IntentEntry("cache.b", "create", nil), SetEntry(testResource(t, "cache.a"))}
+	entries := []state.JournalEntry{state.IntentEntry("cache.b", "create", nil), state.SetEntry(testResource(t, "cache.a"))}
 	if err := j.AppendBatch(ctx, entries); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(ctx, RemoveEntry("cache.sessions", "")); err != nil {
+	if err := j.Append(ctx, state.RemoveEntry("cache.sessions", "")); err != nil {
 		t.Fatal(err)
 	}
 	// The runner dies here, without closing the journal or writing the state.
@@ -90,7 +92,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j2.Append(ctx, SetEntry(testResource(t, "cache.b"))); err != nil {
+	if err := j2.Append(ctx, state.SetEntry(testResource(t, "cache.b"))); err != nil {
 		t.Fatal(err)
 	}
 	rec2, err := newS3(t, cfg, nil).Recover(ctx)
@@ -107,11 +109,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if err := j2.Close(); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := b.store.list(ctx, b.journalPrefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(keys) != 1 || !strings.Contains(keys[0], "/00000000000000000004/") {
+	if keys := journalKeys(t, cfg); len(keys) != 1 || !strings.Contains(keys[0], "/00000000000000000004/") {
 		t.Errorf("journal objects after the write = %v, want only the restarted journal's base for serial 4", keys)
 	}
 	got, err := newS3(t, cfg, nil).Read(ctx)
@@ -120,7 +118,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	}
 }
 
-func addresses(s *State) []string {
+func addresses(s *state.State) []string {
 	var out []string
 	for _, r := range s.Resources {
 		out = append(out, r.Address)
@@ -134,7 +132,7 @@ func TestS3StaleWriterRefused(t *testing.T) {
 	t.Parallel()
 	cfg := newBucket(t, true)
 	ctx := t.Context()
-	seed := New("shop", "dev")
+	seed := state.New("shop", "dev")
 	if err := newS3(t, cfg, nil).Write(ctx, seed); err != nil {
 		t.Fatal(err)
 	}
@@ -171,12 +169,12 @@ func TestS3StaleWriterRace(t *testing.T) {
 	t.Parallel()
 	cfg := newBucket(t, false)
 	ctx := t.Context()
-	if err := newS3(t, cfg, nil).Write(ctx, New("shop", "dev")); err != nil {
+	if err := newS3(t, cfg, nil).Write(ctx, state.New("shop", "dev")); err != nil {
 		t.Fatal(err)
 	}
 	const n = 8
-	var backends [n]*ObjectBackend
-	var states [n]*State
+	var backends [n]*state.ObjectBackend
+	var states [n]*state.State
 	for i := range n {
 		backends[i] = newS3(t, cfg, nil)
 		s, err := backends[i].Read(ctx)
@@ -207,14 +205,14 @@ func TestS3Lock(t *testing.T) {
 	cfg := newBucket(t, true)
 	ctx := t.Context()
 	a, b := newS3(t, cfg, nil), newS3(t, cfg, nil)
-	unlock, err := a.Lock(ctx, LockInfo{Operation: "apply", Who: "alice", Host: "ci-1"})
+	unlock, err := a.Lock(ctx, state.LockInfo{Operation: "apply", Who: "alice", Host: "ci-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.Lock(ctx, LockInfo{Operation: "plan"})
-	var le *LockedError
+	_, err = b.Lock(ctx, state.LockInfo{Operation: "plan"})
+	var le *state.LockedError
 	if !errors.As(err, &le) {
-		t.Fatalf("second Lock = %v, want *LockedError", err)
+		t.Fatalf("second Lock = %v, want *state.LockedError", err)
 	}
 	msg := err.Error()
 	for _, want := range []string{"alice@ci-1", "for apply", "stagecraft state unlock " + le.Info.ID, "s3://" + cfg.Bucket} {
@@ -238,17 +236,17 @@ func TestS3Lock(t *testing.T) {
 		t.Errorf("ForceUnlock of a free lock = %v", err)
 	}
 	// A lock left behind by a killed holder is broken by its id.
-	if _, err := a.Lock(ctx, LockInfo{Operation: "apply"}); err != nil {
+	if _, err := a.Lock(ctx, state.LockInfo{Operation: "apply"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.Lock(ctx, LockInfo{Operation: "apply"})
+	_, err = b.Lock(ctx, state.LockInfo{Operation: "apply"})
 	if !errors.As(err, &le) {
 		t.Fatalf("Lock of a held lock = %v", err)
 	}
 	if err := b.ForceUnlock(ctx, le.Info.ID); err != nil {
 		t.Fatal(err)
 	}
-	unlockB, err := b.Lock(ctx, LockInfo{Operation: "apply"})
+	unlockB, err := b.Lock(ctx, state.LockInfo{Operation: "apply"})
 	if err != nil {
 		t.Fatalf("Lock after the force-unlock: %v", err)
 	}
@@ -270,10 +268,10 @@ func TestS3LockRace(t *testing.T) {
 	locked := 0
 	for i := range n {
 		wg.Go(func() {
-			unlock, err := newS3(t, cfg, nil).Lock(ctx, LockInfo{Operation: "apply", Who: "runner", PID: i + 1})
+			unlock, err := newS3(t, cfg, nil).Lock(ctx, state.LockInfo{Operation: "apply", Who: "runner", PID: i + 1})
 			mu.Lock()
 			defer mu.Unlock()
-			var le *LockedError
+			var le *state.LockedError
 			switch {
 			case err == nil:
 				unlocks = append(unlocks, unlock)
@@ -303,14 +301,14 @@ func TestS3History(t *testing.T) {
 	cfg := newBucket(t, true)
 	ctx := t.Context()
 	b := newS3(t, cfg, nil)
-	s := New("shop", "dev")
+	s := state.New("shop", "dev")
 	for _, addr := range []string{"cache.a", "cache.b", "cache.c"} {
 		s.Set(testResource(t, addr))
 		if err := b.Write(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	vs, err := History(ctx, b, 0)
+	vs, err := state.History(ctx, b, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,87 +329,68 @@ func TestS3History(t *testing.T) {
 	if _, err := b.Version(ctx, "no-such-version"); err == nil || !strings.Contains(err.Error(), "state history") {
 		t.Errorf("unknown version: %v", err)
 	}
-	if vs, err := History(ctx, b, 2); err != nil || len(vs) != 2 {
-		t.Errorf("History limited to 2 = %d versions, %v", len(vs), err)
+	if vs, err := state.History(ctx, b, 2); err != nil || len(vs) != 2 {
+		t.Errorf("state.History limited to 2 = %d versions, %v", len(vs), err)
 	}
 
 	plain := newBucket(t, false)
 	pb := newS3(t, plain, nil)
-	if err := pb.Write(ctx, New("shop", "dev")); err != nil {
+	if err := pb.Write(ctx, state.New("shop", "dev")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := History(ctx, pb, 0); err == nil || !strings.Contains(err.Error(), "versioning is not enabled") {
-		t.Errorf("History without bucket versioning = %v", err)
+	if _, err := state.History(ctx, pb, 0); err == nil || !strings.Contains(err.Error(), "versioning is not enabled") {
+		t.Errorf("state.History without bucket versioning = %v", err)
 	}
 }
 
-func TestReplaceAndCheckPush(t *testing.T) {
+// TestS3Replace: Replace (state push, migrate-state) keeps the serial it
+// is given and refuses another lineage unless forced.
+func TestS3Replace(t *testing.T) {
 	t.Parallel()
 	cfg := newBucket(t, true)
 	ctx := context.Background()
 	b := newS3(t, cfg, nil)
-	cur := New("shop", "dev")
+	cur := state.New("shop", "dev")
 	cur.Set(testResource(t, "cache.a"))
 	for range 3 {
 		if err := b.Write(ctx, cur); err != nil {
 			t.Fatal(err)
 		}
 	}
-	other := New("shop", "dev")
-	older := cur.Clone()
-	older.Serial = 1
-	tests := map[string]struct {
-		next  *State
-		force bool
-		want  string
-	}{
-		"same lineage, same serial": {next: cur.Clone()},
-		"another lineage":           {next: other, want: "different states"},
-		"another lineage, forced":   {next: other, force: true},
-		"lower serial":              {next: older, want: "lower than the stored serial 3"},
-		"lower serial, forced":      {next: older, force: true},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			err := CheckPush(cur, tc.next, tc.force)
-			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
-				t.Errorf("CheckPush = %v, want %q", err, tc.want)
-			}
-		})
-	}
+	other := state.New("shop", "dev")
 	// Replace keeps the serial given.
 	if _, err := b.Read(ctx); err != nil {
 		t.Fatal(err)
 	}
 	pushed := cur.Clone()
 	pushed.Serial = 10
-	if err := Replace(ctx, b, pushed, false); err != nil {
+	if err := state.Replace(ctx, b, pushed, false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := newS3(t, cfg, nil).Read(ctx)
 	if err != nil || got.Serial != 10 || got.Lineage != cur.Lineage {
-		t.Fatalf("after Replace: %v, %v", got, err)
+		t.Fatalf("after state.Replace: %v, %v", got, err)
 	}
-	if err := Replace(ctx, b, other, false); err == nil {
-		t.Error("Replace with another lineage, not forced: no error")
+	if err := state.Replace(ctx, b, other, false); err == nil {
+		t.Error("state.Replace with another lineage, not forced: no error")
 	}
-	if err := Replace(ctx, b, other, true); err != nil {
-		t.Fatalf("forced Replace: %v", err)
+	if err := state.Replace(ctx, b, other, true); err != nil {
+		t.Fatalf("forced state.Replace: %v", err)
 	}
 	if got, _ := newS3(t, cfg, nil).Read(ctx); got.Lineage != other.Lineage {
-		t.Errorf("after a forced Replace the lineage is %s, want %s", got.Lineage, other.Lineage)
+		t.Errorf("after a forced state.Replace the lineage is %s, want %s", got.Lineage, other.Lineage)
 	}
 }
 
 func TestS3MissingBucket(t *testing.T) {
 	t.Parallel()
-	cfg := S3Config{Bucket: "no-such-bucket", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: motoURL(t)}
+	cfg := Config{Bucket: "no-such-bucket", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: motoURL(t)}
 	b := newS3(t, cfg, nil)
 	ctx := t.Context()
 	if _, err := b.Read(ctx); err == nil || !strings.Contains(err.Error(), "the bucket no-such-bucket does not exist") {
 		t.Errorf("Read = %v", err)
 	}
-	if _, err := b.Lock(ctx, LockInfo{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
+	if _, err := b.Lock(ctx, state.LockInfo{}); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("Lock = %v", err)
 	}
 }
@@ -423,8 +402,8 @@ func TestS3NoCredentials(t *testing.T) {
 	none := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{}, errors.New("no credentials in this test")
 	})
-	cfg := S3Config{Bucket: "b", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: "http://127.0.0.1:1", Credentials: none}
-	_, err := NewS3(t.Context(), cfg, "dev", nil)
+	cfg := Config{Bucket: "b", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: "http://127.0.0.1:1", Credentials: none}
+	_, err := New(t.Context(), cfg, "dev", nil)
 	if err == nil || !strings.Contains(err.Error(), "no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
 		t.Errorf("NewS3 without credentials = %v", err)
 	}
