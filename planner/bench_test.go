@@ -214,7 +214,7 @@ func startPeakMemory() *peakMemory {
 	return m
 }
 
-// finish stops sampling and returns the peaks in MB: Go heap in use, Go
+// finish stops sampling and returns the peaks in MiB (2^20 bytes): Go heap in use, Go
 // memory mapped, and the process's resident high-water mark (VmHWM, and
 // getrusage's ru_maxrss).
 func (m *peakMemory) finish() (heapMB, mappedMB, hwmMB, maxrssMB float64) {
@@ -297,10 +297,10 @@ func BenchmarkPlanApply(b *testing.B) {
 			b.ReportMetric(float64(evals)/n, "evals/op")
 			b.ReportMetric(float64(batches)/n, "fsyncs/op")
 			b.ReportMetric(float64(entries)/n, "entries/op")
-			b.ReportMetric(heap, "peak-heap-MB")
-			b.ReportMetric(mapped, "peak-mapped-MB")
-			b.ReportMetric(hwm, "peak-rss-MB")
-			b.ReportMetric(maxrss, "maxrss-MB")
+			b.ReportMetric(heap, "peak-heap-MiB")
+			b.ReportMetric(mapped, "peak-mapped-MiB")
+			b.ReportMetric(hwm, "peak-rss-MiB")
+			b.ReportMetric(maxrss, "maxrss-MiB")
 		})
 	}
 }
@@ -335,7 +335,7 @@ func BenchmarkNoopPlan5000(b *testing.B) {
 			}
 			heap, _, _, _ := mem.finish()
 			b.ReportMetric(float64(e.evals.Load())/float64(b.N), "evals/op")
-			b.ReportMetric(heap, "peak-heap-MB")
+			b.ReportMetric(heap, "peak-heap-MiB")
 		})
 	}
 }
