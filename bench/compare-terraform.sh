@@ -10,6 +10,15 @@
 # medians and ratios of one invocation are comparable, numbers of different
 # invocations less so.
 #
+# Every run is recorded as a line in Go's benchmark format,
+#
+#   BenchmarkCompare/shape=independent-1000/tool=stagecraft 1 352000000 ns/op 35651584 peak-rss-B
+#
+# and benchstat (the version go.mod pins as a tool) summarises them: the
+# median of the runs with a 95% confidence interval, terraform against
+# stagecraft per shape. Benchstat asks for 6 runs or more before it gives
+# an interval, and 4 before it calls a difference significant.
+#
 # Usage:
 #   bench/compare-terraform.sh
 #   RUNS=5 SHAPES="independent-1000 layers10-1000" bench/compare-terraform.sh
@@ -30,6 +39,8 @@
 #   TIMEOUT      seconds one run may take before it counts as "timeout"
 #                (default 900)
 #   NO_TERRAFORM=1  skip Terraform even when it is on PATH
+#   OUT          file to keep the benchmark lines in (default: a temporary
+#                file, kept)
 #
 # Terraform needs no network here: terraform_data is built in, so
 # `terraform init` installs nothing, and CHECKPOINT_DISABLE=1 stops the
@@ -45,6 +56,8 @@ TIMEOUT=${TIMEOUT:-900}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/compare-terraform.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+benchfile=${OUT:-$(mktemp "${TMPDIR:-/tmp}/compare-terraform-runs.XXXXXX")}
+: >"$benchfile"
 
 (cd "$root" && go build -o "$work/stagebench" ./bench/cmd/stagebench)
 
@@ -61,6 +74,7 @@ echo "go: $(go version)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "runs: $RUNS, parallelism: $PARALLELISM"
+echo "benchmark lines: $benchfile"
 echo
 
 # shape_args SHAPE prints: n layers latency noop
@@ -86,7 +100,6 @@ shape_args() {
 }
 
 now_ns() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
 
 # tf_config DIR N LAYERS LATENCY_MS writes the Terraform version of a shape.
 tf_config() {
@@ -111,8 +124,8 @@ tf_config() {
 	(cd "$dir" && "$tf" init -input=false -no-color >/dev/null)
 }
 
-# run_stagecraft SHAPE prints the measured seconds (or "timeout"/"error")
-# and the peak RSS in MB.
+# run_stagecraft SHAPE prints the measured nanoseconds (or
+# "timeout"/"error") and the peak RSS in bytes (or "-").
 run_stagecraft() {
 	local n layers latency noop out field
 	read -r n layers latency noop <<<"$(shape_args "$1")"
@@ -129,10 +142,12 @@ run_stagecraft() {
 	124) echo "timeout -"; return ;;
 	*) echo "error -"; echo "$out" >&2; return ;;
 	esac
-	echo "$(sed -n "s/.* $field=\([0-9.]*\).*/\1/p" <<<"$out") $(sed -n 's/.*maxrss_mb=\([0-9.]*\).*/\1/p' <<<"$out")"
+	awk -v s="$(sed -n "s/.* $field=\([0-9.]*\).*/\1/p" <<<"$out")" -v mb="$(sed -n 's/.*maxrss_mb=\([0-9.]*\).*/\1/p' <<<"$out")" \
+		'BEGIN { if (s == "") { print "error -"; exit } printf "%.0f %s\n", s * 1e9, (mb == "" ? "-" : sprintf("%.0f", mb * 1048576)) }'
 }
 
-# run_terraform SHAPE prints the measured seconds (or "timeout"/"error").
+# run_terraform SHAPE prints the measured nanoseconds (or
+# "timeout"/"error").
 run_terraform() {
 	local n layers latency noop dir start end
 	read -r n layers latency noop <<<"$(shape_args "$1")"
@@ -149,7 +164,7 @@ run_terraform() {
 		timeout "$TIMEOUT" "$tf" plan -input=false -no-color -detailed-exitcode -parallelism="$PARALLELISM" >"$dir/log" 2>&1 || rc=$?
 		end=$(now_ns)
 		cd "$root"
-		if ((rc != 0)); then echo "error"; else secs "$start" "$end"; echo; fi
+		if ((rc != 0)); then echo "error"; else echo $((end - start)); fi
 		return
 	fi
 	start=$(now_ns)
@@ -158,66 +173,74 @@ run_terraform() {
 	end=$(now_ns)
 	cd "$root"
 	case $rc in
-	0) secs "$start" "$end"; echo ;;
+	0) echo $((end - start)) ;;
 	124) echo "timeout" ;;
 	*) echo "error" ;;
 	esac
 }
 
-unit() { if [[ $1 == - ]]; then echo -; else echo "${1}s"; fi; }
-
-median() {
-	tr ' ' '\n' | grep -E '^[0-9.]+$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+# record SHAPE TOOL NS [RSS] appends one run in Go's benchmark format to
+# $benchfile; a run that failed or timed out is left out, so the run counts
+# benchstat prints show it.
+record() {
+	[[ $3 =~ ^[0-9]+$ ]] || return 0
+	local line="BenchmarkCompare/shape=$1/tool=$2 1 $3 ns/op"
+	[[ ${4:-} =~ ^[0-9]+$ ]] && line+=" $4 peak-rss-B"
+	echo "$line" >>"$benchfile"
 }
 
-declare -A sc_runs sc_rss tf_runs
+# shown NS prints nanoseconds as seconds, or passes "timeout"/"error" on.
+shown() { if [[ $1 =~ ^[0-9]+$ ]]; then awk -v n="$1" 'BEGIN { printf "%.3fs", n / 1e9 }'; else echo "$1"; fi; }
+
 for ((run = 1; run <= RUNS; run++)); do
 	for shape in $SHAPES; do
 		read -r t rss <<<"$(run_stagecraft "$shape")"
-		sc_runs[$shape]+="$t "
-		sc_rss[$shape]+="$rss "
+		record "$shape" stagecraft "$t" "$rss"
+		line="run $run/$RUNS $shape: stagecraft $(shown "$t")"
 		if [[ -n $tf ]]; then
-			tf_runs[$shape]+="$(run_terraform "$shape") "
+			tt=$(run_terraform "$shape")
+			record "$shape" terraform "$tt"
+			line+=", terraform $(shown "$tt")"
 		fi
-		echo "run $run/$RUNS $shape: stagecraft ${t}s${tf:+, terraform $(echo "${tf_runs[$shape]}" | awk '{ print $NF }')s}" >&2
+		echo "$line" >&2
 	done
 done
 
 echo
-printf '%-18s %-12s %-26s %-12s %-26s %s\n' shape "stagecraft" "(runs, s)" "terraform" "(runs, s)" "terraform/stagecraft"
-for shape in $SHAPES; do
-	sm=$(median <<<"${sc_runs[$shape]}")
-	tm="-"
-	ratio="-"
-	if [[ -n $tf ]]; then
-		tm=$(median <<<"${tf_runs[$shape]}")
-		ratio=$(awk -v t="$tm" -v s="$sm" 'BEGIN { if (t + 0 > 0 && s + 0 > 0) printf "%.1fx", t / s; else print "-" }')
-	fi
-	printf '%-18s %-12s %-26s %-12s %-26s %s\n' "$shape" "$(unit "$sm")" "($(echo ${sc_runs[$shape]}))" "$(unit "$tm")" "($(echo ${tf_runs[$shape]:-}))" "$ratio"
-done
+(cd "$root" && go tool benchstat -col /tool -row /shape "$benchfile")
+
+# The medians benchstat found, one "shape tool seconds" line each, for the
+# figures below: the first table of its CSV output is sec/op.
+medians=$(cd "$root" && go tool benchstat -format csv -col /tool -row /shape "$benchfile" 2>/dev/null | awk -F, '
+	NR == 1 { for (i = 2; i <= NF; i++) if ($i != "") tool[i] = $i; next }
+	NR == 2 { next }
+	$0 == "" { exit }
+	$1 != "geomean" { for (i in tool) if ($i != "") print $1, tool[i], $i }')
+# median SHAPE TOOL prints benchstat's median in seconds, or nothing.
+median() { awk -v s="$1" -v t="$2" '$1 == s && $2 == t { print $3 }' <<<"$medians"; }
+# ratio A B prints A/B with two decimals, or "-" when either is missing.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo
-echo "stagecraft peak RSS (median MB): $(for s in $SHAPES; do printf '%s=%s ' "$s" "$(median <<<"${sc_rss[$s]}")"; done)"
 for shape in $SHAPES; do
+	line="$shape:"
+	[[ -n $tf ]] && line+=" terraform/stagecraft $(ratio "$(median "$shape" terraform)" "$(median "$shape" stagecraft)")x"
 	case $shape in
 	latency*-*)
 		l=${shape#latency}
 		l=${l%%-*}
 		crit=$(awk -v l="$l" 'BEGIN { printf "%.3f", l * 0.1 }')
-		echo "$shape: critical path ${crit}s; stagecraft apply $(awk -v m="$(median <<<"${sc_runs[$shape]}")" -v c="$crit" 'BEGIN { if (m + 0 > 0) printf "%.2fx", m / c; else print "-" }')${tf:+, terraform apply (incl. its plan and a process per sleep) $(awk -v m="$(median <<<"${tf_runs[$shape]}")" -v c="$crit" 'BEGIN { if (m + 0 > 0) printf "%.2fx", m / c; else print "-" }')} of it"
+		line+="${tf:+;} critical path ${crit}s; stagecraft apply $(ratio "$(median "$shape" stagecraft)" "$crit")x${tf:+, terraform apply (incl. its plan and a process per sleep) $(ratio "$(median "$shape" terraform)" "$crit")x} of it"
 		;;
 	esac
+	[[ $line != "$shape:" ]] && echo "$line"
 done
 # Growth from 1,000 to 5,000 resources, from the medians of this run.
 for pair in "independent-1000 independent-5000" "layers10-1000 layers10-5000"; do
 	read -r a b <<<"$pair"
 	if [[ " $SHAPES " == *" $a "* && " $SHAPES " == *" $b "* ]]; then
-		sr=$(awk -v x="$(median <<<"${sc_runs[$a]}")" -v y="$(median <<<"${sc_runs[$b]}")" 'BEGIN { if (x + 0 > 0 && y + 0 > 0) printf "%.2f", y / x; else print "-" }')
-		line="$b / $a: stagecraft ${sr}x"
-		if [[ -n $tf ]]; then
-			tr_=$(awk -v x="$(median <<<"${tf_runs[$a]}")" -v y="$(median <<<"${tf_runs[$b]}")" 'BEGIN { if (x + 0 > 0 && y + 0 > 0) printf "%.2f", y / x; else print "-" }')
-			line+=", terraform ${tr_}x"
-		fi
+		line="$b / $a: stagecraft $(ratio "$(median "$b" stagecraft)" "$(median "$a" stagecraft)")x"
+		[[ -n $tf ]] && line+=", terraform $(ratio "$(median "$b" terraform)" "$(median "$a" terraform)")x"
 		echo "$line (5.00x is linear)"
 	fi
 done

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run-benchmarks.sh runs the planner's Go benchmarks (planner/bench_test.go)
-# and prints the median of every metric over the runs, the numbers that
-# bench/RESULTS.md quotes.
+# and summarises them with benchstat (the version go.mod pins as a tool):
+# for every benchmark and metric the median over the runs with a 95%
+# confidence interval, the numbers that bench/RESULTS.md quotes. Benchstat
+# asks for 6 runs or more before it gives an interval.
 #
 # Usage:
 #   bench/run-benchmarks.sh                 # every benchmark, 3x per run, 5 runs
@@ -13,8 +15,8 @@
 #   COUNT      -count (default 5)
 #   OUT        file to keep the raw output in (default: a temporary file)
 #
-# The raw output is `go test -bench` format, so benchstat reads it too when
-# it is installed.
+# The raw output is kept, so two runs (before and after a change) can be
+# compared with `go tool benchstat before.txt after.txt`.
 set -euo pipefail
 
 BENCH=${BENCH:-.}
@@ -31,4 +33,4 @@ echo "raw output: $out"
 echo
 (cd "$root" && go test ./planner -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "$COUNT" -timeout 120m) | tee "$out" | grep -E '^(Benchmark|ok|FAIL|---)' >&2
 echo
-awk -f "$root/bench/median.awk" -v label=median "$out"
+(cd "$root" && go tool benchstat "$out")
