@@ -110,7 +110,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 func (w *workspace) confirm(p *planner.Plan) error {
 	io := w.deps.IO
 	if !io.InTTY {
-		return userError("apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve, or save it with plan -out FILE and apply that file")
+		return userError("apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve, or save it with plan -out FILE and apply that file.")
 	}
 	question := fmt.Sprintf("Do you want to perform these actions in environment %q?", p.Environment)
 	if p.Destroy {
@@ -119,7 +119,7 @@ func (w *workspace) confirm(p *planner.Plan) error {
 	fmt.Fprintf(io.ErrOut, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
 	line, err := bufio.NewReader(io.In).ReadString('\n')
 	if err != nil && line == "" {
-		return userError("no answer read; nothing was changed")
+		return userError("no answer read; nothing was changed.")
 	}
 	if strings.TrimSpace(line) != "yes" {
 		fmt.Fprintln(io.ErrOut, "\nApply cancelled; nothing was changed.")
@@ -205,7 +205,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 // carryOut runs the apply with progress, interrupt handling and a summary.
 func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *planner.Plan, st *state.State) error {
 	io := w.deps.IO
-	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor))
+	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor), io.errOutWidth())
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})

@@ -26,6 +26,11 @@ func TestEndToEnd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { devNull.Close() })
 	s := newSession(t, nil)
 	planFile := filepath.Join(t.TempDir(), "dev.plan")
 	steps := []struct {
@@ -36,6 +41,9 @@ func TestEndToEnd(t *testing.T) {
 		{[]string{"init"}, 0, `environment "dev": provider "sim" ready`},
 		{[]string{"validate"}, 0, "Success!"},
 		{[]string{"plan", "-out", planFile, "--detailed-exitcode"}, 2, "Plan: 4 to create"},
+		// Standard input is the null device: a character device, but no
+		// terminal to ask on.
+		{[]string{"apply"}, 1, "Error: apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve"},
 		{[]string{"apply", planFile}, 0, "Apply complete"},
 		{[]string{"plan", "--detailed-exitcode"}, 0, "No changes."},
 		{[]string{"destroy", "--auto-approve", "--allow-data-loss"}, 0, "Destroy complete"},
@@ -43,6 +51,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for _, st := range steps {
 		cmd := exec.Command(bin, append([]string{"-C", s.dir}, st.args...)...)
+		cmd.Stdin = devNull
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		err := cmd.Run()

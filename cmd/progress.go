@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stagecraft/stagecraft/planner"
 )
@@ -18,6 +19,7 @@ type progress struct {
 	w     io.Writer
 	live  bool
 	color bool
+	width int // terminal columns: a live line must not wrap
 	now   func() time.Time
 
 	mu       sync.Mutex
@@ -32,8 +34,8 @@ type flight struct {
 	start time.Time
 }
 
-func newProgress(w io.Writer, live, color bool) *progress {
-	p := &progress{w: w, live: live, color: color, now: time.Now, inflight: map[string]*flight{}}
+func newProgress(w io.Writer, live, color bool, width int) *progress {
+	p := &progress{w: w, live: live, color: color, width: width, now: time.Now, inflight: map[string]*flight{}}
 	if live {
 		p.stopTick = make(chan struct{})
 		p.stopped = make(chan struct{})
@@ -140,11 +142,24 @@ func (p *progress) redraw() {
 			break
 		}
 		f := p.inflight[a]
-		fmt.Fprintf(&b, "  %s: %s... %s\n", a, f.op, p.paint(seconds(p.now().Sub(f.start)), "2"))
+		b.WriteString(p.fit(fmt.Sprintf("  %s: %s... ", a, f.op), seconds(p.now().Sub(f.start))) + "\n")
 		n++
 	}
 	fmt.Fprint(p.w, b.String())
 	p.drawn = n
+}
+
+// fit makes a live line of text and the elapsed time after it that fits
+// the terminal's width (less one column, where some terminals wrap): the
+// view moves the cursor up one row per line, so a wrapped line would be
+// left on screen at every redraw. A long address is cut with an ellipsis.
+func (p *progress) fit(text, elapsed string) string {
+	room := p.width - 1
+	if utf8.RuneCountInString(text+elapsed) <= room {
+		return text + p.paint(elapsed, "2")
+	}
+	r := []rune(text + elapsed)
+	return string(r[:max(room-1, 0)]) + "…"
 }
 
 func (p *progress) paint(s, code string) string {

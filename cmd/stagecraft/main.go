@@ -32,12 +32,10 @@ func main() {
 	if !isInternal(os.Args) {
 		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	}
+	streams := cmd.NewIOStreams(os.Stdin, os.Stdout, os.Stderr)
+	streams.NoColor = os.Getenv("NO_COLOR") != ""
 	deps := &cmd.Deps{
-		IO: &cmd.IOStreams{
-			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-			InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrOutTTY: isTerminal(os.Stderr),
-			NoColor: os.Getenv("NO_COLOR") != "",
-		},
+		IO:         streams,
 		Registry:   registry,
 		Getenv:     os.Getenv,
 		Signals:    sigs,
@@ -51,10 +49,4 @@ func main() {
 // hidden commands, which handle their own signals.
 func isInternal(args []string) bool {
 	return len(args) > 1 && (args[1] == local.SupervisorArg || args[1] == local.EtcdMemberArg)
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
