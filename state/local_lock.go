@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"sync"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // lockAttempts bounds how often Lock starts over when the lock file it
@@ -16,12 +19,13 @@ import (
 // at that moment, or a force-unlock).
 const lockAttempts = 10
 
-// Lock takes the environment's lock by holding an exclusive flock on the
-// lock file, which it fills with info as JSON so that others can say who
-// holds it. It fails at once with *LockedError when another process, or
-// another Lock in this process, holds it. Because the kernel drops a flock
-// when its process exits, a lock file left behind by a killed process does
-// not block anyone.
+// Lock takes the environment's lock by holding an exclusive file lock on
+// the lock file (flock on Unix, LockFileEx on Windows, both through
+// github.com/gofrs/flock), which it fills with info as JSON so that others
+// can say who holds it. It fails at once with *LockedError when another
+// process, or another Lock in this process, holds it. Because the kernel
+// drops the lock when its process exits, a lock file left behind by a
+// killed process does not block anyone.
 //
 // The returned unlock removes the lock file and releases the lock; calling
 // it again does nothing.
@@ -44,35 +48,40 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) (func() error, error) {
 	content = append(content, '\n')
 
 	for range lockAttempts {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		fl := flock.New(path, flock.SetPermissions(0o600))
+		locked, err := fl.TryLock()
 		if err != nil {
-			return nil, fmt.Errorf("lock state for environment %q: %w", l.env, err)
-		}
-		locked, err := tryLockFile(f)
-		if err != nil {
-			f.Close()
 			return nil, fmt.Errorf("lock state for environment %q: lock %s: %w", l.env, path, err)
 		}
-		// Whether we hold the lock or not, it only counts if path still
-		// names the file we opened.
-		same, err := sameFile(f, path)
+		if !locked {
+			// The holder may be removing the file as it unlocks; then the
+			// next attempt finds the lock free.
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, &LockedError{Environment: l.env, Info: l.readLockInfo(ctx, path)}
+		}
+		// The lock only counts if path still names the file it is on: a
+		// holder unlocking (or a force-unlock) may have removed it since
+		// it was opened.
+		held, err := fl.Stat()
+		var same bool
+		if err == nil {
+			same, err = stillNamed(path, held)
+		}
 		if err != nil {
-			f.Close()
+			_ = fl.Unlock()
 			return nil, fmt.Errorf("lock state for environment %q: %w", l.env, err)
 		}
 		if !same {
-			f.Close()
+			_ = fl.Unlock()
 			continue
 		}
-		if !locked {
-			f.Close()
-			return nil, &LockedError{Environment: l.env, Info: l.readLockInfo(ctx, path)}
-		}
-		if err := writeLockInfo(f, content); err != nil {
-			f.Close()
+		if err := writeLockInfo(path, held, content); err != nil {
+			_ = fl.Unlock()
 			return nil, fmt.Errorf("lock state for environment %q: write %s: %w", l.env, path, err)
 		}
-		return l.unlockFunc(f, path), nil
+		return l.unlockFunc(fl, held, path), nil
 	}
 	return nil, fmt.Errorf("lock state for environment %q: %s kept being removed while locking it; try again", l.env, path)
 }
@@ -102,16 +111,6 @@ func completeLockInfo(info LockInfo, path string) LockInfo {
 	return info
 }
 
-func writeLockInfo(f *os.File, content []byte) error {
-	if err := f.Truncate(0); err != nil {
-		return err
-	}
-	if _, err := f.WriteAt(content, 0); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
 // readLockInfo reads what the holder wrote into the lock file. The holder
 // writes it just after taking the flock, so an empty or half-written file is
 // read again a few times before giving up with what is known.
@@ -133,23 +132,29 @@ func (l *Local) readLockInfo(ctx context.Context, path string) LockInfo {
 	}
 }
 
-// unlockFunc returns the function that releases the lock held on f. It
-// removes the lock file only while path still names f's file: after a
-// force-unlock the path may belong to someone else's lock.
-func (l *Local) unlockFunc(f *os.File, path string) func() error {
+// stillNamed reports whether path still names the file held describes,
+// which is false once an unlock or a force-unlock removed it.
+func stillNamed(path string, held fs.FileInfo) (bool, error) {
+	cur, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(held, cur), nil
+}
+
+// unlockFunc returns the function that releases the lock held with fl on
+// the file held describes. It removes the lock file only while path still
+// names that file: after a force-unlock the path may belong to someone
+// else's lock.
+func (l *Local) unlockFunc(fl *flock.Flock, held fs.FileInfo, path string) func() error {
 	var once sync.Once
 	var err error
 	return func() error {
 		once.Do(func() {
-			same, serr := sameFile(f, path)
-			if serr == nil && same {
-				serr = os.Remove(path)
-				if errors.Is(serr, os.ErrNotExist) {
-					serr = nil
-				}
-			}
-			cerr := f.Close()
-			if e := errors.Join(serr, cerr); e != nil {
+			if e := releaseLockFile(fl, held, path); e != nil {
 				err = fmt.Errorf("unlock state for environment %q: %w", l.env, e)
 			}
 		})
