@@ -39,9 +39,6 @@ type resource struct {
 	Kind    string            `json:"kind"`
 	Tags    map[string]string `json:"tags"`
 	Actual  json.RawMessage   `json:"actual"`
-	// Warnings are what the user should be told about the last create or
-	// update; the CLI prints each one.
-	Warnings []string `json:"warnings,omitempty"`
 }
 
 // apiError is the body of a failed request.

@@ -17,9 +17,7 @@ import (
 )
 
 // A cache is `nodes` primaries (shards), each with `replicas` replicas for
-// redis: redis-server or memcached processes on loopback ports, or, when
-// redis-server is not installed, the embedded Redis-protocol server
-// (resp_server.go) in the supervisor itself.
+// redis: redis-server or memcached processes on loopback ports.
 //
 // Its data lives under env.dataDir(address)/GEN/, where GEN names one
 // cache's generation of data:
@@ -27,7 +25,7 @@ import (
 //	current              the generation a re-created cache adopts
 //	GEN/lock             flock held while a cache uses GEN
 //	GEN/ports.json       the ports of its servers, reused after a restart
-//	GEN/node1/           dump.rdb (redis-server) or embedded.json
+//	GEN/node1/           dump.rdb (redis-server)
 //	GEN/node1-replica1/
 //
 // The extra level exists because a replacement runs next to the cache it
@@ -39,8 +37,8 @@ import (
 // address's directory with it once no running cache holds any.
 
 // Environment variables that say which programs the cache runs; tests use
-// them to force the embedded server or a missing memcached. Empty means
-// the program of that name on PATH.
+// them to force a missing or failing server. Empty means the program of
+// that name on PATH.
 const (
 	envRedisServer = "STAGECRAFT_REDIS_SERVER"
 	envMemcached   = "STAGECRAFT_MEMCACHED"
@@ -66,7 +64,7 @@ const (
 // Messages naming the packages that provide the servers.
 const (
 	memcachedMissing = "memcached is not installed; install the Debian package memcached (apt-get install memcached)"
-	redisMissingWarn = "redis-server is not installed, so %s runs on Stagecraft's embedded Redis-protocol server (common commands only); install the Debian package redis-server (apt-get install redis-server) for the real one"
+	redisMissing     = "redis-server is not installed; install the Debian package redis-server (apt-get install redis-server)"
 )
 
 // errPortTaken says a server could not bind the port chosen for it.
@@ -86,7 +84,6 @@ type cacheMode int
 
 const (
 	modeRedis cacheMode = iota
-	modeEmbedded
 	modeMemcached
 )
 
@@ -96,7 +93,7 @@ type cacheServer interface {
 	name() string
 	// addr is host:port.
 	addr() string
-	// pid is the server's process, or 0 when it runs in the supervisor.
+	// pid is the server's process.
 	pid() int
 	// check returns nil when the server serves: it answers, and a
 	// replica is linked to its primary.
@@ -152,8 +149,6 @@ type cache struct {
 	cfg      cty.Value
 	settings cacheSettings
 	shards   []*cacheShard
-	// warning is what the user should know about how the cache runs.
-	warning string
 }
 
 func newCache(env *unitEnv, id, address string) unit {
@@ -173,17 +168,6 @@ func (c *cache) logf(format string, args ...any) {
 	if c.env.sup != nil && c.env.sup.logger != nil {
 		c.env.sup.logger.Printf("%s: %s", c.address, fmt.Sprintf(format, args...))
 	}
-}
-
-// warnings are what the user should be told about the cache once, such as
-// the embedded server standing in for redis-server.
-func (c *cache) warnings() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.warning == "" {
-		return nil
-	}
-	return []string{c.warning}
 }
 
 // cacheSettingsOf reads and checks a configuration. The stack language
@@ -270,15 +254,10 @@ func (c *cache) open(s cacheSettings) error {
 		}
 		c.mode = modeMemcached
 	default:
-		c.mode = modeRedis
 		if _, err := exec.LookPath(c.redisServer); err != nil {
-			c.mode = modeEmbedded
-			w := fmt.Sprintf(redisMissingWarn, c.address)
-			c.mu.Lock()
-			c.warning = w
-			c.mu.Unlock()
-			c.logf("warning: %s", w)
+			return errors.New(redisMissing)
 		}
+		c.mode = modeRedis
 	}
 	d, err := claimCacheData(c.env.dataDir(c.address), c.id)
 	if err != nil {
@@ -475,8 +454,6 @@ func (c *cache) startServer(ctx context.Context, s cacheSettings, spec serverSpe
 		switch c.mode {
 		case modeRedis:
 			srv, err = c.startRedis(ctx, s, spec, port)
-		case modeEmbedded:
-			srv, err = c.startEmbedded(ctx, s, spec, port)
 		case modeMemcached:
 			srv, err = c.startMemcached(ctx, s, spec, port)
 		}
@@ -603,7 +580,6 @@ func (c *cache) observe(ctx context.Context) providers.Observation {
 		group string
 	}
 	c.mu.Lock()
-	warning := c.warning
 	var targets []target
 	for k, sh := range c.shards {
 		targets = append(targets, target{sh.primary, cacheNodeName(k)})
@@ -638,9 +614,6 @@ func (c *cache) observe(ctx context.Context) providers.Observation {
 		obs.Detail = "the server answers"
 	default:
 		obs.Detail = fmt.Sprintf("all %d servers answer", len(targets))
-	}
-	if warning != "" {
-		obs.Detail += "; warning: " + warning
 	}
 	return obs
 }

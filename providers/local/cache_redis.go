@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // redisProc is a redis-server process: a primary, or a replica of one.
@@ -20,6 +23,8 @@ type redisProc struct {
 	proc    *proc
 	// primary is the primary's host:port for a replica.
 	primary string
+	// client talks to the server for the supervisor's checks.
+	client *redis.Client
 
 	mu       sync.Mutex
 	memoryMB int
@@ -61,14 +66,14 @@ func (c *cache) startRedis(ctx context.Context, s cacheSettings, spec serverSpec
 	if err != nil {
 		return nil, fmt.Errorf("start redis-server for %s: %w", spec.name, err)
 	}
-	r := &redisProc{srvName: spec.name, port: port, proc: p, memoryMB: s.memoryMB, policy: s.policy}
+	r := &redisProc{srvName: spec.name, port: port, proc: p, memoryMB: s.memoryMB, policy: s.policy, client: redisProbeClient(hostPort(port))}
 	if spec.primary != nil {
 		r.primary = spec.primary.addr()
 	}
 	// Answering is not enough: another server may hold the port while
 	// ours failed to bind it. INFO says whose process answers.
 	err = waitServer(ctx, p, cacheReadyTimeout, func(ctx context.Context) error {
-		info, err := respCommand(ctx, r.addr(), "INFO", "server")
+		info, err := r.client.Info(ctx, "server").Result()
 		if err != nil {
 			return err
 		}
@@ -85,6 +90,7 @@ func (c *cache) startRedis(ctx context.Context, s cacheSettings, spec serverSpec
 	}
 	if err != nil {
 		p.stop(time.Second)
+		_ = r.client.Close()
 		return nil, c.startFailure("redis-server", spec.name, port, p, logPath, from, err)
 	}
 	return r, nil
@@ -106,7 +112,7 @@ func (r *redisProc) check(ctx context.Context) error {
 	if gone, how := r.exited(); gone {
 		return fmt.Errorf("redis-server %s", how)
 	}
-	if _, err := respCommand(ctx, r.addr(), "PING"); err != nil {
+	if err := r.client.Ping(ctx).Err(); err != nil {
 		return err
 	}
 	if r.primary != "" {
@@ -117,7 +123,7 @@ func (r *redisProc) check(ctx context.Context) error {
 
 // linked checks that a replica has synced with its primary.
 func (r *redisProc) linked(ctx context.Context) error {
-	info, err := respCommand(ctx, r.addr(), "INFO", "replication")
+	info, err := r.client.Info(ctx, "replication").Result()
 	if err != nil {
 		return err
 	}
@@ -139,7 +145,8 @@ func (r *redisProc) limit(ctx context.Context, memoryMB int, policy string) erro
 		return nil
 	}
 	maxmemory := strconv.FormatInt(int64(memoryMB)<<20, 10)
-	if _, err := respCommand(ctx, r.addr(), "CONFIG", "SET", "maxmemory", maxmemory, "maxmemory-policy", policy); err != nil {
+	// One CONFIG SET for both, so they change together or not at all.
+	if err := r.client.Do(ctx, "CONFIG", "SET", "maxmemory", maxmemory, "maxmemory-policy", policy).Err(); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -156,7 +163,34 @@ func (r *redisProc) stop(keep bool) error {
 		grace = 2 * time.Second
 	}
 	r.proc.stop(grace)
-	return nil
+	return r.client.Close()
+}
+
+// redisProbeClient is the supervisor's client of one server. Its checks
+// are probes that their callers repeat, so it does not retry; it speaks
+// RESP2 without the identity and maintenance handshakes, which a probe
+// has no use for; and it ends a command when its context's deadline
+// passes, so a port held by something that never answers cannot stall a
+// probe.
+func redisProbeClient(addr string) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Addr:                     addr,
+		Protocol:                 2,
+		MaxRetries:               -1,
+		DisableIdentity:          true,
+		ContextTimeoutEnabled:    true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+}
+
+// infoField reads one field of an INFO reply ("role:master" lines).
+func infoField(info, name string) string {
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // waitServer polls probe until it succeeds, the process exits, or the

@@ -56,15 +56,19 @@ func newCacheUnitEnv(t *testing.T) *unitEnv {
 	return &unitEnv{paths: envPaths{Dir: dir}, stackDir: dir}
 }
 
+// cacheTestContext is a context that ends with the test or after d.
+func cacheTestContext(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // newTestCache makes a cache unit; at the end of the test it is stopped,
 // and every process it ever reported must be gone.
-func newTestCache(t *testing.T, env *unitEnv, address string, embedded bool) *cache {
+func newTestCache(t *testing.T, env *unitEnv, address string) *cache {
 	t.Helper()
 	c := newCache(env, "cache-"+randomID(8), address).(*cache)
 	c.redisServer, c.memcached = "redis-server", "memcached"
-	if embedded {
-		c.redisServer = "/nonexistent/redis-server"
-	}
 	t.Cleanup(func() { stopCache(t, c) })
 	return c
 }
@@ -138,71 +142,55 @@ func TestCacheConformance(t *testing.T) {
 	})
 }
 
-// TestCacheRedisCommands checks what an application does with its cache,
-// on redis-server and on the embedded server that stands in for it, and
-// that the embedded one says it is standing in.
+// TestCacheRedisCommands checks what an application does with its cache
+// on redis-server.
 func TestCacheRedisCommands(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct{ embedded bool }{
-		"redis-server": {false},
-		"embedded":     {true},
+	requireCacheServer(t, "redis-server", "redis-server")
+	ctx := cacheTestContext(t, 30*time.Second)
+	c := newTestCache(t, newCacheUnitEnv(t), "cache.sessions")
+	v := applyCache(t, ctx, c, redisConfig(nil))
+	ep := v.GetAttr("endpoint").AsString()
+	if !strings.HasPrefix(ep, "127.0.0.1:") || fmt.Sprint(cacheEndpoints(v)) != "["+ep+"]" {
+		t.Fatalf("endpoint %s, endpoints %v: want one loopback endpoint", ep, cacheEndpoints(v))
 	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if !tt.embedded {
-				requireCacheServer(t, "redis-server", "redis-server")
-			}
-			ctx := cacheTestContext(t, 30*time.Second)
-			c := newTestCache(t, newCacheUnitEnv(t), "cache.sessions", tt.embedded)
-			v := applyCache(t, ctx, c, redisConfig(nil))
-			ep := v.GetAttr("endpoint").AsString()
-			if !strings.HasPrefix(ep, "127.0.0.1:") || fmt.Sprint(cacheEndpoints(v)) != "["+ep+"]" {
-				t.Fatalf("endpoint %s, endpoints %v: want one loopback endpoint", ep, cacheEndpoints(v))
-			}
-			rc := newRedisClient(t, ep)
-			if err := rc.Set(ctx, "user:1", "ada", 0).Err(); err != nil {
-				t.Fatal(err)
-			}
-			if got := rc.Get(ctx, "user:1").Val(); got != "ada" {
-				t.Errorf("GET = %q, want ada", got)
-			}
-			for i := 1; i <= 3; i++ {
-				if n := rc.Incr(ctx, "hits").Val(); n != int64(i) {
-					t.Errorf("INCR #%d = %d", i, n)
-				}
-			}
-			if err := rc.Set(ctx, "flash", "x", 0).Err(); err != nil {
-				t.Fatal(err)
-			}
-			if ok := rc.PExpire(ctx, "flash", 100*time.Millisecond).Val(); !ok {
-				t.Error("PEXPIRE of an existing key returned false")
-			}
-			if ttl := rc.PTTL(ctx, "flash").Val(); ttl <= 0 || ttl > 100*time.Millisecond {
-				t.Errorf("PTTL = %s", ttl)
-			}
-			deadline := time.Now().Add(5 * time.Second)
-			for rc.Exists(ctx, "flash").Val() == 1 && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if rc.Exists(ctx, "flash").Val() != 0 {
-				t.Error("a key with a 100 ms expiry still exists after 5 s")
-			}
-			if got := rc.ConfigGet(ctx, "maxmemory").Val()["maxmemory"]; got != fmt.Sprint(32<<20) {
-				t.Errorf("CONFIG GET maxmemory = %s, want %d", got, 32<<20)
-			}
-			obs := c.observe(ctx)
-			if !obs.Healthy || len(obs.Targets) != 1 || obs.Targets[0].ID != "node1" {
-				t.Errorf("observe: %+v", obs)
-			}
-			warned := strings.Contains(obs.Detail, "apt-get install redis-server")
-			if warned != tt.embedded || (len(c.warnings()) > 0) != tt.embedded {
-				t.Errorf("embedded %v, but the observation says %q and the warnings are %q", tt.embedded, obs.Detail, c.warnings())
-			}
-			if tt.embedded && len(c.pids()) != 0 {
-				t.Errorf("the embedded server runs processes %v", c.pids())
-			}
-		})
+	rc := newRedisClient(t, ep)
+	if err := rc.Set(ctx, "user:1", "ada", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rc.Get(ctx, "user:1").Val(); got != "ada" {
+		t.Errorf("GET = %q, want ada", got)
+	}
+	for i := 1; i <= 3; i++ {
+		if n := rc.Incr(ctx, "hits").Val(); n != int64(i) {
+			t.Errorf("INCR #%d = %d", i, n)
+		}
+	}
+	if err := rc.Set(ctx, "flash", "x", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok := rc.PExpire(ctx, "flash", 100*time.Millisecond).Val(); !ok {
+		t.Error("PEXPIRE of an existing key returned false")
+	}
+	if ttl := rc.PTTL(ctx, "flash").Val(); ttl <= 0 || ttl > 100*time.Millisecond {
+		t.Errorf("PTTL = %s", ttl)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for rc.Exists(ctx, "flash").Val() == 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rc.Exists(ctx, "flash").Val() != 0 {
+		t.Error("a key with a 100 ms expiry still exists after 5 s")
+	}
+	if got := rc.ConfigGet(ctx, "maxmemory").Val()["maxmemory"]; got != fmt.Sprint(32<<20) {
+		t.Errorf("CONFIG GET maxmemory = %s, want %d", got, 32<<20)
+	}
+	obs := c.observe(ctx)
+	if !obs.Healthy || len(obs.Targets) != 1 || obs.Targets[0].ID != "node1" {
+		t.Errorf("observe: %+v", obs)
+	}
+	if len(c.pids()) != 1 {
+		t.Errorf("the cache runs processes %v, want one redis-server", c.pids())
 	}
 }
 
@@ -215,7 +203,7 @@ func TestCacheRedisReplicas(t *testing.T) {
 	requireCacheServer(t, "redis-server", "redis-server")
 	ctx := cacheTestContext(t, 45*time.Second)
 	env := newCacheUnitEnv(t)
-	c := newTestCache(t, env, "cache.main", false)
+	c := newTestCache(t, env, "cache.main")
 	v := applyCache(t, ctx, c, redisConfig(map[string]cty.Value{"nodes": cty.NumberIntVal(2), "replicas": cty.NumberIntVal(1)}))
 	eps := cacheEndpoints(v)
 	if len(eps) != 2 || eps[0] == eps[1] || v.GetAttr("endpoint").AsString() != eps[0] {
@@ -287,63 +275,49 @@ func TestCacheRedisReplicas(t *testing.T) {
 // and that deleting the cache removes its data.
 func TestCacheSurvivesHalt(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct{ embedded bool }{
-		"redis-server": {false},
-		"embedded":     {true},
+	requireCacheServer(t, "redis-server", "redis-server")
+	ctx := cacheTestContext(t, 30*time.Second)
+	env := newCacheUnitEnv(t)
+	const address = "cache.sessions"
+	first := newCache(env, "cache-first", address).(*cache)
+	v := applyCache(t, ctx, first, redisConfig(nil))
+	ep := v.GetAttr("endpoint").AsString()
+	rc := newRedisClient(t, ep)
+	if err := rc.Set(ctx, "session:42", "kept", 0).Err(); err != nil {
+		t.Fatal(err)
 	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if !tt.embedded {
-				requireCacheServer(t, "redis-server", "redis-server")
-			}
-			ctx := cacheTestContext(t, 30*time.Second)
-			env := newCacheUnitEnv(t)
-			const address = "cache.sessions"
-			first := newCache(env, "cache-first", address).(*cache)
-			if tt.embedded {
-				first.redisServer = "/nonexistent/redis-server"
-			}
-			v := applyCache(t, ctx, first, redisConfig(nil))
-			ep := v.GetAttr("endpoint").AsString()
-			rc := newRedisClient(t, ep)
-			if err := rc.Set(ctx, "session:42", "kept", 0).Err(); err != nil {
-				t.Fatal(err)
-			}
-			if err := rc.HSet(ctx, "cart:42", "apples", "3").Err(); err != nil {
-				t.Fatal(err)
-			}
-			rc.Close()
-			pids := first.pids()
-			if err := first.halt(ctx); err != nil {
-				t.Fatalf("halt: %v", err)
-			}
-			checkPIDsGone(t, pids)
-			if _, err := os.Stat(env.dataDir(address)); err != nil {
-				t.Fatalf("halt removed the data directory: %v", err)
-			}
+	if err := rc.HSet(ctx, "cart:42", "apples", "3").Err(); err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	pids := first.pids()
+	if err := first.halt(ctx); err != nil {
+		t.Fatalf("halt: %v", err)
+	}
+	checkPIDsGone(t, pids)
+	if _, err := os.Stat(env.dataDir(address)); err != nil {
+		t.Fatalf("halt removed the data directory: %v", err)
+	}
 
-			second := newTestCache(t, env, address, tt.embedded)
-			v = applyCache(t, ctx, second, redisConfig(nil))
-			if got := v.GetAttr("endpoint").AsString(); got != ep {
-				t.Errorf("the endpoint moved from %s to %s across the restart", ep, got)
-			}
-			rc = newRedisClient(t, v.GetAttr("endpoint").AsString())
-			if got := rc.Get(ctx, "session:42").Val(); got != "kept" {
-				t.Errorf("GET session:42 after the restart = %q, want kept", got)
-			}
-			if got := rc.HGet(ctx, "cart:42", "apples").Val(); got != "3" {
-				t.Errorf("HGET cart:42 apples after the restart = %q, want 3", got)
-			}
-			pids = second.pids()
-			if err := second.stop(ctx); err != nil {
-				t.Fatal(err)
-			}
-			checkPIDsGone(t, pids)
-			if _, err := os.Stat(env.dataDir(address)); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("delete left the data directory %s (stat: %v)", env.dataDir(address), err)
-			}
-		})
+	second := newTestCache(t, env, address)
+	v = applyCache(t, ctx, second, redisConfig(nil))
+	if got := v.GetAttr("endpoint").AsString(); got != ep {
+		t.Errorf("the endpoint moved from %s to %s across the restart", ep, got)
+	}
+	rc = newRedisClient(t, v.GetAttr("endpoint").AsString())
+	if got := rc.Get(ctx, "session:42").Val(); got != "kept" {
+		t.Errorf("GET session:42 after the restart = %q, want kept", got)
+	}
+	if got := rc.HGet(ctx, "cart:42", "apples").Val(); got != "3" {
+		t.Errorf("HGET cart:42 apples after the restart = %q, want 3", got)
+	}
+	pids = second.pids()
+	if err := second.stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkPIDsGone(t, pids)
+	if _, err := os.Stat(env.dataDir(address)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("delete left the data directory %s (stat: %v)", env.dataDir(address), err)
 	}
 }
 
@@ -352,11 +326,12 @@ func TestCacheSurvivesHalt(t *testing.T) {
 // the old cache leaves alone.
 func TestCacheReplacementKeepsItsData(t *testing.T) {
 	t.Parallel()
+	requireCacheServer(t, "redis-server", "redis-server")
 	ctx := cacheTestContext(t, 30*time.Second)
 	env := newCacheUnitEnv(t)
-	old := newTestCache(t, env, "cache.main", true)
+	old := newTestCache(t, env, "cache.main")
 	applyCache(t, ctx, old, redisConfig(nil))
-	repl := newTestCache(t, env, "cache.main", true)
+	repl := newTestCache(t, env, "cache.main")
 	v := applyCache(t, ctx, repl, redisConfig(nil))
 	if old.data.dir == repl.data.dir {
 		t.Fatalf("both caches use %s", old.data.dir)
@@ -371,7 +346,7 @@ func TestCacheReplacementKeepsItsData(t *testing.T) {
 	if err := repl.halt(ctx); err != nil {
 		t.Fatal(err)
 	}
-	again := newTestCache(t, env, "cache.main", true)
+	again := newTestCache(t, env, "cache.main")
 	v = applyCache(t, ctx, again, redisConfig(nil))
 	if got := newRedisClient(t, v.GetAttr("endpoint").AsString()).Get(ctx, "k").Val(); got != "new" {
 		t.Errorf("after the old cache was deleted and the supervisor restarted, GET k = %q, want the replacement's value", got)
@@ -424,7 +399,7 @@ func TestCacheMemcached(t *testing.T) {
 	t.Parallel()
 	requireCacheServer(t, "memcached", "memcached")
 	ctx := cacheTestContext(t, 30*time.Second)
-	c := newTestCache(t, newCacheUnitEnv(t), "cache.pages", false)
+	c := newTestCache(t, newCacheUnitEnv(t), "cache.pages")
 	cfg := map[string]cty.Value{"engine": cty.StringVal("memcached"), "memory_mb": cty.NumberIntVal(32), "nodes": cty.NumberIntVal(2)}
 	v := applyCache(t, ctx, c, cacheConfig(cfg))
 	eps := cacheEndpoints(v)
@@ -468,7 +443,7 @@ func TestCacheStartFailures(t *testing.T) {
 	t.Parallel()
 	ctx := cacheTestContext(t, 30*time.Second)
 
-	c := newTestCache(t, newCacheUnitEnv(t), "cache.pages", false)
+	c := newTestCache(t, newCacheUnitEnv(t), "cache.pages")
 	c.memcached = "/nonexistent/memcached"
 	_, err := c.apply(ctx, cacheConfig(map[string]cty.Value{"engine": cty.StringVal("memcached")}))
 	if err == nil || !strings.Contains(err.Error(), "install the Debian package memcached (apt-get install memcached)") {
@@ -479,7 +454,7 @@ func TestCacheStartFailures(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\necho 'FATAL: cannot open the dump'\nexit 3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	c = newTestCache(t, newCacheUnitEnv(t), "cache.sessions", false)
+	c = newTestCache(t, newCacheUnitEnv(t), "cache.sessions")
 	c.redisServer = script
 	_, err = c.apply(ctx, redisConfig(nil))
 	if err == nil || !strings.Contains(err.Error(), "exited with status 3") || !strings.Contains(err.Error(), "FATAL: cannot open the dump") {
@@ -495,6 +470,7 @@ func TestCacheStartFailures(t *testing.T) {
 // time is a retryable error.
 func TestCachePortTaken(t *testing.T) {
 	t.Parallel()
+	requireCacheServer(t, "redis-server", "redis-server")
 	ctx := cacheTestContext(t, 30*time.Second)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -503,31 +479,24 @@ func TestCachePortTaken(t *testing.T) {
 	defer ln.Close()
 	taken := ln.Addr().(*net.TCPAddr).Port
 
-	for _, embedded := range []bool{false, true} {
-		if !embedded {
-			if _, err := exec.LookPath("redis-server"); err != nil {
-				continue
-			}
+	c := newTestCache(t, newCacheUnitEnv(t), "cache.sessions")
+	tries := 0
+	c.choosePort = func() (int, error) {
+		if tries++; tries == 1 {
+			return taken, nil
 		}
-		c := newTestCache(t, newCacheUnitEnv(t), "cache.sessions", embedded)
-		tries := 0
-		c.choosePort = func() (int, error) {
-			if tries++; tries == 1 {
-				return taken, nil
-			}
-			return freePort()
-		}
-		v := applyCache(t, ctx, c, redisConfig(nil))
-		if got := addrPort(v.GetAttr("endpoint").AsString()); got == taken || tries != 2 {
-			t.Errorf("embedded %v: the cache listens on %d after %d tries; the taken port is %d", embedded, got, tries, taken)
-		}
+		return freePort()
+	}
+	v := applyCache(t, ctx, c, redisConfig(nil))
+	if got := addrPort(v.GetAttr("endpoint").AsString()); got == taken || tries != 2 {
+		t.Errorf("the cache listens on %d after %d tries; the taken port is %d", got, tries, taken)
+	}
 
-		c = newTestCache(t, newCacheUnitEnv(t), "cache.sessions", embedded)
-		c.choosePort = func() (int, error) { return taken, nil }
-		_, err := c.apply(ctx, redisConfig(nil))
-		if !providers.IsRetryable(err) || !strings.Contains(err.Error(), fmt.Sprint(taken)) {
-			t.Errorf("embedded %v: a port taken every time: %v, want a retryable error naming it", embedded, err)
-		}
+	c = newTestCache(t, newCacheUnitEnv(t), "cache.sessions")
+	c.choosePort = func() (int, error) { return taken, nil }
+	_, err = c.apply(ctx, redisConfig(nil))
+	if !providers.IsRetryable(err) || !strings.Contains(err.Error(), fmt.Sprint(taken)) {
+		t.Errorf("a port taken every time: %v, want a retryable error naming it", err)
 	}
 }
 
@@ -549,7 +518,7 @@ func TestCacheInvalid(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c := newTestCache(t, newCacheUnitEnv(t), "cache.bad", true)
+			c := newTestCache(t, newCacheUnitEnv(t), "cache.bad")
 			_, err := c.apply(cacheTestContext(t, 10*time.Second), cacheConfig(tt.attrs))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("apply: %v, want an error containing %q", err, tt.want)
@@ -561,8 +530,9 @@ func TestCacheInvalid(t *testing.T) {
 	}
 	t.Run("engine change in place", func(t *testing.T) {
 		t.Parallel()
+		requireCacheServer(t, "redis-server", "redis-server")
 		ctx := cacheTestContext(t, 10*time.Second)
-		c := newTestCache(t, newCacheUnitEnv(t), "cache.bad", true)
+		c := newTestCache(t, newCacheUnitEnv(t), "cache.bad")
 		applyCache(t, ctx, c, redisConfig(nil))
 		_, err := c.apply(ctx, cacheConfig(map[string]cty.Value{"engine": cty.StringVal("memcached")}))
 		if err == nil || !strings.Contains(err.Error(), "must be replaced") {
@@ -571,38 +541,26 @@ func TestCacheInvalid(t *testing.T) {
 	})
 }
 
-// TestCacheEmbeddedWarning checks, through a real supervisor, that the user
-// learns a cache runs on the embedded server: in the supervisor's log and
-// in what Observe reports. It sets the environment the supervisor
-// inherits, so it cannot run in parallel.
-func TestCacheEmbeddedWarning(t *testing.T) {
+// TestCacheRedisMissing checks, through a real supervisor, that a redis
+// cache on a machine without redis-server fails to create with an error
+// naming the Debian package, and leaves nothing behind. It sets the
+// environment the supervisor inherits, so it cannot run in parallel.
+func TestCacheRedisMissing(t *testing.T) {
 	t.Setenv(envRedisServer, "/nonexistent/redis-server")
 	e := newTestEnv(t)
 	ctx := cacheTestContext(t, 30*time.Second)
 	k := e.kind(kinds.Cache)
 	ref := e.ref(kinds.Cache, "sessions")
-	v, err := k.Create(ctx, ref, providertest.Desired(k.Schema(), map[string]cty.Value{"engine": cty.StringVal("redis")}))
+	_, err := k.Create(ctx, ref, providertest.Desired(k.Schema(), map[string]cty.Value{"engine": cty.StringVal("redis")}))
+	if err == nil || !strings.Contains(err.Error(), "install the Debian package redis-server (apt-get install redis-server)") {
+		t.Fatalf("create without redis-server: %v, want an error naming the package", err)
+	}
+	found, err := k.(providers.Discoverer).Discover(ctx, "test", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref.ID = v.GetAttr("id").AsString()
-	t.Cleanup(func() { _ = k.Delete(context.Background(), ref, v) })
-	if got := newRedisClient(t, v.GetAttr("endpoint").AsString()).Ping(ctx).Val(); got != "PONG" {
-		t.Errorf("PING through the endpoint = %q", got)
-	}
-	obs, err := k.(providers.Observer).Observe(ctx, ref, v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !obs.Healthy || !strings.Contains(obs.Detail, "apt-get install redis-server") {
-		t.Errorf("Observe: healthy %v, detail %q; want healthy with the warning", obs.Healthy, obs.Detail)
-	}
-	log, _ := os.ReadFile(newEnvPaths(e.dataDir, "dev").Log())
-	if !strings.Contains(string(log), "warning: redis-server is not installed") {
-		t.Errorf("the supervisor log has no warning:\n%s", log)
-	}
-	if err := k.Delete(ctx, ref, v); err != nil {
-		t.Fatal(err)
+	if len(found) != 0 {
+		t.Errorf("a failed create left %v", found)
 	}
 }
 
@@ -627,7 +585,7 @@ func TestCacheSupervisorRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pid int
-	fmt.Sscan(infoField([]byte(rc.Info(ctx, "server").Val()), "process_id"), &pid)
+	fmt.Sscan(infoField(rc.Info(ctx, "server").Val(), "process_id"), &pid)
 	rc.Close()
 	if pid == 0 {
 		t.Fatal("INFO server gave no process_id")
@@ -658,7 +616,7 @@ func TestCacheHealsDeadServer(t *testing.T) {
 	t.Parallel()
 	requireCacheServer(t, "redis-server", "redis-server")
 	ctx := cacheTestContext(t, 30*time.Second)
-	c := newTestCache(t, newCacheUnitEnv(t), "cache.main", false)
+	c := newTestCache(t, newCacheUnitEnv(t), "cache.main")
 	cfg := redisConfig(map[string]cty.Value{"replicas": cty.NumberIntVal(1)})
 	v := applyCache(t, ctx, c, cfg)
 	killed := c.shards[0].primary.pid()

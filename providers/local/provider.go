@@ -197,9 +197,6 @@ func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (
 	if err := c.do(ctx, http.MethodPost, "/v1/resources", req, &res); err != nil {
 		return cty.NilVal, named(r.Address, err)
 	}
-	for _, w := range res.Warnings {
-		providers.Warn(ctx, r.Address, w)
-	}
 	return k.decode(res)
 }
 
@@ -222,9 +219,6 @@ func (k *kind) Update(ctx context.Context, r providers.Ref, _, desired cty.Value
 	}
 	if err != nil {
 		return cty.NilVal, named(r.Address, err)
-	}
-	for _, w := range res.Warnings {
-		providers.Warn(ctx, r.Address, w)
 	}
 	return k.decode(res)
 }

@@ -272,9 +272,6 @@ func (s *supervisor) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
 	}
-	if wr, ok := m.unit.(warner); ok {
-		res.Warnings = wr.warnings()
-	}
 	writeJSON(w, http.StatusCreated, res)
 }
 
@@ -368,9 +365,6 @@ func (s *supervisor) handleUpdate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err)
 		return
-	}
-	if wr, ok := m.unit.(warner); ok {
-		res.Warnings = wr.warnings()
 	}
 	writeJSON(w, http.StatusOK, res)
 }

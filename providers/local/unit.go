@@ -53,9 +53,3 @@ func newUnit(env *unitEnv, id, address, kind string) (unit, bool) {
 	}
 	return nil, false
 }
-
-// warner is implemented by units with something to tell the user after a
-// successful apply (a stand-in for a program that is not installed).
-type warner interface {
-	warnings() []string
-}
