@@ -3,6 +3,8 @@ package cmd
 import (
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/stagecraft/stagecraft/providers"
 )
 
@@ -21,6 +23,10 @@ type Deps struct {
 	Executable string
 	// Version describes the build.
 	Version BuildInfo
+	// Hidden are commands people do not run: the binary runs itself with
+	// them (the local provider's supervisor and etcd members). main builds
+	// them, so that cmd depends on no provider.
+	Hidden []*cobra.Command
 }
 
 // BuildInfo is stamped at release time through -ldflags.

@@ -8,22 +8,46 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/stagecraft/stagecraft/modules"
 	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/local"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
-// runLocal is run with the local provider registered too, as the real
-// binary has it (init only configures it, which starts nothing), and with
-// the stack directory shown as STACKDIR on stdout as well.
+// settingless is a provider that init can configure and that runs
+// nothing: it stands in for the local provider, which the startup
+// template's environment uses and cmd does not import. Like the local
+// provider it takes no settings.
+type settingless struct{ name string }
+
+func (p settingless) Name() string { return p.name }
+
+func (p settingless) Configure(_ context.Context, config cty.Value) hcl.Diagnostics {
+	if config == cty.NilVal || config.IsNull() || !config.Type().IsObjectType() {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for name := range config.Type().AttributeTypes() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported argument",
+			Detail: "The " + p.name + " provider has no setting \"" + name + "\"."})
+	}
+	return diags
+}
+
+func (settingless) Kind(string) (providers.ResourceKind, bool) { return nil, false }
+
+// runLocal is run with a provider named local registered too, as the real
+// binary has one (init only configures it), and with the stack directory
+// shown as STACKDIR on stdout as well.
 func (s *session) runLocal(args ...string) result {
 	s.t.Helper()
 	var out, errOut bytes.Buffer
 	reg := providers.NewRegistry()
 	reg.Register(sim.Name, sim.New)
-	reg.Register(local.Name, func() providers.Provider { return local.New(nil) })
+	reg.Register("local", func() providers.Provider { return settingless{name: "local"} })
 	deps := &Deps{
 		IO:       &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Registry: reg,

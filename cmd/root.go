@@ -119,7 +119,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		newVersionCmd(deps, nil),
 		newCICmd(deps, g),
 	)
-	root.AddCommand(newInternalCmds()...)
+	root.AddCommand(deps.Hidden...)
 	explainArgs(root)
 	return root
 }

@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/stagecraft/stagecraft/cmd"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/aws"
@@ -41,8 +43,38 @@ func main() {
 		Signals:    sigs,
 		Executable: exe,
 		Version:    cmd.BuildInfo{Version: version, Commit: commit, Date: date},
+		Hidden:     hiddenCommands(),
 	}
 	os.Exit(cmd.Execute(context.Background(), deps, os.Args[1:]))
+}
+
+// hiddenCommands are the commands the local provider runs this binary
+// with: its supervisor, and one etcd member per process. People do not run
+// them. Each stops on SIGTERM or SIGINT.
+func hiddenCommands() []*cobra.Command {
+	var dir string
+	supervise := &cobra.Command{
+		Use:    local.SupervisorArg,
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return local.RunSupervisor(ctx, dir)
+		},
+	}
+	supervise.Flags().StringVar(&dir, "dir", "", "the environment's directory")
+	member := &cobra.Command{
+		Use:                local.EtcdMemberArg,
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return local.RunEtcdMember(ctx, args)
+		},
+	}
+	return []*cobra.Command{supervise, member}
 }
 
 // isInternal reports whether the binary runs one of the local provider's
