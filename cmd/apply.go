@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -107,7 +108,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 }
 
 // confirm asks for "yes" on the terminal.
-func (w *workspace) confirm(p *planner.Plan) error {
+func (w *workspace) confirm(p *plan.Plan) error {
 	io := w.deps.IO
 	if !io.InTTY {
 		return userError("apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve, or save it with plan -out FILE and apply that file.")
@@ -145,7 +146,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 	if w.env.Name != pf.Environment {
 		return userError("the plan in %s is for environment %q, not %q", opts.PlanFile, pf.Environment, w.env.Name)
 	}
-	plan, err := planner.UnmarshalPlan(pf.Plan)
+	plan, err := plan.Unmarshal(pf.Plan)
 	if err != nil {
 		return userError("%s is damaged: %s", opts.PlanFile, err)
 	}
@@ -203,7 +204,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 }
 
 // carryOut runs the apply with progress, interrupt handling and a summary.
-func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *planner.Plan, st *state.State) error {
+func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *plan.Plan, st *state.State) error {
 	io := w.deps.IO
 	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor), io.errOutWidth())
 	ctx, cancel := context.WithCancel(ctx)
@@ -242,9 +243,9 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	prog.stop()
 	elapsed := time.Since(start)
 	counts := p.Counts()
-	added := counts[planner.ActionCreate] + counts[planner.ActionReplace]
-	changed := counts[planner.ActionUpdate]
-	destroyed := counts[planner.ActionDelete] + counts[planner.ActionReplace]
+	added := counts[plan.ActionCreate] + counts[plan.ActionReplace]
+	changed := counts[plan.ActionUpdate]
+	destroyed := counts[plan.ActionDelete] + counts[plan.ActionReplace]
 	if err != nil {
 		var aerr *planner.ApplyError
 		if errors.As(err, &aerr) {

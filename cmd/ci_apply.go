@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/cmd/internal/github"
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -255,7 +255,7 @@ func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPl
 	if err != nil {
 		return nil, userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
-	p, err := planner.UnmarshalPlan(pf.Plan)
+	p, err := plan.Unmarshal(pf.Plan)
 	if err != nil {
 		return nil, userError("the plan in %s is damaged: %s", rp.from, err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -179,7 +179,7 @@ func planHash(data []byte) string {
 // ciPlan is a plan a ci command made, with its Markdown.
 type ciPlan struct {
 	env      string
-	plan     *planner.Plan
+	plan     *plan.Plan
 	markdown string
 }
 

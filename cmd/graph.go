@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/render"
 )
 
@@ -55,9 +55,9 @@ func runGraph(_ context.Context, opts *GraphOptions) error {
 		return err
 	}
 	// The architecture as a plan with nothing to change.
-	p := &planner.Plan{Stack: ds.Stack, Environment: ds.Environment, Provider: ds.Provider, TargetStage: ds.Stage, AppliedStage: ds.Stage}
+	p := &plan.Plan{Stack: ds.Stack, Environment: ds.Environment, Provider: ds.Provider, TargetStage: ds.Stage, AppliedStage: ds.Stage}
 	for _, r := range ds.Resources {
-		p.Changes = append(p.Changes, &planner.Change{Address: r.Address, Kind: r.Kind, Action: planner.ActionNoOp, DependsOn: r.DependsOn, After: r.Config})
+		p.Changes = append(p.Changes, &plan.Change{Address: r.Address, Kind: r.Kind, Action: plan.ActionNoOp, DependsOn: r.DependsOn, After: r.Config})
 	}
 	if opts.Format == "dot" {
 		fmt.Fprint(opts.Deps.IO.Out, render.Dot(p))

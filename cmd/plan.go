@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -120,7 +121,7 @@ func runPlan(ctx context.Context, opts *PlanOptions) error {
 
 // planResult is a plan and what made it.
 type planResult struct {
-	plan     *planner.Plan
+	plan     *plan.Plan
 	planner  *planner.Planner
 	provider providers.Provider
 	rec      *state.Recovery
@@ -182,7 +183,7 @@ func (w *workspace) planError(err error) error {
 }
 
 // renderPlan prints a plan in the chosen format.
-func (w *workspace) renderPlan(p *planner.Plan) error {
+func (w *workspace) renderPlan(p *plan.Plan) error {
 	out := w.deps.IO.Out
 	o := render.Options{Color: w.deps.IO.color(w.deps.IO.OutTTY, w.g.NoColor)}
 	var err error
@@ -202,7 +203,7 @@ func (w *workspace) renderPlan(p *planner.Plan) error {
 
 // writePlanFile saves a plan with what is needed to apply it later.
 func writePlanFile(path string, w *workspace, res *planResult, inputs []stacks.VarInput) error {
-	body, err := planner.MarshalPlan(res.plan, false)
+	body, err := plan.Marshal(res.plan, false)
 	if err != nil {
 		return userError("cannot save the plan: %s.", err)
 	}

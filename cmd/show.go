@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -52,7 +52,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		if err != nil {
 			return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 		}
-		p, err := planner.UnmarshalPlan(pf.Plan)
+		p, err := plan.Unmarshal(pf.Plan)
 		if err != nil {
 			return userError("%s is damaged: %s", opts.PlanFile, err)
 		}
@@ -146,13 +146,13 @@ func showStateText(out io.Writer, st *state.State) error {
 
 func showStateJSON(out io.Writer, st *state.State) error {
 	type jr struct {
-		Address    string                `json:"address"`
-		Kind       string                `json:"kind"`
-		Provider   string                `json:"provider"`
-		ID         string                `json:"id"`
-		Status     string                `json:"status,omitempty"`
-		Deposed    bool                  `json:"deposed,omitempty"`
-		Attributes *planner.EncodedValue `json:"attributes"`
+		Address    string             `json:"address"`
+		Kind       string             `json:"kind"`
+		Provider   string             `json:"provider"`
+		ID         string             `json:"id"`
+		Status     string             `json:"status,omitempty"`
+		Deposed    bool               `json:"deposed,omitempty"`
+		Attributes *plan.EncodedValue `json:"attributes"`
 	}
 	doc := map[string]any{"format_version": 1, "stack": st.Stack, "environment": st.Environment, "stage": st.Stage, "serial": st.Serial}
 	var rs []jr
@@ -161,7 +161,7 @@ func showStateJSON(out io.Writer, st *state.State) error {
 		if err != nil {
 			return userError("%s: %s", r.Address, err)
 		}
-		enc, err := planner.EncodeValue(v, true)
+		enc, err := plan.EncodeValue(v, true)
 		if err != nil {
 			return userError("%s: %s", r.Address, err)
 		}

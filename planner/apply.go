@@ -11,6 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -96,9 +97,9 @@ func (e *ApplyError) Error() string {
 // crash at any point leaves a state the next plan completes. It returns the
 // new state (also written to the backend) and an *ApplyError when some
 // changes failed.
-func (p *Planner) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*state.State, error) {
-	if len(plan.Refused) > 0 {
-		return nil, fmt.Errorf("the plan needs consent first: %s", plan.Refused[0].Reason)
+func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (*state.State, error) {
+	if len(pl.Refused) > 0 {
+		return nil, fmt.Errorf("the plan needs consent first: %s", pl.Refused[0].Reason)
 	}
 	cur := opts.State
 	if cur == nil {
@@ -117,7 +118,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*st
 		return nil, err
 	}
 	defer j.Close()
-	a := &applier{p: p, plan: plan, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
+	a := &applier{p: p, plan: pl, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
 	if err := a.recordAdopted(ctx); err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (p *Planner) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*st
 // applier is one apply in progress.
 type applier struct {
 	p        *Planner
-	plan     *Plan
+	plan     *plan.Plan
 	jw       *journalWriter
 	progress func(Event)
 	graph    *Graph
@@ -192,7 +193,7 @@ func (a *applier) announceCreates(ctx context.Context) error {
 	a.announced = map[string]bool{}
 	var entries []state.JournalEntry
 	for _, c := range a.plan.Changes {
-		if c.Action != ActionCreate || c.Deposed || c.Adopted {
+		if c.Action != plan.ActionCreate || c.Deposed || c.Adopted {
 			continue
 		}
 		impl, err := a.p.kind(c.Kind)
@@ -260,7 +261,7 @@ func (a *applier) prepare() error {
 	// What the plan creates or replaces does not exist yet as far as the
 	// configuration of its dependents is concerned: they wait for it.
 	for _, c := range a.plan.Changes {
-		if !c.Deposed && (c.Action == ActionCreate || c.Action == ActionReplace) {
+		if !c.Deposed && (c.Action == plan.ActionCreate || c.Action == plan.ActionReplace) {
 			delete(known, c.Address)
 		}
 	}
@@ -329,7 +330,7 @@ func (a *applier) run(ctx context.Context, key string) error {
 	}
 	c := s.change
 	op := operationNames[s.op]
-	if c.Action == ActionReplace && s.op == "create" {
+	if c.Action == plan.ActionReplace && s.op == "create" {
 		op = "replacing"
 	}
 	a.emit(Event{Address: key, Operation: op, Phase: PhaseStart})
@@ -386,9 +387,9 @@ func (a *applier) desired(addr string) (*stacks.Resource, error) {
 	return a.queue.resource(addr)
 }
 
-func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	var intents []state.JournalEntry
-	if c.Action == ActionReplace && c.ReplaceOrder == CreateBeforeDestroy {
+	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
 		// Keep the old copy on record until it is destroyed.
 		intents = append(intents, state.DeposeEntry(c.Address, c.ID))
 	}
@@ -401,7 +402,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 		}
 	}
 	a.mu.Lock()
-	if c.Action == ActionReplace && c.ReplaceOrder == CreateBeforeDestroy {
+	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
 		a.cur.Depose(c.Address, c.ID)
 	}
 	a.mu.Unlock()
@@ -417,7 +418,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	return a.record(ctx, schema, res, actual, "")
 }
 
-func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	prior := c.Before
 	if r, ok := a.stateResource(c.Address); ok {
 		if v, err := r.Value(a.p.impliedType(schema)); err == nil {
@@ -432,7 +433,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 	return a.record(ctx, schema, res, actual, "")
 }
 
-func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *Change, deposed bool) error {
+func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
 	if err := impl.Delete(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior); err != nil {
 		return opError("delete", c.Address, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -62,7 +63,7 @@ func TestInterruptStopsNewWork(t *testing.T) {
 		t.Errorf("state %s, cloud %s", got, want)
 	}
 	p2, st2 := e.apply(PlanOptions{})
-	if got := p2.Counts()[ActionCreate]; got != 40-int(done.Load()) {
+	if got := p2.Counts()[plan.ActionCreate]; got != 40-int(done.Load()) {
 		t.Errorf("resumed apply created %d, want %d", got, 40-int(done.Load()))
 	}
 	if len(st2.Resources) != 40 || st2.Stage != "s" {

@@ -31,6 +31,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/bench/shape"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -97,7 +98,7 @@ func (e *benchEnv) planner() *Planner {
 }
 
 // plan reads the state as the CLI does and plans against it.
-func (e *benchEnv) plan(ctx context.Context) (*Plan, *state.State, error) {
+func (e *benchEnv) plan(ctx context.Context) (*plan.Plan, *state.State, error) {
 	rec, err := e.backend.Recover(ctx)
 	if err != nil {
 		return nil, nil, err

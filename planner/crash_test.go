@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -105,8 +106,8 @@ func TestCrashConvergence(t *testing.T) {
 	events := 0
 	for _, c := range p.Changes {
 		switch {
-		case c.Action == ActionNoOp:
-		case c.Action == ActionReplace:
+		case c.Action == plan.ActionNoOp:
+		case c.Action == plan.ActionReplace:
 			events += 4 // start and end of the create and of the old copy's delete
 		default:
 			events += 2

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/sim"
@@ -93,7 +94,7 @@ func (e *env) recover() *state.Recovery {
 }
 
 // plan makes a plan from the stored state.
-func (e *env) plan(opts PlanOptions) *Plan {
+func (e *env) plan(opts PlanOptions) *plan.Plan {
 	e.t.Helper()
 	p, err := e.tryPlan(opts)
 	if err != nil {
@@ -102,14 +103,14 @@ func (e *env) plan(opts PlanOptions) *Plan {
 	return p
 }
 
-func (e *env) tryPlan(opts PlanOptions) (*Plan, error) {
+func (e *env) tryPlan(opts PlanOptions) (*plan.Plan, error) {
 	rec := e.recover()
 	opts.State, opts.Intents = rec.State, rec.PendingIntents
 	return e.planner().Plan(context.Background(), opts)
 }
 
 // apply plans and applies, failing the test on any error.
-func (e *env) apply(opts PlanOptions) (*Plan, *state.State) {
+func (e *env) apply(opts PlanOptions) (*plan.Plan, *state.State) {
 	e.t.Helper()
 	p := e.plan(opts)
 	st, err := e.applyPlan(context.Background(), p)
@@ -119,16 +120,16 @@ func (e *env) apply(opts PlanOptions) (*Plan, *state.State) {
 	return p, st
 }
 
-func (e *env) applyPlan(ctx context.Context, p *Plan) (*state.State, error) {
+func (e *env) applyPlan(ctx context.Context, p *plan.Plan) (*state.State, error) {
 	rec := e.recover()
 	return e.planner().Apply(ctx, p, ApplyOptions{Backend: e.backend, State: rec.State})
 }
 
 // actions summarises a plan as "address action" lines, no-ops left out.
-func actions(p *Plan) string {
+func actions(p *plan.Plan) string {
 	var lines []string
 	for _, c := range p.Changes {
-		if c.Action == ActionNoOp {
+		if c.Action == plan.ActionNoOp {
 			continue
 		}
 		l := c.Address + " " + string(c.Action)

@@ -6,28 +6,19 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/state"
 )
 
-// MigrationStep is one step of a plan, in an order apply may run them
-// (steps that do not depend on each other run at the same time).
-type MigrationStep struct {
-	Address string
-	// Action is what the step does: create, update, roll, resize, shift,
-	// replace or delete.
-	Action      string
-	Description string
-}
-
 // describeSteps lists the plan's steps in dependency order, for people.
-func describeSteps(changes []*Change, current []*state.Resource) []*MigrationStep {
+func describeSteps(changes []*plan.Change, current []*state.Resource) []*plan.MigrationStep {
 	g, steps, err := stepGraph(changes, current)
 	if err != nil {
 		return nil
 	}
 	order, _, _ := g.Order()
-	var out []*MigrationStep
+	var out []*plan.MigrationStep
 	for _, key := range order {
 		s := steps[key]
 		if s.isBarrier() {
@@ -42,19 +33,19 @@ func describeSteps(changes []*Change, current []*state.Resource) []*MigrationSte
 // instances (a roll).
 var launchPaths = map[string]bool{"env": true, "port": true, "local": true, "aws": true, "health_check": true}
 
-func describeStep(s *step) *MigrationStep {
+func describeStep(s *step) *plan.MigrationStep {
 	c := s.change
-	m := &MigrationStep{Address: c.Address, Action: s.op}
+	m := &plan.MigrationStep{Address: c.Address, Action: s.op}
 	switch {
 	case c.Deposed:
 		m.Action, m.Description = "delete", fmt.Sprintf("delete an old copy of %s (%s) left by an interrupted apply", c.Address, c.ID)
-	case s.op == "create" && c.Action == ActionReplace:
+	case s.op == "create" && c.Action == plan.ActionReplace:
 		m.Action = "replace"
 		why := ""
 		if len(c.ReplacePaths) > 0 {
 			why = " (" + pathList(c.ReplacePaths) + " changed)"
 		}
-		if c.ReplaceOrder == DestroyBeforeCreate {
+		if c.ReplaceOrder == plan.DestroyBeforeCreate {
 			m.Description = fmt.Sprintf("create the new %s%s", c.Address, why)
 		} else {
 			m.Description = fmt.Sprintf("create the new %s%s, before the old one goes", c.Address, why)
@@ -102,7 +93,7 @@ func rolloutPace(group cty.Value) string {
 }
 
 // otherChanges describes a load balancer update's changes besides routes.
-func otherChanges(c *Change) string {
+func otherChanges(c *plan.Change) string {
 	var rest []cty.Path
 	for _, p := range c.ChangedPaths {
 		if len(p) > 0 {

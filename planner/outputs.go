@@ -5,27 +5,28 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
 // planOutputs compares the outputs recorded in state with the ones the
 // desired set evaluates to.
-func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*OutputChange {
-	var out []*OutputChange
+func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*plan.OutputChange {
+	var out []*plan.OutputChange
 	seen := map[string]bool{}
 	if !destroy {
 		for _, o := range ds.Outputs {
 			seen[o.Name] = true
-			oc := &OutputChange{Name: o.Name, After: o.Value, Sensitive: o.Sensitive || hasSensitiveMark(o.Value), Before: cty.NullVal(cty.DynamicPseudoType), Action: ActionCreate}
+			oc := &plan.OutputChange{Name: o.Name, After: o.Value, Sensitive: o.Sensitive || hasSensitiveMark(o.Value), Before: cty.NullVal(cty.DynamicPseudoType), Action: plan.ActionCreate}
 			if prev, ok := st.Outputs[o.Name]; ok {
 				if v, err := prev.Decode(); err == nil {
 					oc.Before = v
-					oc.Action = ActionUpdate
+					oc.Action = plan.ActionUpdate
 					after, _ := o.Value.UnmarkDeep()
 					before, _ := v.UnmarkDeep()
 					if valuesEqual(after, before) {
-						oc.Action = ActionNoOp
+						oc.Action = plan.ActionNoOp
 					}
 				}
 			}
@@ -37,7 +38,7 @@ func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*Output
 			continue
 		}
 		v, _ := prev.Decode()
-		out = append(out, &OutputChange{Name: name, Action: ActionDelete, Before: v, After: cty.NullVal(cty.DynamicPseudoType), Sensitive: prev.Sensitive})
+		out = append(out, &plan.OutputChange{Name: name, Action: plan.ActionDelete, Before: v, After: cty.NullVal(cty.DynamicPseudoType), Sensitive: prev.Sensitive})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -127,7 +128,7 @@ func TestPlanApplyLadder(t *testing.T) {
 	if len(st.Resources) != 0 || len(e.cloud()) != 0 {
 		t.Fatalf("after destroy: state %v, cloud %v", tracked(st), e.cloud())
 	}
-	if got := p.Counts()[ActionDelete]; got != 2 {
+	if got := p.Counts()[plan.ActionDelete]; got != 2 {
 		t.Errorf("destroy deleted %d, want 2", got)
 	}
 }
@@ -271,13 +272,13 @@ func TestVanishedAndDrift(t *testing.T) {
 	}
 	p := e.plan(PlanOptions{})
 	c, _ := p.Change("cache.sessions")
-	if c.Action != ActionCreate || !strings.Contains(c.Reason, "no longer exists") {
+	if c.Action != plan.ActionCreate || !strings.Contains(c.Reason, "no longer exists") {
 		t.Errorf("vanished cache: %s (%s)", c.Action, c.Reason)
 	}
 	if len(p.Drift) != 1 || p.Drift[0].Address != "autoscaling_group.app" || pathList(p.Drift[0].Paths) != "max" {
 		t.Fatalf("drift %+v, want autoscaling_group.app max", p.Drift)
 	}
-	if a, _ := p.Change("autoscaling_group.app"); a.Action != ActionUpdate {
+	if a, _ := p.Change("autoscaling_group.app"); a.Action != plan.ActionUpdate {
 		t.Errorf("drifted group: %s, want update back to the stack's max", a.Action)
 	}
 	if _, err := e.applyPlan(context.Background(), p); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -42,13 +43,13 @@ type PlanOptions struct {
 const maxReplanRounds = 64
 
 // Plan refreshes what exists, evaluates the stack and diffs the two.
-func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
+func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error) {
 	st := opts.State
-	plan := &Plan{Stack: p.Stack, Environment: p.Environment, Provider: p.ProviderName, Destroy: opts.Destroy, StackHash: opts.StackHash}
+	pl := &plan.Plan{Stack: p.Stack, Environment: p.Environment, Provider: p.ProviderName, Destroy: opts.Destroy, StackHash: opts.StackHash}
 	if st == nil {
 		st = state.New(p.Stack, p.Environment)
 	} else {
-		plan.Lineage, plan.Serial, plan.AppliedStage = st.Lineage, st.Serial, st.Stage
+		pl.Lineage, pl.Serial, pl.AppliedStage = st.Lineage, st.Serial, st.Stage
 	}
 	work := st.Clone()
 
@@ -57,7 +58,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan.Warnings = warnings
+	pl.Warnings = warnings
 
 	current, err := p.refresh(ctx, work.Resources, !opts.SkipRefresh)
 	if err != nil {
@@ -82,9 +83,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan.TargetStage = ds.Stage
+	pl.TargetStage = ds.Stage
 	if opts.Destroy {
-		plan.TargetStage = ""
+		pl.TargetStage = ""
 	}
 
 	desired := map[string]*stacks.Resource{}
@@ -97,21 +98,21 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 			if err != nil {
 				return nil, err
 			}
-			plan.Changes = append(plan.Changes, c)
+			pl.Changes = append(pl.Changes, c)
 		}
 	}
 	for _, rf := range current {
 		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
 			continue
 		}
-		plan.Changes = append(plan.Changes, p.deleteChange(rf, ""))
+		pl.Changes = append(pl.Changes, p.deleteChange(rf, ""))
 	}
 	for i, rf := range deposed {
 		c := p.deleteChange(rf, "an old copy left behind by an interrupted apply")
 		c.Adopted = i >= len(work.Deposed)
-		plan.Changes = append(plan.Changes, c)
+		pl.Changes = append(pl.Changes, c)
 	}
-	for _, c := range plan.Changes {
+	for _, c := range pl.Changes {
 		if adopted[c.Address] && !c.Deposed {
 			c.Adopted = true
 		}
@@ -121,27 +122,28 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*Plan, error) {
 			continue
 		}
 		if d := driftOf(rf); d != nil {
-			plan.Drift = append(plan.Drift, d)
+			pl.Drift = append(pl.Drift, d)
 		}
 	}
-	sortChanges(plan.Changes)
-	sort.Slice(plan.Drift, func(i, j int) bool { return stacks.CompareAddresses(plan.Drift[i].Address, plan.Drift[j].Address) < 0 })
+	sortChanges(pl.Changes)
+	recordSensitivePaths(pl)
+	sort.Slice(pl.Drift, func(i, j int) bool { return stacks.CompareAddresses(pl.Drift[i].Address, pl.Drift[j].Address) < 0 })
 
 	if len(opts.Targets) > 0 {
-		if t, ok := unmatchedTarget(plan.Changes, opts.Targets); ok {
+		if t, ok := unmatchedTarget(pl.Changes, opts.Targets); ok {
 			return nil, fmt.Errorf("the target %s matches nothing in the stack's stage %q or in the state; check the address (stagecraft state list shows what the state holds)", t, ds.Stage)
 		}
-		plan.Changes = limitToTargets(plan.Changes, opts.Targets)
+		pl.Changes = limitToTargets(pl.Changes, opts.Targets)
 		for _, t := range opts.Targets {
-			plan.Targets = append(plan.Targets, t.String())
+			pl.Targets = append(pl.Targets, t.String())
 		}
-		plan.TargetStage = plan.AppliedStage
+		pl.TargetStage = pl.AppliedStage
 	}
-	p.checkConsent(plan, opts.AllowDataLoss)
-	plan.Outputs = planOutputs(st, ds, opts.Destroy)
-	plan.Steps = describeSteps(plan.Changes, st.Resources)
-	plan.Warnings = append(plan.Warnings, haltedShifts(st)...)
-	return plan, nil
+	p.checkConsent(pl, opts.AllowDataLoss)
+	pl.Outputs = planOutputs(st, ds, opts.Destroy)
+	pl.Steps = describeSteps(pl.Changes, st.Resources)
+	pl.Warnings = append(pl.Warnings, haltedShifts(st)...)
+	return pl, nil
 }
 
 // evaluateForPlan evaluates the stack, and again while replacements make
@@ -187,16 +189,16 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 
 // changeFor plans one desired resource against what exists.
 // diffs holds the diffs evaluateForPlan made already.
-func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*Change, error) {
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*plan.Change, error) {
 	impl, err := p.kind(r.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
 	}
 	sch := impl.Schema()
-	c := &Change{Address: r.Address, Kind: r.Kind, DependsOn: r.DependsOn,
+	c := &plan.Change{Address: r.Address, Kind: r.Kind, DependsOn: r.DependsOn,
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
-		c.Action = ActionCreate
+		c.Action = plan.ActionCreate
 		c.Before = cty.NullVal(p.impliedType(sch))
 		c.After = schema.WithComputed(&sch.Block, r.Config, cty.NilVal)
 		if rf != nil {
@@ -215,23 +217,23 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	c.ChangedPaths = d.changed
 	switch {
 	case rf.res.Status == state.StatusTainted:
-		c.Action = ActionReplace
+		c.Action = plan.ActionReplace
 		c.Reason = "a previous create failed half-way, so it is replaced"
 	case len(d.replace) > 0:
-		c.Action = ActionReplace
+		c.Action = plan.ActionReplace
 		c.ReplacePaths = d.replace
 	case len(d.changed) > 0:
-		c.Action = ActionUpdate
+		c.Action = plan.ActionUpdate
 		if r.Kind == kinds.LoadBalancer {
 			c.Shift = detectShift(rf.actual, after, r.Settings)
 		}
 	default:
-		c.Action = ActionNoOp
+		c.Action = plan.ActionNoOp
 	}
-	if c.Action == ActionReplace {
-		c.ReplaceOrder = CreateBeforeDestroy
+	if c.Action == plan.ActionReplace {
+		c.ReplaceOrder = plan.CreateBeforeDestroy
 		if sch.UniqueNames {
-			c.ReplaceOrder = DestroyBeforeCreate
+			c.ReplaceOrder = plan.DestroyBeforeCreate
 		}
 		c.After = schema.WithComputed(&sch.Block, after, cty.NilVal)
 	} else {
@@ -240,8 +242,8 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	return c, nil
 }
 
-func (p *Planner) deleteChange(rf *refreshed, reason string) *Change {
-	c := &Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: ActionDelete, ID: rf.res.ID,
+func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
+	c := &plan.Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: plan.ActionDelete, ID: rf.res.ID,
 		Deposed: reason != "", Reason: reason,
 		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
 	c.Before = rf.actual
@@ -255,12 +257,12 @@ func (p *Planner) deleteChange(rf *refreshed, reason string) *Change {
 }
 
 // driftOf compares what was last applied with what exists now.
-func driftOf(rf *refreshed) *Drift {
+func driftOf(rf *refreshed) *plan.Drift {
 	d := diffValues(driftSchema(rf.schema), rf.prior, rf.actual, stacks.Lifecycle{})
 	if len(d.changed) == 0 {
 		return nil
 	}
-	return &Drift{Address: rf.res.Address, Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
+	return &plan.Drift{Address: rf.res.Address, Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
 }
 
 // driftSchema treats optional+computed attributes as the provider's: their
@@ -292,24 +294,24 @@ func driftBlock(b schema.Block) schema.Block {
 
 // checkConsent refuses deletions and replacements that destroy data
 // without consent, and those of resources with prevent_destroy.
-func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
-	for _, c := range plan.Changes {
-		if c.Action != ActionDelete && c.Action != ActionReplace {
+func (p *Planner) checkConsent(pl *plan.Plan, allowFlag bool) {
+	for _, c := range pl.Changes {
+		if c.Action != plan.ActionDelete && c.Action != plan.ActionReplace {
 			continue
 		}
 		if c.Deposed {
 			continue
 		}
-		gone := c.Action == ActionDelete && strings.HasPrefix(c.Reason, "it no longer exists")
+		gone := c.Action == plan.ActionDelete && strings.HasPrefix(c.Reason, "it no longer exists")
 		if gone {
 			continue
 		}
 		verb := "delete"
-		if c.Action == ActionReplace {
+		if c.Action == plan.ActionReplace {
 			verb = "replace"
 		}
 		if c.PreventDestroy {
-			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
+			pl.Refused = append(pl.Refused, &plan.Refusal{Address: c.Address, Action: c.Action,
 				Reason: fmt.Sprintf("The plan may not %s %s: it has lifecycle { prevent_destroy = true }. Remove that setting first if you mean to.", verb, c.Address)})
 			continue
 		}
@@ -320,15 +322,15 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 		c.DataLoss = true
 		switch {
 		case c.AllowDataLoss:
-			c.Consent = ConsentStack
+			c.Consent = plan.ConsentStack
 		case allowFlag:
-			c.Consent = ConsentFlag
+			c.Consent = plan.ConsentFlag
 		default:
 			why := ""
 			if len(c.ReplacePaths) > 0 {
 				why = " because " + pathList(c.ReplacePaths) + " changed"
 			}
-			plan.Refused = append(plan.Refused, &Refusal{Address: c.Address, Action: c.Action,
+			pl.Refused = append(pl.Refused, &plan.Refusal{Address: c.Address, Action: c.Action,
 				Reason: fmt.Sprintf("The plan would %s %s%s, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss.", verb, c.Address, why)})
 		}
 	}
@@ -337,7 +339,7 @@ func (p *Planner) checkConsent(plan *Plan, allowFlag bool) {
 // unmatchedTarget returns the first target that names none of the
 // changes: most likely a typing mistake, which would otherwise plan
 // nothing without a word.
-func unmatchedTarget(changes []*Change, targets []stacks.Address) (stacks.Address, bool) {
+func unmatchedTarget(changes []*plan.Change, targets []stacks.Address) (stacks.Address, bool) {
 	for _, t := range targets {
 		matched := false
 		for _, c := range changes {
@@ -355,8 +357,8 @@ func unmatchedTarget(changes []*Change, targets []stacks.Address) (stacks.Addres
 
 // limitToTargets keeps the changes of the targeted addresses and of
 // everything they depend on; a deletion is kept only when targeted itself.
-func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
-	byAddr := map[string]*Change{}
+func limitToTargets(changes []*plan.Change, targets []stacks.Address) []*plan.Change {
+	byAddr := map[string]*plan.Change{}
 	byBlock := map[string][]string{} // block address -> its instances' (stacks/dependency.go)
 	for _, c := range changes {
 		if !c.Deposed {
@@ -373,7 +375,7 @@ func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
 			return
 		}
 		keep[addr] = true
-		if c, ok := byAddr[addr]; ok && c.Action != ActionDelete {
+		if c, ok := byAddr[addr]; ok && c.Action != plan.ActionDelete {
 			for _, d := range c.DependsOn {
 				visit(d)
 				for _, inst := range byBlock[d] {
@@ -389,7 +391,7 @@ func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
 			}
 		}
 	}
-	var out []*Change
+	var out []*plan.Change
 	for _, c := range changes {
 		// Adopted resources are recorded whatever the targets: the next
 		// state write would otherwise forget them again.
@@ -400,7 +402,7 @@ func limitToTargets(changes []*Change, targets []stacks.Address) []*Change {
 	return out
 }
 
-func sortChanges(cs []*Change) {
+func sortChanges(cs []*plan.Change) {
 	sort.SliceStable(cs, func(i, j int) bool {
 		if c := stacks.CompareAddresses(cs[i].Address, cs[j].Address); c != 0 {
 			return c < 0
@@ -413,7 +415,7 @@ func sortChanges(cs []*Change) {
 func pathList(ps []cty.Path) string {
 	names := make([]string, len(ps))
 	for i, p := range ps {
-		names[i] = PathString(p)
+		names[i] = plan.PathString(p)
 	}
 	switch len(names) {
 	case 1:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -67,7 +68,7 @@ func (e *GateError) Error() string {
 // each shifted path in turn, it applies the intermediate weights of every
 // step, watches the new targets for the bake time, and rolls back to the
 // last good step when the gate fails. The last step applies cfg itself.
-func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *Change, res *stacks.Resource, cfg cty.Value) error {
+func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	obs, canObserve := impl.(providers.Observer)
 	if !canObserve {
 		providers.Warn(ctx, c.Address, "this provider reports no health or traffic figures, so traffic moves without gates")
@@ -145,7 +146,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 // why they fail it, or "" when they pass: every receiving group must have a
 // healthy target, and the share of their requests answered with 5xx must
 // stay at or under the limit.
-func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, c *Change, sp *ShiftPath) string {
+func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, c *plan.Change, sp *plan.ShiftPath) string {
 	receivers := map[string]bool{}
 	for _, r := range sp.Receivers() {
 		receivers[r] = true
@@ -198,7 +199,7 @@ func (a *applier) gate(ctx context.Context, obs providers.Observer, ref provider
 	if requests > 0 {
 		rate := float64(errors) / float64(requests)
 		if rate > sp.MaxErrorRate {
-			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), percent(rate), percent(sp.MaxErrorRate), sp.Bake)
+			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), plan.Percent(rate), plan.Percent(sp.MaxErrorRate), sp.Bake)
 		}
 	}
 	return ""

@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
 
 func TestShiftWeights(t *testing.T) {
 	t.Parallel()
-	sp := &ShiftPath{From: map[string]int{"a": 100}, To: map[string]int{"b": 100}}
+	sp := &plan.ShiftPath{From: map[string]int{"a": 100}, To: map[string]int{"b": 100}}
 	tests := map[int]map[string]int{
 		0:   {"a": 100},
 		10:  {"a": 90, "b": 10},
@@ -25,7 +26,7 @@ func TestShiftWeights(t *testing.T) {
 			t.Errorf("Weights(%d) = %v, want %v", share, got, want)
 		}
 	}
-	split := &ShiftPath{From: map[string]int{"a": 50, "b": 50}, To: map[string]int{"c": 100}}
+	split := &plan.ShiftPath{From: map[string]int{"a": 50, "b": 50}, To: map[string]int{"c": 100}}
 	got := split.Weights(25)
 	sum := 0
 	for _, w := range got {

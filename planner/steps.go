@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -12,7 +13,7 @@ import (
 // step is one node of the apply graph.
 type step struct {
 	key    string
-	change *Change
+	change *plan.Change
 	op     string // "create", "update", "delete", "destroy-old", or opBarrier
 }
 
@@ -32,7 +33,7 @@ func (s *step) isBarrier() bool { return s.op == opBarrier }
 //     traffic away from a group before the group goes);
 //   - create-before-destroy: the old copy goes after the new one exists and
 //     its dependents have moved; destroy-before-create: the other way.
-func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string]*step, error) {
+func stepGraph(changes []*plan.Change, current []*state.Resource) (*Graph, map[string]*step, error) {
 	g := NewGraph()
 	steps := map[string]*step{}
 	add := func(s *step) {
@@ -43,21 +44,21 @@ func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string
 	downKey := map[string]string{} // address -> step that removes the old copy
 	for _, c := range changes {
 		switch {
-		case c.Action == ActionNoOp:
+		case c.Action == plan.ActionNoOp:
 		case c.Deposed:
 			add(&step{key: c.Address + " (deposed " + c.ID + ")", change: c, op: "delete"})
-		case c.Action == ActionCreate || c.Action == ActionUpdate:
+		case c.Action == plan.ActionCreate || c.Action == plan.ActionUpdate:
 			add(&step{key: c.Address, change: c, op: string(c.Action)})
 			upKey[c.Address] = c.Address
-		case c.Action == ActionDelete:
+		case c.Action == plan.ActionDelete:
 			add(&step{key: c.Address, change: c, op: "delete"})
 			downKey[c.Address] = c.Address
-		case c.Action == ActionReplace:
+		case c.Action == plan.ActionReplace:
 			add(&step{key: c.Address, change: c, op: "create"})
 			add(&step{key: c.Address + " (old)", change: c, op: "destroy-old"})
 			upKey[c.Address] = c.Address
 			downKey[c.Address] = c.Address + " (old)"
-			if c.ReplaceOrder == DestroyBeforeCreate {
+			if c.ReplaceOrder == plan.DestroyBeforeCreate {
 				g.Connect(c.Address, c.Address+" (old)")
 			} else {
 				g.Connect(c.Address+" (old)", c.Address)
@@ -116,11 +117,11 @@ func stepGraph(changes []*Change, current []*state.Resource) (*Graph, map[string
 			}
 			for _, dep := range deps {
 				if dk, ok := downKey[dep]; ok && dk != down {
-					if steps[dk].op == "delete" || steps[dk].change.ReplaceOrder == CreateBeforeDestroy {
+					if steps[dk].op == "delete" || steps[dk].change.ReplaceOrder == plan.CreateBeforeDestroy {
 						g.Connect(down, dk)
 					}
 				}
-				if uk, ok := upKey[dep]; ok && uk != upKey[c.Address] && (c.Action == ActionDelete || c.ReplaceOrder == CreateBeforeDestroy) {
+				if uk, ok := upKey[dep]; ok && uk != upKey[c.Address] && (c.Action == plan.ActionDelete || c.ReplaceOrder == plan.CreateBeforeDestroy) {
 					g.Connect(down, uk)
 				}
 			}

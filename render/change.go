@@ -5,9 +5,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
-	"github.com/stagecraft/stagecraft/providers/kinds"
-	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -26,21 +24,21 @@ type changeView struct {
 
 // shown reports whether a change appears among the plan's actions: every
 // change but a no-op, and no-ops that adopt a resource.
-func shown(c *planner.Change) bool {
-	return c.Action != planner.ActionNoOp || c.Adopted
+func shown(c *plan.Change) bool {
+	return c.Action != plan.ActionNoOp || c.Adopted
 }
 
 // symbolOf is the symbol the resource line of a change starts with.
-func symbolOf(c *planner.Change) string {
+func symbolOf(c *plan.Change) string {
 	switch c.Action {
-	case planner.ActionCreate:
+	case plan.ActionCreate:
 		return "+"
-	case planner.ActionUpdate:
+	case plan.ActionUpdate:
 		return "~"
-	case planner.ActionDelete:
+	case plan.ActionDelete:
 		return "-"
-	case planner.ActionReplace:
-		if c.ReplaceOrder == planner.CreateBeforeDestroy {
+	case plan.ActionReplace:
+		if c.ReplaceOrder == plan.CreateBeforeDestroy {
 			return "+/-"
 		}
 		return "-/+"
@@ -49,22 +47,22 @@ func symbolOf(c *planner.Change) string {
 }
 
 // actionPhrase is what a header says will happen ("will be created").
-func actionPhrase(a planner.Action) string {
+func actionPhrase(a plan.Action) string {
 	switch a {
-	case planner.ActionCreate:
+	case plan.ActionCreate:
 		return "will be created"
-	case planner.ActionUpdate:
+	case plan.ActionUpdate:
 		return "will be updated in-place"
-	case planner.ActionReplace:
+	case plan.ActionReplace:
 		return "must be replaced"
-	case planner.ActionDelete:
+	case plan.ActionDelete:
 		return "will be destroyed"
 	}
 	return "has no changes"
 }
 
 // headerOf is the sentence a change's view starts with.
-func headerOf(c *planner.Change) string {
+func headerOf(c *plan.Change) string {
 	switch {
 	case c.Deposed:
 		id := c.ID
@@ -72,23 +70,12 @@ func headerOf(c *planner.Change) string {
 			id = "without an id"
 		}
 		return c.Address + " (deposed object " + id + ") " + actionPhrase(c.Action)
-	case c.Adopted && c.Action == planner.ActionNoOp:
+	case c.Adopted && c.Action == plan.ActionNoOp:
 		return c.Address + " was created by an interrupted apply and is adopted"
 	case c.Adopted:
 		return c.Address + " was created by an interrupted apply and is adopted; it " + actionPhrase(c.Action)
 	}
 	return c.Address + " " + actionPhrase(c.Action)
-}
-
-// schemaOf returns the kind's schema, nil for a kind this build does not
-// know (a plan file from another version): rendering then relies on the
-// values' marks alone.
-func schemaOf(kind string) *schema.Schema {
-	s, ok := kinds.Schema(kind)
-	if !ok {
-		return nil
-	}
-	return s
 }
 
 // blockLabel is the resource line's text without its symbol:
@@ -119,7 +106,7 @@ func orNull(v, other cty.Value) cty.Value {
 
 // viewChange renders one change. refused tells whether the plan refuses
 // it.
-func viewChange(c *planner.Change, refused bool) changeView {
+func viewChange(c *plan.Change, refused bool) changeView {
 	v := changeView{header: headerOf(c)}
 	if c.Reason != "" && !(c.Adopted && !c.Deposed && strings.Contains(c.Reason, "adopted")) {
 		// An adopted change's header already says it is adopted; the
@@ -134,13 +121,13 @@ func viewChange(c *planner.Change, refused bool) changeView {
 	}
 
 	before, after := orNull(c.Before, c.After), orNull(c.After, c.Before)
-	sens := newSensitivity(schemaOf(c.Kind), before, after)
+	sens := newSensitivity(c.SensitivePaths, before, after)
 	before, _ = before.UnmarkDeep()
 	after, _ = after.UnmarkDeep()
 
 	v.lines = append(v.lines, line{level: 0, sym: symbolOf(c), text: blockLabel(c.Kind, c.Address)})
 	switch c.Action {
-	case planner.ActionDelete:
+	case plan.ActionDelete:
 		compactDelete(&v.lines, newDiffer(sens), before)
 	default:
 		d := newDiffer(sens)
@@ -153,12 +140,12 @@ func viewChange(c *planner.Change, refused bool) changeView {
 }
 
 // dataLossNote warns that a change destroys data, and says who consented.
-func dataLossNote(c *planner.Change) string {
+func dataLossNote(c *plan.Change) string {
 	note := "WARNING: destroys the data " + c.Address + " holds"
 	switch c.Consent {
-	case planner.ConsentStack:
+	case plan.ConsentStack:
 		return note + " (consent: lifecycle.allow_data_loss)"
-	case planner.ConsentFlag:
+	case plan.ConsentFlag:
 		return note + " (consent: --allow-data-loss)"
 	case "":
 		return note + " (no consent given)"
@@ -203,13 +190,9 @@ func compactDelete(out *[]line, d *differ, before cty.Value) {
 // attributes show as changed, before -> actual. change is the plan's
 // change for the same address, if any, whose values' marks say what is
 // sensitive when the drift values lost them.
-func viewDrift(dr *planner.Drift, kind string, change *planner.Change) changeView {
+func viewDrift(dr *plan.Drift, kind string, change *plan.Change) changeView {
 	before, actual := orNull(dr.Before, dr.Actual), orNull(dr.Actual, dr.Before)
-	sens := newSensitivity(schemaOf(kind), before, actual)
-	if change != nil {
-		sens.add(change.Before)
-		sens.add(change.After)
-	}
+	sens := driftSensitivity(dr, change, before, actual)
 	before, _ = before.UnmarkDeep()
 	actual, _ = actual.UnmarkDeep()
 	d := newDiffer(sens)
@@ -229,9 +212,23 @@ func viewDrift(dr *planner.Drift, kind string, change *planner.Change) changeVie
 	return v
 }
 
+// driftSensitivity says what of a drift to hide: what the drift and the
+// change for the same address record as sensitive, and what any of their
+// values marks, since the values read back from the provider lost their
+// marks.
+func driftSensitivity(dr *plan.Drift, change *plan.Change, before, actual cty.Value) *sensitivity {
+	sens := newSensitivity(dr.SensitivePaths, before, actual)
+	if change != nil {
+		sens.marked = append(sens.marked, change.SensitivePaths...)
+		sens.add(change.Before)
+		sens.add(change.After)
+	}
+	return sens
+}
+
 // kindOf finds a drifted resource's kind: from its change, else from its
 // address.
-func kindOf(address string, change *planner.Change) string {
+func kindOf(address string, change *plan.Change) string {
 	if change != nil && change.Kind != "" {
 		return change.Kind
 	}
@@ -243,11 +240,11 @@ func kindOf(address string, change *planner.Change) string {
 
 // outputLines renders the outputs that change, names aligned, sensitive
 // ones as (sensitive).
-func outputLines(outputs []*planner.OutputChange) []line {
+func outputLines(outputs []*plan.OutputChange) []line {
 	width := 0
-	var changed []*planner.OutputChange
+	var changed []*plan.OutputChange
 	for _, o := range outputs {
-		if o.Action == planner.ActionNoOp {
+		if o.Action == plan.ActionNoOp {
 			continue
 		}
 		changed = append(changed, o)
@@ -262,7 +259,7 @@ func outputLines(outputs []*planner.OutputChange) []line {
 		}
 		before, _ = before.UnmarkDeep()
 		after, _ = after.UnmarkDeep()
-		if o.Action == planner.ActionDelete {
+		if o.Action == plan.ActionDelete {
 			after = cty.NullVal(before.Type())
 		}
 		d := newDiffer(sens)

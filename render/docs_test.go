@@ -12,7 +12,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -33,15 +33,15 @@ func jsonBlocks(t *testing.T, path string) []string {
 }
 
 // docExamplePlan is the plan docs/json-plan.md shows.
-func docExamplePlan() *planner.Plan {
-	return &planner.Plan{Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "load-balanced", TargetStage: "cached",
+func docExamplePlan() *plan.Plan {
+	return &plan.Plan{Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "load-balanced", TargetStage: "cached",
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 4, StackHash: "sha256:4be1c0f6",
-		Changes: []*planner.Change{
+		Changes: []*plan.Change{
 			create("sim", "cache", "cache.sessions", map[string]cty.Value{"engine": str("redis"), "nodes": num(2), "memory_mb": num(256)}),
 		},
-		Outputs: []*planner.OutputChange{
-			{Name: "db_url", Action: planner.ActionUpdate, Sensitive: true, Before: str(secret + "-a"), After: str(secret + "-b").Mark(stacks.Sensitive)},
-			{Name: "redis", Action: planner.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
+		Outputs: []*plan.OutputChange{
+			{Name: "db_url", Action: plan.ActionUpdate, Sensitive: true, Before: str(secret + "-a"), After: str(secret + "-b").Mark(stacks.Sensitive)},
+			{Name: "redis", Action: plan.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
 		},
 	}
 }

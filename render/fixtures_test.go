@@ -5,7 +5,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 	"github.com/stagecraft/stagecraft/providers/schema"
@@ -77,36 +77,36 @@ func objs(os ...map[string]cty.Value) cty.Value {
 }
 
 // create is a change that creates a resource from its configuration.
-func create(provider, kind, addr string, cfg map[string]cty.Value, deps ...string) *planner.Change {
-	return &planner.Change{Address: addr, Kind: kind, Action: planner.ActionCreate,
+func create(provider, kind, addr string, cfg map[string]cty.Value, deps ...string) *plan.Change {
+	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionCreate,
 		Before: nullOf(provider, kind), After: planned(provider, kind, object(provider, kind, cfg), cty.NilVal), DependsOn: deps}
 }
 
 // update is an in-place change from what exists to a new configuration.
-func update(provider, kind, addr string, actual, cfg map[string]cty.Value, changed ...cty.Path) *planner.Change {
+func update(provider, kind, addr string, actual, cfg map[string]cty.Value, changed ...cty.Path) *plan.Change {
 	a := object(provider, kind, actual)
-	return &planner.Change{Address: addr, Kind: kind, Action: planner.ActionUpdate, ID: actual["id"].AsString(),
+	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionUpdate, ID: actual["id"].AsString(),
 		Before: a, After: planned(provider, kind, object(provider, kind, cfg), a), ChangedPaths: changed}
 }
 
 // noop is a change that leaves a resource as it is.
-func noop(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *planner.Change {
+func noop(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *plan.Change {
 	a := object(provider, kind, actual)
-	return &planner.Change{Address: addr, Kind: kind, Action: planner.ActionNoOp, ID: actual["id"].AsString(),
+	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionNoOp, ID: actual["id"].AsString(),
 		Before: a, After: a, DependsOn: deps}
 }
 
 // replace is a replacement forced by the paths given.
-func replace(provider, kind, addr string, order planner.ReplaceOrder, actual, cfg map[string]cty.Value, forced ...cty.Path) *planner.Change {
+func replace(provider, kind, addr string, order plan.ReplaceOrder, actual, cfg map[string]cty.Value, forced ...cty.Path) *plan.Change {
 	a := object(provider, kind, actual)
-	return &planner.Change{Address: addr, Kind: kind, Action: planner.ActionReplace, ID: actual["id"].AsString(),
+	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionReplace, ID: actual["id"].AsString(),
 		Before: a, After: planned(provider, kind, object(provider, kind, cfg), cty.NilVal),
 		ChangedPaths: forced, ReplacePaths: forced, ReplaceOrder: order}
 }
 
 // remove is a change that destroys what exists.
-func remove(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *planner.Change {
-	return &planner.Change{Address: addr, Kind: kind, Action: planner.ActionDelete, ID: actual["id"].AsString(),
+func remove(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *plan.Change {
+	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionDelete, ID: actual["id"].AsString(),
 		Before: object(provider, kind, actual), After: nullOf(provider, kind), DependsOn: deps}
 }
 
@@ -141,24 +141,24 @@ func edgeBalancer() map[string]cty.Value {
 
 // migrationPlan moves dev from load-balanced to cached: the example of
 // DESIGN.md.
-func migrationPlan() *planner.Plan {
+func migrationPlan() *plan.Plan {
 	app := update("sim", "autoscaling_group", "autoscaling_group.app",
 		appGroup(nil),
 		appGroup(map[string]cty.Value{"id": cty.NullVal(cty.String), "desired": cty.NullVal(cty.Number),
 			"env": cty.MapVal(map[string]cty.Value{"REDIS_ADDR": cty.UnknownVal(cty.String)})}),
 		attrPath("env"))
 	app.DependsOn = []string{"cache.sessions"}
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "load-balanced", TargetStage: "cached",
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 4, StackHash: "sha256:4be1c0f6",
-		Changes: []*planner.Change{
+		Changes: []*plan.Change{
 			app,
 			create("sim", "cache", "cache.sessions", map[string]cty.Value{"engine": str("redis"), "nodes": num(2), "memory_mb": num(256)}),
 			noop("sim", "load_balancer", "load_balancer.edge", edgeBalancer(), "autoscaling_group.app"),
 		},
-		Outputs: []*planner.OutputChange{
-			{Name: "redis", Action: planner.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
-			{Name: "url", Action: planner.ActionNoOp, Before: str("http://127.0.0.1:80"), After: str("http://127.0.0.1:80")},
+		Outputs: []*plan.OutputChange{
+			{Name: "redis", Action: plan.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
+			{Name: "url", Action: plan.ActionNoOp, Before: str("http://127.0.0.1:80"), After: str("http://127.0.0.1:80")},
 		},
 	}
 }
@@ -166,17 +166,15 @@ func migrationPlan() *planner.Plan {
 // lifecyclePlan has every kind of action and the lifecycle cases around
 // them: a replacement either way round, data loss with consent, a deposed
 // object, adopted resources, a resource deleted outside and created again.
-func lifecyclePlan() *planner.Plan {
-	locks := replace("sim", "coordinator", "coordinator.locks", planner.DestroyBeforeCreate,
-		map[string]cty.Value{"id": str("coord-000003"), "engine": str("etcd"), "members": num(3),
-			"endpoints": strs("coord-000003-1.coord.sim.internal:2379", "coord-000003-2.coord.sim.internal:2379", "coord-000003-3.coord.sim.internal:2379")},
+func lifecyclePlan() *plan.Plan {
+	locks := replace("sim", "coordinator", "coordinator.locks", plan.DestroyBeforeCreate, map[string]cty.Value{"id": str("coord-000003"), "engine": str("etcd"), "members": num(3),
+		"endpoints": strs("coord-000003-1.coord.sim.internal:2379", "coord-000003-2.coord.sim.internal:2379", "coord-000003-3.coord.sim.internal:2379")},
 		map[string]cty.Value{"engine": str("zookeeper"), "members": num(3)},
 		attrPath("engine"))
 	locks.DataLoss, locks.Consent, locks.AllowDataLoss = true, "stack", true
 
-	network := replace("sim", "network", "network.main", planner.CreateBeforeDestroy,
-		map[string]cty.Value{"id": str("net-000001"), "cidr_block": str("10.0.0.0/16"), "availability_zones": num(2),
-			"public_subnet_ids": strs("net-000001-public-a", "net-000001-public-b"), "private_subnet_ids": strs("net-000001-private-a", "net-000001-private-b")},
+	network := replace("sim", "network", "network.main", plan.CreateBeforeDestroy, map[string]cty.Value{"id": str("net-000001"), "cidr_block": str("10.0.0.0/16"), "availability_zones": num(2),
+		"public_subnet_ids": strs("net-000001-public-a", "net-000001-public-b"), "private_subnet_ids": strs("net-000001-private-a", "net-000001-private-b")},
 		map[string]cty.Value{"cidr_block": str("10.1.0.0/16"), "availability_zones": num(3)},
 		attrPath("availability_zones"), attrPath("cidr_block"))
 
@@ -206,10 +204,10 @@ func lifecyclePlan() *planner.Plan {
 	}, "autoscaling_group.api")
 	edge.ID, edge.Reason = "lb-000001", "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
 
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "staging", Provider: "sim", AppliedStage: "coordinated", TargetStage: "coordinated",
 		Lineage: "0c5b7d0e-3f51-4b7a-8d0c-5a9f3e2b1c44", Serial: 12, StackHash: "sha256:91aa03d2",
-		Changes:  []*planner.Change{api, worker, current, deposed, old, locks, edge, network},
+		Changes:  []*plan.Change{api, worker, current, deposed, old, locks, edge, network},
 		Warnings: []string{"autoscaling_group.worker and autoscaling_group.api were created by an interrupted apply and found through their tags; this plan records them in the state."},
 	}
 }
@@ -217,7 +215,7 @@ func lifecyclePlan() *planner.Plan {
 // blocksPlan changes nested blocks of every shape on the local provider:
 // single blocks added and changed, list blocks growing, lists and maps
 // changing element by element.
-func blocksPlan() *planner.Plan {
+func blocksPlan() *plan.Plan {
 	app := update("local", "autoscaling_group", "autoscaling_group.app",
 		map[string]cty.Value{"id": str("asg-000001"), "min": num(2), "max": num(6), "desired": num(3),
 			"env":   strMap("LOG_LEVEL", "info", "OLD_FLAG", "1", "REGION", "local"),
@@ -244,16 +242,16 @@ func blocksPlan() *planner.Plan {
 	canary := create("local", "autoscaling_group", "autoscaling_group.canary", map[string]cty.Value{
 		"local": obj(map[string]cty.Value{"command": strs("./bin/shop", "--port", "$PORT", "--canary")}),
 	})
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "laptop", Provider: "local", AppliedStage: "load-balanced", TargetStage: "canary",
 		Lineage: "5d1e9b8f-7a2c-4e63-b0d4-1f8a6c3e2d90", Serial: 7, StackHash: "sha256:0f3c9e11",
-		Changes: []*planner.Change{app, canary, edge},
+		Changes: []*plan.Change{app, canary, edge},
 	}
 }
 
 // modulesPlan has module and count/for_each addresses on the aws provider,
 // with its sub-blocks and a multi-line user_data.
-func modulesPlan() *planner.Plan {
+func modulesPlan() *plan.Plan {
 	userData := func(version string) cty.Value {
 		return str("#!/bin/sh\nset -e\nexport APP_VERSION=" + version + "\n/opt/app/bin/start\n")
 	}
@@ -265,7 +263,7 @@ func modulesPlan() *planner.Plan {
 		"listener": objs(map[string]cty.Value{"port": num(80)}),
 		"route":    objs(map[string]cty.Value{"path": str("/"), "target": str("module.web.autoscaling_group.service")}),
 	}, "module.web.autoscaling_group.service")
-	var caches []*planner.Change
+	var caches []*plan.Change
 	for i := range 2 {
 		caches = append(caches, create("aws", "cache", fmt.Sprintf("cache.c[%d]", i), map[string]cty.Value{"engine": str("redis")}))
 	}
@@ -285,13 +283,13 @@ func modulesPlan() *planner.Plan {
 		"port": num(9091),
 		"aws":  obj(map[string]cty.Value{"ami": str("ami-0abc1234")}),
 	}, "cache.c[0]")
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "prod", Provider: "aws", AppliedStage: "coordinated", TargetStage: "microservices",
 		Lineage: "a8c3f1d2-6b4e-4f90-8e27-c5d9b0a1e3f6", Serial: 31, StackHash: "sha256:77de4a90",
-		Changes: []*planner.Change{billing, orders, caches[0], caches[1], gone, service, lb},
-		Outputs: []*planner.OutputChange{
-			{Name: "orders_url", Action: planner.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
-			{Name: "cache_endpoints", Action: planner.ActionUpdate,
+		Changes: []*plan.Change{billing, orders, caches[0], caches[1], gone, service, lb},
+		Outputs: []*plan.OutputChange{
+			{Name: "orders_url", Action: plan.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType), After: cty.UnknownVal(cty.String)},
+			{Name: "cache_endpoints", Action: plan.ActionUpdate,
 				Before: strs("sessions-c-0.abc123.use1.cache.amazonaws.com:6379", "sessions-c-1.abc123.use1.cache.amazonaws.com:6379", "sessions-c-2.abc123.use1.cache.amazonaws.com:6379"),
 				After:  cty.UnknownVal(cty.List(cty.String))},
 		},
@@ -299,7 +297,7 @@ func modulesPlan() *planner.Plan {
 }
 
 // driftPlan finds changes made outside Stagecraft and undoes them.
-func driftPlan() *planner.Plan {
+func driftPlan() *plan.Plan {
 	lbBefore := edgeBalancer()
 	lbActual := edgeBalancer()
 	lbActual["listener"] = objs(map[string]cty.Value{"port": num(8081)})
@@ -321,50 +319,49 @@ func driftPlan() *planner.Plan {
 	sessions := create("sim", "cache", "cache.sessions", map[string]cty.Value{"engine": str("redis")})
 	sessions.ID, sessions.Reason = "cache-000003", "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
 	sessions.DataLoss = false
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "cached", TargetStage: "cached",
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 9, StackHash: "sha256:4be1c0f6",
-		Changes: []*planner.Change{app, sessions, lb},
-		Drift: []*planner.Drift{
+		Changes: []*plan.Change{app, sessions, lb},
+		Drift: []*plan.Drift{
 			{Address: "autoscaling_group.app", Paths: []cty.Path{attrPath("min")},
 				Before: object("sim", "autoscaling_group", appBefore), Actual: object("sim", "autoscaling_group", appActual)},
 			{Address: "cache.sessions", Gone: true, Before: sessionsPrior, Actual: cty.NilVal},
 			{Address: "load_balancer.edge", Paths: []cty.Path{attrPath("listener").IndexInt(0).GetAttr("port")},
 				Before: object("sim", "load_balancer", lbBefore), Actual: object("sim", "load_balancer", lbActual)},
 		},
-		Outputs: []*planner.OutputChange{
-			{Name: "url", Action: planner.ActionUpdate, Before: str("http://127.0.0.1:8081"), After: str("http://127.0.0.1:80")},
+		Outputs: []*plan.OutputChange{
+			{Name: "url", Action: plan.ActionUpdate, Before: str("http://127.0.0.1:8081"), After: str("http://127.0.0.1:80")},
 		},
 	}
 }
 
 // refusedPlan would destroy data without consent and delete a resource
 // with prevent_destroy: it cannot be applied.
-func refusedPlan() *planner.Plan {
-	locks := replace("sim", "coordinator", "coordinator.locks", planner.CreateBeforeDestroy,
-		map[string]cty.Value{"id": str("coord-000003"), "engine": str("etcd"), "members": num(3),
-			"endpoints": strs("coord-000003-1.coord.sim.internal:2379")},
+func refusedPlan() *plan.Plan {
+	locks := replace("sim", "coordinator", "coordinator.locks", plan.CreateBeforeDestroy, map[string]cty.Value{"id": str("coord-000003"), "engine": str("etcd"), "members": num(3),
+		"endpoints": strs("coord-000003-1.coord.sim.internal:2379")},
 		map[string]cty.Value{"engine": str("zookeeper"), "members": num(3)},
 		attrPath("engine"))
 	locks.DataLoss = true
 	sessions := remove("sim", "cache", "cache.sessions", map[string]cty.Value{"id": str("cache-000002"), "engine": str("redis")})
 	sessions.PreventDestroy = true
 	orders := create("sim", "autoscaling_group", "autoscaling_group.orders", map[string]cty.Value{"min": num(2), "max": num(10), "port": num(9090)}, "coordinator.locks")
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "prod", Provider: "sim", AppliedStage: "cached", TargetStage: "microservices",
 		Lineage: "a8c3f1d2-6b4e-4f90-8e27-c5d9b0a1e3f6", Serial: 30, StackHash: "sha256:5e6f7a8b",
-		Changes: []*planner.Change{orders, sessions, locks},
-		Refused: []*planner.Refusal{
-			{Address: "cache.sessions", Action: planner.ActionDelete,
+		Changes: []*plan.Change{orders, sessions, locks},
+		Refused: []*plan.Refusal{
+			{Address: "cache.sessions", Action: plan.ActionDelete,
 				Reason: "cache.sessions has lifecycle { prevent_destroy = true }, so the plan may not delete it; remove that setting first if you mean to."},
-			{Address: "coordinator.locks", Action: planner.ActionReplace,
+			{Address: "coordinator.locks", Action: plan.ActionReplace,
 				Reason: "the plan would replace coordinator.locks because engine changed, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss."},
 		},
 	}
 }
 
 // sensitivePlan carries sensitive values in attributes, outputs and drift.
-func sensitivePlan() *planner.Plan {
+func sensitivePlan() *plan.Plan {
 	mark := func(v cty.Value) cty.Value { return v.Mark(stacks.Sensitive) }
 	secretEnv := func(pw string, marked bool, extra ...string) cty.Value {
 		m := map[string]cty.Value{"DB_PASSWORD": str(pw)}
@@ -394,21 +391,21 @@ func sensitivePlan() *planner.Plan {
 		attrPath("env"))
 	appDriftBefore := object("sim", "autoscaling_group", appGroup(map[string]cty.Value{"env": strMap("DB_PASSWORD", secret+"-old", "DB_HOST", "db.internal")}))
 	appDriftActual := object("sim", "autoscaling_group", appGroup(map[string]cty.Value{"env": strMap("DB_PASSWORD", secret+"-edited", "DB_HOST", "db.internal")}))
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "prod", Provider: "sim", AppliedStage: "cached", TargetStage: "cached",
 		Lineage: "a8c3f1d2-6b4e-4f90-8e27-c5d9b0a1e3f6", Serial: 40, StackHash: "sha256:c0ffee00",
-		Changes: []*planner.Change{app, batch, worker},
+		Changes: []*plan.Change{app, batch, worker},
 		// The drift values carry no marks, as values read back from a
 		// provider do not: the change's marks for the same address hide
 		// them.
-		Drift: []*planner.Drift{{Address: "autoscaling_group.app", Paths: []cty.Path{attrPath("env").IndexString("DB_PASSWORD")},
+		Drift: []*plan.Drift{{Address: "autoscaling_group.app", Paths: []cty.Path{attrPath("env").IndexString("DB_PASSWORD")},
 			Before: appDriftBefore, Actual: appDriftActual}},
-		Outputs: []*planner.OutputChange{
-			{Name: "db_url", Action: planner.ActionCreate, Sensitive: true, Before: cty.NullVal(cty.DynamicPseudoType), After: mark(str("postgres://app:" + secret + "@db2.internal/shop"))},
-			{Name: "host", Action: planner.ActionUpdate, Before: str("db.internal"), After: str("db2.internal")},
-			{Name: "token", Action: planner.ActionUpdate, Sensitive: true, Before: str(secret + "-a"), After: mark(str(secret + "-b"))},
-			{Name: "old_token", Action: planner.ActionDelete, Sensitive: true, Before: str(secret + "-z"), After: cty.NullVal(cty.DynamicPseudoType)},
-			{Name: "settings", Action: planner.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType),
+		Outputs: []*plan.OutputChange{
+			{Name: "db_url", Action: plan.ActionCreate, Sensitive: true, Before: cty.NullVal(cty.DynamicPseudoType), After: mark(str("postgres://app:" + secret + "@db2.internal/shop"))},
+			{Name: "host", Action: plan.ActionUpdate, Before: str("db.internal"), After: str("db2.internal")},
+			{Name: "token", Action: plan.ActionUpdate, Sensitive: true, Before: str(secret + "-a"), After: mark(str(secret + "-b"))},
+			{Name: "old_token", Action: plan.ActionDelete, Sensitive: true, Before: str(secret + "-z"), After: cty.NullVal(cty.DynamicPseudoType)},
+			{Name: "settings", Action: plan.ActionCreate, Before: cty.NullVal(cty.DynamicPseudoType),
 				After: cty.ObjectVal(map[string]cty.Value{"user": str("app"), "password": mark(str(secret))})},
 		},
 		Warnings: []string{"variable \"db_password\" is set from STAGECRAFT_VAR_db_password; its value is sensitive and never printed."},
@@ -416,52 +413,52 @@ func sensitivePlan() *planner.Plan {
 }
 
 // noChangesPlan finds everything as the stage wants it.
-func noChangesPlan() *planner.Plan {
-	return &planner.Plan{
+func noChangesPlan() *plan.Plan {
+	return &plan.Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "cached", TargetStage: "cached",
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 9, StackHash: "sha256:4be1c0f6",
-		Changes: []*planner.Change{
+		Changes: []*plan.Change{
 			noop("sim", "autoscaling_group", "autoscaling_group.app", appGroup(nil)),
 			noop("sim", "cache", "cache.sessions", map[string]cty.Value{"id": str("cache-000003"), "engine": str("redis")}),
 			noop("sim", "load_balancer", "load_balancer.edge", edgeBalancer(), "autoscaling_group.app"),
 		},
-		Outputs: []*planner.OutputChange{
-			{Name: "url", Action: planner.ActionNoOp, Before: str("http://127.0.0.1:80"), After: str("http://127.0.0.1:80")},
+		Outputs: []*plan.OutputChange{
+			{Name: "url", Action: plan.ActionNoOp, Before: str("http://127.0.0.1:80"), After: str("http://127.0.0.1:80")},
 		},
 	}
 }
 
 // destroyPlan removes everything.
-func destroyPlan() *planner.Plan {
+func destroyPlan() *plan.Plan {
 	sessions := remove("sim", "cache", "cache.sessions", map[string]cty.Value{"id": str("cache-000003"), "engine": str("redis"),
 		"endpoint": str("cache-000003-1.cache.sim.internal:6379"), "endpoints": strs("cache-000003-1.cache.sim.internal:6379")})
 	sessions.DataLoss, sessions.Consent = true, "flag"
-	return &planner.Plan{
+	return &plan.Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "cached", Destroy: true,
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 9, StackHash: "sha256:4be1c0f6",
-		Changes: []*planner.Change{
+		Changes: []*plan.Change{
 			remove("sim", "autoscaling_group", "autoscaling_group.app", appGroup(nil), "cache.sessions"),
 			sessions,
 			remove("sim", "load_balancer", "load_balancer.edge", edgeBalancer(), "autoscaling_group.app"),
 		},
-		Outputs: []*planner.OutputChange{
-			{Name: "url", Action: planner.ActionDelete, Before: str("http://127.0.0.1:80"), After: cty.NullVal(cty.DynamicPseudoType)},
+		Outputs: []*plan.OutputChange{
+			{Name: "url", Action: plan.ActionDelete, Before: str("http://127.0.0.1:80"), After: cty.NullVal(cty.DynamicPseudoType)},
 		},
 	}
 }
 
 // stageOnlyPlan moves to a stage that changes no resource: applying only
 // records the stage and the outputs.
-func stageOnlyPlan() *planner.Plan {
+func stageOnlyPlan() *plan.Plan {
 	p := noChangesPlan()
 	p.TargetStage = "cached-v2"
-	p.Outputs = append(p.Outputs, &planner.OutputChange{Name: "stage", Action: planner.ActionCreate,
+	p.Outputs = append(p.Outputs, &plan.OutputChange{Name: "stage", Action: plan.ActionCreate,
 		Before: cty.NullVal(cty.DynamicPseudoType), After: str("cached-v2")})
 	return p
 }
 
 // targetedPlan is limited with --target.
-func targetedPlan() *planner.Plan {
+func targetedPlan() *plan.Plan {
 	p := migrationPlan()
 	p.Changes = p.Changes[1:2]
 	p.TargetStage = p.AppliedStage
@@ -471,7 +468,7 @@ func targetedPlan() *planner.Plan {
 }
 
 // fixtures are the golden plans by name.
-var fixtures = map[string]func() *planner.Plan{
+var fixtures = map[string]func() *plan.Plan{
 	"migration":  migrationPlan,
 	"lifecycle":  lifecyclePlan,
 	"blocks":     blocksPlan,

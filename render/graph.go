@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -13,7 +14,7 @@ type graphNode struct {
 	id      string // the node's identifier in the diagram source
 	address string
 	kind    string
-	action  planner.Action
+	action  plan.Action
 	// module is the module path ("module.web"), empty at the root.
 	module string
 }
@@ -22,7 +23,7 @@ type graphNode struct {
 // plan except deposed objects (old copies of resources drawn already).
 // Resources being destroyed are drawn too, dashed, so a reviewer sees what
 // leaves the architecture.
-func graphNodes(p *planner.Plan) []graphNode {
+func graphNodes(p *plan.Plan) []graphNode {
 	var nodes []graphNode
 	used := map[string]bool{}
 	for _, c := range p.Changes {
@@ -66,7 +67,7 @@ type graphEdge struct {
 
 // graphEdges lists the dependencies between drawn resources, from
 // Change.DependsOn.
-func graphEdges(p *planner.Plan, nodes []graphNode) []graphEdge {
+func graphEdges(p *plan.Plan, nodes []graphNode) []graphEdge {
 	byAddr := map[string]graphNode{}
 	byBlock := map[string][]graphNode{} // a dependency on a whole block (stacks/dependency.go)
 	for _, n := range nodes {
@@ -112,8 +113,8 @@ func groups(nodes []graphNode) (root []graphNode, modules []string, byModule map
 
 // dataBearing reports whether a kind holds data, drawn as a cylinder.
 func dataBearing(kind string) bool {
-	s := schemaOf(kind)
-	return s != nil && s.DataBearing
+	s, ok := kinds.Schema(kind)
+	return ok && s.DataBearing
 }
 
 // actionStyle is how a diagram colours a change: GitHub's green, yellow,
@@ -123,20 +124,15 @@ type actionStyle struct {
 	dashed              bool
 }
 
-var actionStyles = map[planner.Action]actionStyle{
-	planner.ActionCreate:  {class: "create", fill: "#dafbe1", stroke: "#1a7f37"},
-	planner.ActionUpdate:  {class: "update", fill: "#fff8c5", stroke: "#9a6700"},
-	planner.ActionReplace: {class: "replace", fill: "#ffe7d1", stroke: "#bc4c00"},
-	planner.ActionDelete:  {class: "delete", fill: "#ffebe9", stroke: "#cf222e", dashed: true},
-}
+var actionStyles = map[plan.Action]actionStyle{plan.ActionCreate: {class: "create", fill: "#dafbe1", stroke: "#1a7f37"}, plan.ActionUpdate: {class: "update", fill: "#fff8c5", stroke: "#9a6700"}, plan.ActionReplace: {class: "replace", fill: "#ffe7d1", stroke: "#bc4c00"}, plan.ActionDelete: {class: "delete", fill: "#ffebe9", stroke: "#cf222e", dashed: true}}
 
 // The actions in the order the diagrams define their styles.
-var styledActions = []planner.Action{planner.ActionCreate, planner.ActionUpdate, planner.ActionReplace, planner.ActionDelete}
+var styledActions = []plan.Action{plan.ActionCreate, plan.ActionUpdate, plan.ActionReplace, plan.ActionDelete}
 
 // nodeLabel is a node's text: the address, and the action when there is
 // one, so the diagram reads without colour too.
 func nodeLabel(n graphNode) (address, action string) {
-	if n.action == planner.ActionNoOp {
+	if n.action == plan.ActionNoOp {
 		return n.address, ""
 	}
 	return n.address, "(" + actionVerb(n.action) + ")"
@@ -147,7 +143,7 @@ func nodeLabel(n graphNode) (address, action string) {
 // on, modules as subgraphs, and changed resources coloured by action
 // (create green, update yellow, replace orange); resources being
 // destroyed are drawn dashed and red.
-func Mermaid(p *planner.Plan) string {
+func Mermaid(p *plan.Plan) string {
 	nodes := graphNodes(p)
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
@@ -176,7 +172,7 @@ func Mermaid(p *planner.Plan) string {
 	}
 	for _, e := range graphEdges(p, nodes) {
 		arrow := "-->"
-		if e.from.action == planner.ActionDelete || e.to.action == planner.ActionDelete {
+		if e.from.action == plan.ActionDelete || e.to.action == plan.ActionDelete {
 			arrow = "-.->"
 		}
 		fmt.Fprintf(&b, "  %s %s %s\n", e.from.id, arrow, e.to.id)
@@ -215,7 +211,7 @@ func mermaidText(s string) string {
 
 // Dot draws the same graph as Mermaid in Graphviz dot: modules as
 // clusters, changes filled by action, destroyed resources dashed.
-func Dot(p *planner.Plan) string {
+func Dot(p *plan.Plan) string {
 	nodes := graphNodes(p)
 	var b strings.Builder
 	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(p.Stack+"/"+p.Environment))
@@ -254,7 +250,7 @@ func Dot(p *planner.Plan) string {
 	}
 	for _, e := range graphEdges(p, nodes) {
 		style := ""
-		if e.from.action == planner.ActionDelete || e.to.action == planner.ActionDelete {
+		if e.from.action == plan.ActionDelete || e.to.action == plan.ActionDelete {
 			style = " [style=dashed]"
 		}
 		fmt.Fprintf(&b, "  %s -> %s%s;\n", e.from.id, e.to.id, style)

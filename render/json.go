@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // PlanJSON writes the plan's JSON form for tools (`plan -o json`): the
@@ -14,8 +14,8 @@ import (
 // marks, since values read back from a provider carry no marks.
 // docs/json-plan.md documents the fields and docs/json-plan.schema.json
 // validates them.
-func PlanJSON(w io.Writer, p *planner.Plan) error {
-	data, err := planner.MarshalPlan(withSensitiveMarks(p), true)
+func PlanJSON(w io.Writer, p *plan.Plan) error {
+	data, err := plan.Marshal(withSensitiveMarks(p), true)
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}

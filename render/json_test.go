@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // TestPlanJSONMatchesSchema renders every fixture plan as JSON and
@@ -15,17 +15,17 @@ import (
 func TestPlanJSONMatchesSchema(t *testing.T) {
 	t.Parallel()
 	schema := closedPlanSchema(t)
-	for name, plan := range fixtures {
+	for name, mk := range fixtures {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var b strings.Builder
-			if err := PlanJSON(&b, plan()); err != nil {
+			if err := PlanJSON(&b, mk()); err != nil {
 				t.Fatal(err)
 			}
 			if errs := schema.validate([]byte(b.String())); len(errs) > 0 {
 				t.Errorf("PlanJSON output does not match the schema:\n%s", strings.Join(errs, "\n"))
 			}
-			full, err := planner.MarshalPlan(plan(), false)
+			full, err := plan.Marshal(mk(), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func TestPlanJSONIsTheRedactedEncoding(t *testing.T) {
 	if err := PlanJSON(&b, p); err != nil {
 		t.Fatal(err)
 	}
-	want, err := planner.MarshalPlan(p, true)
+	want, err := plan.Marshal(p, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // GitHub refuses comments longer than 65536 characters. The budgets keep a
@@ -28,7 +28,7 @@ const (
 // characters, the remaining changes are counted instead of shown.
 // Options are accepted for symmetry with PlanText; Markdown has no
 // colours and GitHub wraps its own lines.
-func PlanMarkdown(w io.Writer, p *planner.Plan, o Options) error {
+func PlanMarkdown(w io.Writer, p *plan.Plan, o Options) error {
 	_ = o
 	var b strings.Builder
 	b.WriteString(markdownTitle(p) + "\n\n")
@@ -55,7 +55,7 @@ func PlanMarkdown(w io.Writer, p *planner.Plan, o Options) error {
 }
 
 // markdownSteps is the migration as a numbered list.
-func markdownSteps(p *planner.Plan) string {
+func markdownSteps(p *plan.Plan) string {
 	if !showSteps(p) {
 		return ""
 	}
@@ -69,14 +69,14 @@ func markdownSteps(p *planner.Plan) string {
 }
 
 // noChangesDetail is the no-changes sentence after its bold start.
-func noChangesDetail(p *planner.Plan) string {
+func noChangesDetail(p *plan.Plan) string {
 	if p.Destroy {
 		return "Environment " + code(p.Environment) + " has nothing to destroy."
 	}
 	return "Environment " + code(p.Environment) + " matches stage " + code(p.TargetStage) + "."
 }
 
-func markdownTitle(p *planner.Plan) string {
+func markdownTitle(p *plan.Plan) string {
 	t := "### Stagecraft plan for " + code(p.Environment)
 	switch {
 	case p.Destroy:
@@ -100,18 +100,18 @@ func markdownTitle(p *planner.Plan) string {
 
 // markdownTable counts the changes by action, with the colours the
 // diagram gives them.
-func markdownTable(p *planner.Plan) string {
+func markdownTable(p *plan.Plan) string {
 	c := p.Counts()
 	var b strings.Builder
 	b.WriteString("| Action | Resources |\n|:--|--:|\n")
 	for _, row := range []struct {
 		label string
-		a     planner.Action
+		a     plan.Action
 	}{
-		{"🟢 Create", planner.ActionCreate},
-		{"🟡 Update in place", planner.ActionUpdate},
-		{"🟠 Replace", planner.ActionReplace},
-		{"🔴 Destroy", planner.ActionDelete},
+		{"🟢 Create", plan.ActionCreate},
+		{"🟡 Update in place", plan.ActionUpdate},
+		{"🟠 Replace", plan.ActionReplace},
+		{"🔴 Destroy", plan.ActionDelete},
 	} {
 		fmt.Fprintf(&b, "| %s | %d |\n", row.label, c[row.a])
 	}
@@ -120,7 +120,7 @@ func markdownTable(p *planner.Plan) string {
 
 // markdownWarnings lists what a reviewer must not miss, one blockquote
 // each: refusals, data loss, drift and the plan's warnings.
-func markdownWarnings(p *planner.Plan) string {
+func markdownWarnings(p *plan.Plan) string {
 	var items []string
 	for _, r := range p.Refused {
 		items = append(items, "**Refused to "+actionVerb(r.Action)+" "+code(r.Address)+".** "+escapeMarkdown(r.Reason)+" This plan cannot be applied.")
@@ -133,16 +133,16 @@ func markdownWarnings(p *planner.Plan) string {
 		}
 		consent := "no consent given"
 		switch c.Consent {
-		case planner.ConsentStack:
+		case plan.ConsentStack:
 			consent = "consent: `lifecycle.allow_data_loss`"
-		case planner.ConsentFlag:
+		case plan.ConsentFlag:
 			consent = "consent: `--allow-data-loss`"
 		case "":
 		default:
 			consent = "consent: " + escapeMarkdown(string(c.Consent))
 		}
 		doing := "Destroying"
-		if c.Action == planner.ActionReplace {
+		if c.Action == plan.ActionReplace {
 			doing = "Replacing"
 		}
 		items = append(items, "**Data loss:** "+doing+" "+code(c.Address)+" destroys the data it holds ("+consent+").")
@@ -154,7 +154,7 @@ func markdownWarnings(p *planner.Plan) string {
 		}
 		var paths []string
 		for _, path := range d.Paths {
-			paths = append(paths, code(planner.PathString(path)))
+			paths = append(paths, code(plan.PathString(path)))
 		}
 		what := ""
 		if len(paths) > 0 {
@@ -178,7 +178,7 @@ func markdownWarnings(p *planner.Plan) string {
 }
 
 // markdownDiagram draws the target architecture, or says why it does not.
-func markdownDiagram(p *planner.Plan) string {
+func markdownDiagram(p *plan.Plan) string {
 	m := Mermaid(p)
 	if len(m) > diagramBudget {
 		return fmt.Sprintf("_The diagram has %s, too many to draw here; `stagecraft graph` draws it._\n\n", plural(len(graphNodes(p)), "resource"))
@@ -188,7 +188,7 @@ func markdownDiagram(p *planner.Plan) string {
 
 // markdownDetails writes one collapsible section per drifted resource, per
 // change and for the outputs, as long as they fit in budget.
-func markdownDetails(p *planner.Plan, changes []*planner.Change, budget int) string {
+func markdownDetails(p *plan.Plan, changes []*plan.Change, budget int) string {
 	refused := refusedSet(p)
 	type section struct{ summary, body string }
 	var sections []section

@@ -8,13 +8,13 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // bigPlan creates n resources, with drift and a warning per resource: far
 // more than one pull-request comment holds.
-func bigPlan(n int) *planner.Plan {
-	p := &planner.Plan{Stack: "shop", Environment: "load", Provider: "sim", AppliedStage: "monolith", TargetStage: "microservices"}
+func bigPlan(n int) *plan.Plan {
+	p := &plan.Plan{Stack: "shop", Environment: "load", Provider: "sim", AppliedStage: "monolith", TargetStage: "microservices"}
 	for i := range n {
 		addr := fmt.Sprintf("autoscaling_group.svc[%d]", i)
 		c := create("sim", "autoscaling_group", addr, map[string]cty.Value{"port": num(int64(9000 + i)), "env": strMap("INDEX", fmt.Sprint(i))})
@@ -32,7 +32,7 @@ func bigPlan(n int) *planner.Plan {
 func TestMarkdownFitsAComment(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
-		plan      *planner.Plan
+		plan      *plan.Plan
 		truncated bool
 	}{
 		"small":   {migrationPlan(), false},
@@ -104,7 +104,7 @@ func TestFenceOutlastsBackticks(t *testing.T) {
 // a node label.
 func TestMermaidEscapesLabels(t *testing.T) {
 	t.Parallel()
-	p := &planner.Plan{Changes: []*planner.Change{
+	p := &plan.Plan{Changes: []*plan.Change{
 		create("sim", "cache", `cache.c["a\"]#b"]`, map[string]cty.Value{"engine": str("redis")}),
 	}}
 	got := Mermaid(p)

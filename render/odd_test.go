@@ -6,7 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // TestOddPlans renders plans no planner of this version makes (a plan file
@@ -16,30 +16,30 @@ func TestOddPlans(t *testing.T) {
 	t.Parallel()
 	objTy := kindFor("sim", "cache").ImpliedType()
 	tests := map[string]struct {
-		change *planner.Change
+		change *plan.Change
 		want   string
 	}{
-		"no values": {&planner.Change{Address: "cache.a", Kind: "cache", Action: planner.ActionCreate},
+		"no values": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionCreate},
 			`+ cache "a" {`},
-		"wholly unknown after": {&planner.Change{Address: "cache.a", Kind: "cache", Action: planner.ActionCreate,
+		"wholly unknown after": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionCreate,
 			Before: cty.NullVal(objTy), After: cty.UnknownVal(objTy)}, "+ engine          = (known after apply)"},
-		"unknown kind": {&planner.Change{Address: "widget.w", Kind: "widget", Action: planner.ActionUpdate,
+		"unknown kind": {&plan.Change{Address: "widget.w", Kind: "widget", Action: plan.ActionUpdate,
 			Before: cty.ObjectVal(map[string]cty.Value{"size": num(1)}), After: cty.ObjectVal(map[string]cty.Value{"size": num(2)})},
 			"~ size = 1 -> 2"},
-		"not an object": {&planner.Change{Address: "cache.a", Kind: "cache", Action: planner.ActionUpdate,
+		"not an object": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionUpdate,
 			Before: str("x"), After: str("y")}, `~ value = "x" -> "y"`},
-		"address that does not parse": {&planner.Change{Address: "???", Kind: "cache", Action: planner.ActionDelete,
+		"address that does not parse": {&plan.Change{Address: "???", Kind: "cache", Action: plan.ActionDelete,
 			Before: object("sim", "cache", map[string]cty.Value{"id": str("c-1"), "engine": str("redis")}), After: cty.NullVal(objTy)},
 			`- cache "???" {`},
-		"type change": {&planner.Change{Address: "cache.a", Kind: "cache", Action: planner.ActionUpdate,
+		"type change": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionUpdate,
 			Before: cty.ObjectVal(map[string]cty.Value{"v": str("1")}), After: cty.ObjectVal(map[string]cty.Value{"v": num(1)})},
 			`~ v = "1" -> 1`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			p := &planner.Plan{Environment: "dev", TargetStage: "s", Changes: []*planner.Change{tt.change},
-				Drift: []*planner.Drift{{Address: tt.change.Address, Before: tt.change.Before, Actual: tt.change.After}}}
+			p := &plan.Plan{Environment: "dev", TargetStage: "s", Changes: []*plan.Change{tt.change},
+				Drift: []*plan.Drift{{Address: tt.change.Address, Before: tt.change.Before, Actual: tt.change.After}}}
 			for ext, render := range renderers {
 				got, err := render(p)
 				if err != nil && ext != "json" {

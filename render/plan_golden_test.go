@@ -4,33 +4,33 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // renderers are every rendering of a plan, by golden file extension.
-var renderers = map[string]func(p *planner.Plan) (string, error){
-	"txt": func(p *planner.Plan) (string, error) {
+var renderers = map[string]func(p *plan.Plan) (string, error){
+	"txt": func(p *plan.Plan) (string, error) {
 		var b strings.Builder
 		err := PlanText(&b, p, Options{})
 		return b.String(), err
 	},
-	"ansi.txt": func(p *planner.Plan) (string, error) {
+	"ansi.txt": func(p *plan.Plan) (string, error) {
 		var b strings.Builder
 		err := PlanText(&b, p, Options{Color: true})
 		return b.String(), err
 	},
-	"md": func(p *planner.Plan) (string, error) {
+	"md": func(p *plan.Plan) (string, error) {
 		var b strings.Builder
 		err := PlanMarkdown(&b, p, Options{})
 		return b.String(), err
 	},
-	"json": func(p *planner.Plan) (string, error) {
+	"json": func(p *plan.Plan) (string, error) {
 		var b strings.Builder
 		err := PlanJSON(&b, p)
 		return b.String(), err
 	},
-	"mmd": func(p *planner.Plan) (string, error) { return Mermaid(p), nil },
-	"dot": func(p *planner.Plan) (string, error) { return Dot(p), nil },
+	"mmd": func(p *plan.Plan) (string, error) { return Mermaid(p), nil },
+	"dot": func(p *plan.Plan) (string, error) { return Dot(p), nil },
 }
 
 // TestPlanGolden renders every fixture plan every way and compares with

@@ -5,14 +5,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // PlanText writes a plan the way Terraform users know it: what changed
 // outside Stagecraft, then each resource change as a block with + ~ -
 // symbols and the attributes that differ, the one-line summary, the
 // changes to outputs, and the plan's warnings and refusals.
-func PlanText(w io.Writer, p *planner.Plan, o Options) error {
+func PlanText(w io.Writer, p *plan.Plan, o Options) error {
 	t := &textPlan{p: p, st: styler{on: o.Color}, width: o.width(), refused: refusedSet(p)}
 	// The sections in reading order, as Terraform prints them: drift
 	// first, because it explains changes the actions then undo; the
@@ -61,7 +61,7 @@ func (t *textPlan) steps() string {
 
 // showSteps: a single create, or a plan of only creates (a first apply),
 // reads well enough from the resource list.
-func showSteps(p *planner.Plan) bool {
+func showSteps(p *plan.Plan) bool {
 	if len(p.Steps) < 2 {
 		for _, s := range p.Steps {
 			if s.Action == "shift" || s.Action == "roll" || s.Action == "resize" {
@@ -78,7 +78,7 @@ func showSteps(p *planner.Plan) bool {
 	return false
 }
 
-func stepsTitle(p *planner.Plan) string {
+func stepsTitle(p *plan.Plan) string {
 	if p.AppliedStage != "" && p.TargetStage != "" && p.AppliedStage != p.TargetStage {
 		return "Migration from stage " + strconv.Quote(p.AppliedStage) + " to " + strconv.Quote(p.TargetStage) + ", in order:"
 	}
@@ -94,7 +94,7 @@ func padLeft(s string, n int) string {
 
 // textPlan renders the sections of one plan.
 type textPlan struct {
-	p       *planner.Plan
+	p       *plan.Plan
 	st      styler
 	width   int
 	refused map[string]bool
@@ -144,7 +144,7 @@ func (t *textPlan) drift() string {
 }
 
 // legend lists the symbols the plan uses, in Terraform's words.
-func (t *textPlan) legend(changes []*planner.Change) string {
+func (t *textPlan) legend(changes []*plan.Change) string {
 	used := map[string]bool{}
 	for _, c := range changes {
 		used[symbolOf(c)] = true
@@ -166,7 +166,7 @@ func (t *textPlan) legend(changes []*planner.Change) string {
 }
 
 // title is the sentence that introduces the actions.
-func title(p *planner.Plan) string {
+func title(p *plan.Plan) string {
 	env := "environment " + strconv.Quote(p.Environment)
 	switch {
 	case p.Destroy && p.AppliedStage != "":
@@ -184,7 +184,7 @@ func title(p *planner.Plan) string {
 }
 
 // noChanges is the message of a plan that changes nothing.
-func noChanges(p *planner.Plan) string {
+func noChanges(p *plan.Plan) string {
 	if p.Destroy {
 		return "No changes. Environment " + strconv.Quote(p.Environment) + " has nothing to destroy."
 	}
@@ -192,8 +192,8 @@ func noChanges(p *planner.Plan) string {
 }
 
 // shownChanges lists the changes the actions section shows.
-func shownChanges(p *planner.Plan) []*planner.Change {
-	var out []*planner.Change
+func shownChanges(p *plan.Plan) []*plan.Change {
+	var out []*plan.Change
 	for _, c := range p.Changes {
 		if shown(c) {
 			out = append(out, c)

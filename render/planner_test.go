@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -122,7 +123,7 @@ func newSimEnv(t *testing.T) *simEnv {
 }
 
 // plan plans stage with the password given.
-func (e *simEnv) plan(stage, password string) (*planner.Plan, *state.State) {
+func (e *simEnv) plan(stage, password string) (*plan.Plan, *state.State) {
 	e.t.Helper()
 	e.req = stacks.Request{Environment: "dev", Stage: stage, Vars: []stacks.VarInput{{Name: "db_password", Value: password}}}
 	rec, err := e.backend.Recover(context.Background())

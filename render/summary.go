@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 )
 
 // Summary is the plan in one line, the line Terraform users look for:
@@ -13,11 +13,11 @@ import (
 // are counted on their own, not as a create and a destroy. A plan that
 // changes nothing says so: `No changes. The environment matches stage
 // "cached".`
-func Summary(p *planner.Plan) string {
+func Summary(p *plan.Plan) string {
 	c := p.Counts()
-	if c[planner.ActionCreate]+c[planner.ActionUpdate]+c[planner.ActionReplace]+c[planner.ActionDelete] > 0 {
+	if c[plan.ActionCreate]+c[plan.ActionUpdate]+c[plan.ActionReplace]+c[plan.ActionDelete] > 0 {
 		return fmt.Sprintf("Plan: %d to create, %d to update, %d to replace, %d to destroy.",
-			c[planner.ActionCreate], c[planner.ActionUpdate], c[planner.ActionReplace], c[planner.ActionDelete])
+			c[plan.ActionCreate], c[plan.ActionUpdate], c[plan.ActionReplace], c[plan.ActionDelete])
 	}
 	if !p.HasChanges() && adoptedNoOps(p) == 0 {
 		if p.Destroy {
@@ -30,7 +30,7 @@ func Summary(p *planner.Plan) string {
 
 // recordedParts says what applying a plan without resource changes still
 // writes to the state: the new stage and the changed outputs.
-func recordedParts(p *planner.Plan) string {
+func recordedParts(p *plan.Plan) string {
 	var parts []string
 	if !p.Destroy && p.AppliedStage != p.TargetStage {
 		parts = append(parts, "stage "+strconv.Quote(p.TargetStage))
@@ -49,20 +49,20 @@ func recordedParts(p *planner.Plan) string {
 
 // adoptedNoOps counts resources an interrupted apply created that the plan
 // adopts without changing them: applying records them in the state.
-func adoptedNoOps(p *planner.Plan) int {
+func adoptedNoOps(p *plan.Plan) int {
 	n := 0
 	for _, c := range p.Changes {
-		if c.Adopted && c.Action == planner.ActionNoOp {
+		if c.Adopted && c.Action == plan.ActionNoOp {
 			n++
 		}
 	}
 	return n
 }
 
-func changedOutputs(p *planner.Plan) int {
+func changedOutputs(p *plan.Plan) int {
 	n := 0
 	for _, o := range p.Outputs {
-		if o.Action != planner.ActionNoOp {
+		if o.Action != plan.ActionNoOp {
 			n++
 		}
 	}
@@ -70,7 +70,7 @@ func changedOutputs(p *planner.Plan) int {
 }
 
 // refusedSet indexes a plan's refusals by address and action.
-func refusedSet(p *planner.Plan) map[string]bool {
+func refusedSet(p *plan.Plan) map[string]bool {
 	m := map[string]bool{}
 	for _, r := range p.Refused {
 		m[r.Address+" "+string(r.Action)] = true
@@ -78,21 +78,21 @@ func refusedSet(p *planner.Plan) map[string]bool {
 	return m
 }
 
-func isRefused(set map[string]bool, c *planner.Change) bool {
+func isRefused(set map[string]bool, c *plan.Change) bool {
 	return !c.Deposed && set[c.Address+" "+string(c.Action)]
 }
 
 // actionVerb names an action the way people say it: create, update,
 // replace, destroy.
-func actionVerb(a planner.Action) string {
+func actionVerb(a plan.Action) string {
 	switch a {
-	case planner.ActionDelete:
+	case plan.ActionDelete:
 		return "destroy"
-	case planner.ActionReplace:
+	case plan.ActionReplace:
 		return "replace"
-	case planner.ActionUpdate:
+	case plan.ActionUpdate:
 		return "update"
-	case planner.ActionCreate:
+	case plan.ActionCreate:
 		return "create"
 	}
 	return string(a)

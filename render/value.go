@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
 
@@ -35,19 +34,19 @@ func Value(v cty.Value) string {
 }
 
 // sensitivity answers whether the value at a path must be hidden: because a
-// value carries the Sensitive mark there or above, or because the kind's
-// schema declares the attribute sensitive.
+// value carries the Sensitive mark there or above, or because the plan
+// records the attribute as sensitive (its kind's schema says so).
 type sensitivity struct {
 	marked []cty.Path
-	schema *schema.Schema
 }
 
-// newSensitivity gathers the marked paths of every value given (nil or
-// cty.NilVal values are skipped). Taking the union of a change's before
-// and after values means a path hidden on one side is hidden on the other,
-// so a secret whose mark was lost on one side still does not show.
-func newSensitivity(schema *schema.Schema, values ...cty.Value) *sensitivity {
-	s := &sensitivity{schema: schema}
+// newSensitivity gathers the given paths (a change's SensitivePaths) and
+// the marked paths of every value given (nil or cty.NilVal values are
+// skipped). Taking the union of a change's before and after values means a
+// path hidden on one side is hidden on the other, so a secret whose mark
+// was lost on one side still does not show.
+func newSensitivity(paths []cty.Path, values ...cty.Value) *sensitivity {
+	s := &sensitivity{marked: append([]cty.Path(nil), paths...)}
 	for _, v := range values {
 		s.add(v)
 	}
@@ -75,7 +74,7 @@ func (s *sensitivity) at(p cty.Path) bool {
 			return true
 		}
 	}
-	return s.schema != nil && len(p) > 0 && s.schema.IsSensitive(p)
+	return false
 }
 
 // any reports whether anything at all is sensitive.

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/hashicorp/hcl/v2"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -106,10 +107,9 @@ type OutputValue struct {
 
 // Sensitive is the cty mark carried by every value that must not be
 // printed: sensitive variables and outputs, sensitive attributes, and
-// everything computed from them.
-const Sensitive = sensitiveMark("sensitive")
-
-type sensitiveMark string
+// everything computed from them. It is marks.Sensitive, named here for the
+// code that evaluates stacks.
+const Sensitive = marks.Sensitive
 
 // Request asks for the desired set of one environment.
 type Request struct {

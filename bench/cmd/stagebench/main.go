@@ -33,6 +33,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/bench/shape"
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -108,7 +109,7 @@ func run(ctx context.Context, o options, out, errOut io.Writer) error {
 		},
 	}
 
-	plan := func() (*planner.Plan, *state.State, error) {
+	plan := func() (*plan.Plan, *state.State, error) {
 		rec, err := backend.Recover(ctx)
 		if err != nil {
 			return nil, nil, err

@@ -1,4 +1,4 @@
-package planner
+package plan
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 )
 
 // EncodedValue is a cty value in JSON form, as plan files and the JSON plan
@@ -31,7 +31,7 @@ func EncodeValue(v cty.Value, redact bool) (*EncodedValue, error) {
 	unmarked, pvm := v.UnmarkDeepWithPaths()
 	sensPaths := make([]cty.Path, 0, len(pvm))
 	for _, p := range pvm {
-		if _, ok := p.Marks[stacks.Sensitive]; ok {
+		if _, ok := p.Marks[marks.Sensitive]; ok {
 			sensPaths = append(sensPaths, p.Path)
 		}
 	}
@@ -88,7 +88,7 @@ func DecodeValue(e *EncodedValue) (cty.Value, error) {
 		if err := json.Unmarshal(e.Sensitive, &m); err != nil {
 			return cty.NilVal, fmt.Errorf("decode sensitive paths: %w", err)
 		}
-		v = applyMirror(v, m, func(v cty.Value) cty.Value { return v.Mark(stacks.Sensitive) })
+		v = applyMirror(v, m, func(v cty.Value) cty.Value { return v.Mark(marks.Sensitive) })
 	}
 	return v, nil
 }

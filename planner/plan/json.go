@@ -1,10 +1,8 @@
-package planner
+package plan
 
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -64,6 +62,7 @@ type jsonChange struct {
 	ReplaceOrder   ReplaceOrder     `json:"replace_order,omitempty"`
 	ReplacePaths   []string         `json:"replace_paths,omitempty"`
 	ChangedPaths   []string         `json:"changed_paths,omitempty"`
+	SensitivePaths []string         `json:"sensitive_paths,omitempty"`
 	DataLoss       bool             `json:"data_loss,omitempty"`
 	Consent        Consent          `json:"consent,omitempty"`
 	DependsOn      []string         `json:"depends_on,omitempty"`
@@ -75,12 +74,13 @@ type jsonChange struct {
 }
 
 type jsonDrift struct {
-	Address string        `json:"address"`
-	Kind    string        `json:"kind,omitempty"`
-	Gone    bool          `json:"gone,omitempty"`
-	Paths   []string      `json:"paths"`
-	Before  *EncodedValue `json:"before"`
-	Actual  *EncodedValue `json:"actual"`
+	Address        string        `json:"address"`
+	Kind           string        `json:"kind,omitempty"`
+	Gone           bool          `json:"gone,omitempty"`
+	Paths          []string      `json:"paths"`
+	SensitivePaths []string      `json:"sensitive_paths,omitempty"`
+	Before         *EncodedValue `json:"before"`
+	Actual         *EncodedValue `json:"actual"`
 }
 
 type jsonOutput struct {
@@ -97,13 +97,13 @@ type jsonRefusal struct {
 	Reason  string `json:"reason"`
 }
 
-// MarshalPlan encodes a plan as JSON. With redact, sensitive values are
+// Marshal encodes a plan as JSON. With redact, sensitive values are
 // left out and value types are not included: the form for people and
-// tools. Without, the result round-trips through UnmarshalPlan: the form
+// tools. Without, the result round-trips through Unmarshal: the form
 // plan files store.
-func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
+func Marshal(p *Plan, redact bool) ([]byte, error) {
 	jp := &jsonPlan{
-		FormatVersion: PlanFormatVersion, Stack: p.Stack, Environment: p.Environment, Provider: p.Provider,
+		FormatVersion: FormatVersion, Stack: p.Stack, Environment: p.Environment, Provider: p.Provider,
 		AppliedStage: p.AppliedStage, TargetStage: p.TargetStage, Destroy: p.Destroy,
 		Lineage: p.Lineage, Serial: p.Serial, StackHash: p.StackHash, Targets: p.Targets,
 		Summary: map[string]int{}, HasChanges: p.HasChanges(),
@@ -128,7 +128,7 @@ func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
 		}
 		jp.Changes = append(jp.Changes, &jsonChange{
 			Address: c.Address, Kind: c.Kind, Action: c.Action, ID: c.ID, Deposed: c.Deposed, Adopted: c.Adopted, Reason: c.Reason,
-			ReplaceOrder: c.ReplaceOrder, ReplacePaths: pathStrings(c.ReplacePaths), ChangedPaths: pathStrings(c.ChangedPaths),
+			ReplaceOrder: c.ReplaceOrder, ReplacePaths: pathStrings(c.ReplacePaths), ChangedPaths: pathStrings(c.ChangedPaths), SensitivePaths: pathStrings(c.SensitivePaths),
 			DataLoss: c.DataLoss, Consent: c.Consent, DependsOn: c.DependsOn,
 			PreventDestroy: c.PreventDestroy, AllowDataLoss: c.AllowDataLoss,
 			Shift: encodeShift(c.Shift), Before: before, After: after,
@@ -150,7 +150,7 @@ func MarshalPlan(p *Plan, redact bool) ([]byte, error) {
 		if paths == nil {
 			paths = []string{}
 		}
-		jp.Drift = append(jp.Drift, &jsonDrift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths, Before: before, Actual: actual})
+		jp.Drift = append(jp.Drift, &jsonDrift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths, SensitivePaths: pathStrings(d.SensitivePaths), Before: before, Actual: actual})
 	}
 	for _, o := range p.Outputs {
 		before, err := enc(o.Before)
@@ -183,14 +183,14 @@ func redactAll(e *EncodedValue) *EncodedValue {
 	return &EncodedValue{Value: json.RawMessage("null"), Sensitive: json.RawMessage("true")}
 }
 
-// UnmarshalPlan decodes a plan encoded without redaction.
-func UnmarshalPlan(data []byte) (*Plan, error) {
+// Unmarshal decodes a plan encoded without redaction.
+func Unmarshal(data []byte) (*Plan, error) {
 	var jp jsonPlan
 	if err := json.Unmarshal(data, &jp); err != nil {
 		return nil, fmt.Errorf("decode plan: %w", err)
 	}
-	if jp.FormatVersion > PlanFormatVersion {
-		return nil, fmt.Errorf("the plan has format version %d, newer than this stagecraft understands (%d); upgrade stagecraft", jp.FormatVersion, PlanFormatVersion)
+	if jp.FormatVersion > FormatVersion {
+		return nil, fmt.Errorf("the plan has format version %d, newer than this stagecraft understands (%d); upgrade stagecraft", jp.FormatVersion, FormatVersion)
 	}
 	p := &Plan{Stack: jp.Stack, Environment: jp.Environment, Provider: jp.Provider,
 		AppliedStage: jp.AppliedStage, TargetStage: jp.TargetStage, Destroy: jp.Destroy,
@@ -218,7 +218,7 @@ func UnmarshalPlan(data []byte) (*Plan, error) {
 	for _, c := range jp.Changes {
 		p.Changes = append(p.Changes, &Change{
 			Address: c.Address, Kind: c.Kind, Action: c.Action, ID: c.ID, Deposed: c.Deposed, Adopted: c.Adopted, Reason: c.Reason,
-			ReplaceOrder: c.ReplaceOrder, ReplacePaths: paths(c.ReplacePaths), ChangedPaths: paths(c.ChangedPaths),
+			ReplaceOrder: c.ReplaceOrder, ReplacePaths: paths(c.ReplacePaths), ChangedPaths: paths(c.ChangedPaths), SensitivePaths: paths(c.SensitivePaths),
 			DataLoss: c.DataLoss, Consent: c.Consent, DependsOn: c.DependsOn,
 			PreventDestroy: c.PreventDestroy, AllowDataLoss: c.AllowDataLoss,
 			Shift: decodeShift(c.Shift), Before: dec(c.Before), After: dec(c.After),
@@ -228,7 +228,7 @@ func UnmarshalPlan(data []byte) (*Plan, error) {
 		p.Steps = append(p.Steps, &MigrationStep{Address: s.Address, Action: s.Action, Description: s.Description})
 	}
 	for _, d := range jp.Drift {
-		p.Drift = append(p.Drift, &Drift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths(d.Paths), Before: dec(d.Before), Actual: dec(d.Actual)})
+		p.Drift = append(p.Drift, &Drift{Address: d.Address, Kind: d.Kind, Gone: d.Gone, Paths: paths(d.Paths), SensitivePaths: paths(d.SensitivePaths), Before: dec(d.Before), Actual: dec(d.Actual)})
 	}
 	for _, o := range jp.Outputs {
 		p.Outputs = append(p.Outputs, &OutputChange{Name: o.Name, Action: o.Action, Sensitive: o.Sensitive, Before: dec(o.Before), After: dec(o.After)})
@@ -274,53 +274,4 @@ func pathStrings(ps []cty.Path) []string {
 		out[i] = PathString(p)
 	}
 	return out
-}
-
-// ParsePath reads a path written by PathString: name.name[0]["key"].
-func ParsePath(s string) (cty.Path, error) {
-	var p cty.Path
-	rest := s
-	for rest != "" {
-		switch rest[0] {
-		case '.':
-			rest = rest[1:]
-		case '[':
-			end := strings.IndexByte(rest, ']')
-			if end < 0 {
-				return nil, fmt.Errorf("path %q: unclosed [", s)
-			}
-			inner := rest[1:end]
-			if strings.HasPrefix(inner, `"`) {
-				k, err := strconv.Unquote(inner)
-				if err != nil {
-					// A quoted key may contain "]": find the real end.
-					q := strings.Index(rest[2:], `"]`)
-					if q < 0 {
-						return nil, fmt.Errorf("path %q: bad key", s)
-					}
-					inner = rest[1 : q+3]
-					end = q + 3
-					if k, err = strconv.Unquote(inner); err != nil {
-						return nil, fmt.Errorf("path %q: bad key", s)
-					}
-				}
-				p = p.Index(cty.StringVal(k))
-			} else {
-				n, err := strconv.ParseInt(inner, 10, 64)
-				if err != nil {
-					return nil, fmt.Errorf("path %q: bad index %q", s, inner)
-				}
-				p = p.Index(cty.NumberIntVal(n))
-			}
-			rest = rest[end+1:]
-		default:
-			end := strings.IndexAny(rest, ".[")
-			if end < 0 {
-				end = len(rest)
-			}
-			p = p.GetAttr(rest[:end])
-			rest = rest[end:]
-		}
-	}
-	return p, nil
 }

@@ -1,12 +1,18 @@
-package planner
+// Package plan holds a plan as pure data: the changes to make, the steps
+// they run in, the traffic shifts and gates, the drift found and the
+// outputs, with the JSON form that `plan -o json` prints and plan files
+// store. It imports nothing from providers, state or the planning engine,
+// so anything that only reads a plan (rendering, saved plan files) links
+// none of them.
+package plan
 
 import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// PlanFormatVersion is the version of the plan's JSON form (plan files and
+// FormatVersion is the version of the plan's JSON form (plan files and
 // `plan -o json`). It changes when a field changes meaning or goes away.
-const PlanFormatVersion = 1
+const FormatVersion = 1
 
 // Action is what a change does to one resource.
 type Action string
@@ -94,6 +100,10 @@ type Change struct {
 	// ReplacePaths lists the attributes whose change forces the
 	// replacement.
 	ReplacePaths []cty.Path
+	// SensitivePaths lists the attributes of Before and After that the
+	// kind's schema declares sensitive, so whoever shows the change hides
+	// them without knowing the kind.
+	SensitivePaths []cty.Path
 	// ReplaceOrder is set for replacements.
 	ReplaceOrder ReplaceOrder
 	// DataLoss is true when the change deletes or replaces a resource that
@@ -132,6 +142,9 @@ type Drift struct {
 	Gone bool
 	// Paths lists the attributes that differ from the last apply.
 	Paths []cty.Path
+	// SensitivePaths lists the attributes of Before and Actual that the
+	// kind's schema declares sensitive.
+	SensitivePaths []cty.Path
 	// Before is the value last applied, Actual what exists now.
 	Before cty.Value
 	Actual cty.Value
