@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -65,8 +66,8 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	var deps []string
 	kind := ""
 	for _, r := range ds.Resources {
-		if r.Address == opts.Address {
-			kind, deps = r.Kind, r.DependsOn
+		if r.Address.String() == opts.Address {
+			kind, deps = r.Address.Kind, addrs.Strings(r.DependsOn)
 		}
 	}
 	if kind == "" {

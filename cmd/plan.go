@@ -15,6 +15,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -139,9 +140,9 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	if err := w.checkStage(f.Stage); err != nil {
 		return nil, err
 	}
-	var targets []stacks.Address
+	var targets []addrs.Target
 	for _, t := range f.Targets {
-		a, err := stacks.ParseAddress(t)
+		a, err := stacks.ParseTarget(t)
 		if err != nil {
 			return nil, userError("--target %s.", err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // StateOptions are the inputs of the state subcommands.
@@ -71,9 +72,9 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 	if st == nil {
 		return nil
 	}
-	var filters []stacks.Address
+	var filters []addrs.Target
 	for _, a := range opts.Args {
-		addr, err := stacks.ParseAddress(a)
+		addr, err := stacks.ParseTarget(a)
 		if err != nil {
 			return userError("%s.", err)
 		}
@@ -82,8 +83,9 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 	for _, r := range st.Resources {
 		if len(filters) > 0 {
 			match := false
+			ra, err := addrs.Parse(r.Address)
 			for _, f := range filters {
-				match = match || f.Contains(r.Address)
+				match = match || (err == nil && f.Contains(ra))
 			}
 			if !match {
 				continue
@@ -144,13 +146,13 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 	}
 	var removed []string
 	for _, a := range opts.Args {
-		addr, err := stacks.ParseAddress(a)
+		addr, err := stacks.ParseTarget(a)
 		if err != nil {
 			return userError("%s.", err)
 		}
 		var hit []string
 		for _, r := range st.Resources {
-			if addr.Contains(r.Address) {
+			if ra, err := addrs.Parse(r.Address); err == nil && addr.Contains(ra) {
 				hit = append(hit, r.Address)
 			}
 		}

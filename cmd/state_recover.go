@@ -13,6 +13,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -152,7 +153,7 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 		}
 		ty := impl.Schema().ImpliedType()
 		for _, d := range list {
-			if _, err := stacks.ParseAddress(d.Ref.Address); err != nil {
+			if _, err := stacks.ParseTarget(d.Ref.Address); err != nil {
 				fmt.Fprintf(w.deps.IO.ErrOut, "Warning: skipping %s %s: its %s tag %q is not an address.\n", kind, d.Ref.ID, providers.TagAddress, d.Ref.Address)
 				continue
 			}
@@ -171,7 +172,7 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 		fmt.Fprintf(w.deps.IO.ErrOut, "Warning: provider %q cannot list its %s resources; they are missing from the rebuilt state.\n", w.env.Provider, strings.Join(blind, ", "))
 	}
 	sort.Slice(found, func(i, j int) bool {
-		if c := stacks.CompareAddresses(found[i].ref.Address, found[j].ref.Address); c != 0 {
+		if c := addrs.CompareStrings(found[i].ref.Address, found[j].ref.Address); c != 0 {
 			return c < 0
 		}
 		return found[i].ref.ID < found[j].ref.ID
@@ -188,14 +189,14 @@ func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, foun
 	st.Stage = ds.Stage
 	desired := map[string]*stacks.Resource{}
 	for _, r := range ds.Resources {
-		desired[r.Address] = r
+		desired[r.Address.String()] = r
 	}
 	known := map[string]cty.Value{}
 	var extra []*state.Resource
 	for _, f := range found {
 		r := &state.Resource{Address: f.ref.Address, Kind: f.ref.Kind, Provider: w.env.Provider, ID: f.ref.ID, Attributes: f.attrs}
-		if d, ok := desired[r.Address]; ok && d.Kind == r.Kind {
-			r.Dependencies = d.DependsOn
+		if d, ok := desired[r.Address]; ok && d.Address.Kind == r.Kind {
+			r.Dependencies = addrs.Strings(d.DependsOn)
 			r.SensitivePaths = markedPaths(d.Config)
 			r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
 		}

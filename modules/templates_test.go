@@ -245,7 +245,7 @@ func TestFill(t *testing.T) {
 func resource(t *testing.T, ds *stacks.DesiredSet, addr string) *stacks.Resource {
 	t.Helper()
 	for _, r := range ds.Resources {
-		if r.Address == addr {
+		if r.Address.String() == addr {
 			return r
 		}
 	}

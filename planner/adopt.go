@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -91,7 +91,7 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 
 // parseKind returns the kind of a resource instance address.
 func parseKind(addr string) (string, error) {
-	a, err := stacks.ParseAddress(addr)
+	a, err := addrs.Parse(addr)
 	if err != nil {
 		return "", err
 	}

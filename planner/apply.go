@@ -15,6 +15,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -69,12 +70,12 @@ func (e *ApplyError) Unwrap() []error {
 
 func (e *ApplyError) Error() string {
 	var b strings.Builder
-	addrs := make([]string, 0, len(e.Failed))
+	failed := make([]string, 0, len(e.Failed))
 	for a := range e.Failed {
-		addrs = append(addrs, a)
+		failed = append(failed, a)
 	}
-	sort.Slice(addrs, func(i, j int) bool { return stacks.CompareAddresses(addrs[i], addrs[j]) < 0 })
-	for i, a := range addrs {
+	sort.Slice(failed, func(i, j int) bool { return addrs.CompareStrings(failed[i], failed[j]) < 0 })
+	for i, a := range failed {
 		if i > 0 {
 			b.WriteString("; ")
 		}
@@ -147,7 +148,7 @@ func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 				aerr.Failed[key] = err
 			}
 		}
-		sort.Slice(aerr.Skipped, func(i, j int) bool { return stacks.CompareAddresses(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
+		sort.Slice(aerr.Skipped, func(i, j int) bool { return addrs.CompareStrings(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
 	}
 	finalCtx := context.WithoutCancel(ctx)
 	if aerr == nil {
@@ -278,7 +279,7 @@ func (a *applier) prepare() error {
 			// desired); the others are evaluated again when their turn
 			// comes, so keeping them would only hold memory.
 			if r.Config.IsWhollyKnown() {
-				a.initial[r.Address] = r
+				a.initial[r.Address.String()] = r
 			}
 		}
 	}
@@ -476,10 +477,10 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 		id = v.AsString()
 	}
 	r := &state.Resource{
-		Address: res.Address, Kind: res.Kind, Provider: a.p.ProviderName, ID: id,
+		Address: res.Address.String(), Kind: res.Address.Kind, Provider: a.p.ProviderName, ID: id,
 		Attributes:     attrs,
 		SensitivePaths: sensitivePaths(res.Config),
-		Dependencies:   res.DependsOn,
+		Dependencies:   addrs.Strings(res.DependsOn),
 		Status:         status,
 		PreventDestroy: res.Lifecycle.PreventDestroy,
 		AllowDataLoss:  res.Lifecycle.AllowDataLoss,
@@ -491,7 +492,7 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 	a.cur.Set(r)
 	a.mu.Unlock()
 	if status == "" {
-		a.queue.set(res.Address, actual)
+		a.queue.set(res.Address.String(), actual)
 	}
 	return nil
 }

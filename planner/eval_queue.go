@@ -89,7 +89,7 @@ func (q *evalQueue) cachedLocked(addr string) (*stacks.Resource, bool) {
 		return nil, false
 	}
 	for _, d := range r.DependsOn {
-		if q.changedAt[d] > q.lastGen {
+		if q.changedAt[d.String()] > q.lastGen {
 			return nil, false
 		}
 	}
@@ -149,7 +149,7 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 		byAddr := map[string]*stacks.Resource{}
 		if ds != nil {
 			for _, r := range ds.Resources {
-				byAddr[r.Address] = r
+				byAddr[r.Address.String()] = r
 			}
 		}
 		q.mu.Lock()

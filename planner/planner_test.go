@@ -12,6 +12,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // ladder is a small stack with three stages; later stages depend on
@@ -312,8 +313,8 @@ stage "s" {
 }
 `
 	e := newEnv(t, map[string]string{"main.hcl": src}, "s", nil)
-	addr, _ := stacks.ParseAddress("autoscaling_group.b")
-	p, _ := e.apply(PlanOptions{Targets: []stacks.Address{addr}})
+	addr, _ := addrs.ParseTarget("autoscaling_group.b")
+	p, _ := e.apply(PlanOptions{Targets: []addrs.Target{addr}})
 	if got, want := actions(p), "autoscaling_group.b create\ncache.keep create"; got != want {
 		t.Fatalf("targeted plan:\n%s\nwant:\n%s (the target and what it depends on)", got, want)
 	}
@@ -322,8 +323,8 @@ stage "s" {
 	}
 	// A target that names nothing is a mistake to report, not an empty
 	// plan; a module or block address matches its instances.
-	typo, _ := stacks.ParseAddress("autoscaling_group.bb")
-	if _, err := e.tryPlan(PlanOptions{Targets: []stacks.Address{addr, typo}}); err == nil || !strings.Contains(err.Error(), "the target autoscaling_group.bb matches nothing") {
+	typo, _ := addrs.ParseTarget("autoscaling_group.bb")
+	if _, err := e.tryPlan(PlanOptions{Targets: []addrs.Target{addr, typo}}); err == nil || !strings.Contains(err.Error(), "the target autoscaling_group.bb matches nothing") {
 		t.Errorf("plan with a target that matches nothing: %v", err)
 	}
 	e.apply(PlanOptions{})

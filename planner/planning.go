@@ -12,6 +12,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -28,7 +29,7 @@ type PlanOptions struct {
 	// Destroy plans the removal of everything.
 	Destroy bool
 	// Targets limits the plan to these addresses and what they depend on.
-	Targets []stacks.Address
+	Targets []addrs.Target
 	// AllowDataLoss consents, for this run, to deleting or replacing
 	// resources that hold data.
 	AllowDataLoss bool
@@ -90,11 +91,11 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 
 	desired := map[string]*stacks.Resource{}
 	for _, r := range ds.Resources {
-		desired[r.Address] = r
+		desired[r.Address.String()] = r
 	}
 	if !opts.Destroy {
 		for _, r := range ds.Resources {
-			c, err := p.changeFor(r, rfs[r.Address], diffs)
+			c, err := p.changeFor(r, rfs[r.Address.String()], diffs)
 			if err != nil {
 				return nil, err
 			}
@@ -127,7 +128,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	}
 	sortChanges(pl.Changes)
 	recordSensitivePaths(pl)
-	sort.Slice(pl.Drift, func(i, j int) bool { return stacks.CompareAddresses(pl.Drift[i].Address, pl.Drift[j].Address) < 0 })
+	sort.Slice(pl.Drift, func(i, j int) bool { return addrs.CompareStrings(pl.Drift[i].Address, pl.Drift[j].Address) < 0 })
 
 	if len(opts.Targets) > 0 {
 		if t, ok := unmatchedTarget(pl.Changes, opts.Targets); ok {
@@ -162,22 +163,22 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 		dropped := false
 		diffs := make(map[string]attrDiff, len(ds.Resources))
 		for _, r := range ds.Resources {
-			rf, ok := rfs[r.Address]
+			rf, ok := rfs[r.Address.String()]
 			if !ok || rf.gone {
 				continue
 			}
-			if _, stillKnown := known[r.Address]; !stillKnown {
+			if _, stillKnown := known[r.Address.String()]; !stillKnown {
 				continue
 			}
 			if rf.res.Status == state.StatusTainted {
-				delete(known, r.Address)
+				delete(known, r.Address.String())
 				dropped = true
 				continue
 			}
 			d := diffValues(rf.schema, keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges), rf.actual, r.Lifecycle)
-			diffs[r.Address] = d
+			diffs[r.Address.String()] = d
 			if len(d.replace) > 0 {
-				delete(known, r.Address)
+				delete(known, r.Address.String())
 				dropped = true
 			}
 		}
@@ -190,12 +191,12 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 // changeFor plans one desired resource against what exists.
 // diffs holds the diffs evaluateForPlan made already.
 func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*plan.Change, error) {
-	impl, err := p.kind(r.Kind)
+	impl, err := p.kind(r.Address.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
 	}
 	sch := impl.Schema()
-	c := &plan.Change{Address: r.Address, Kind: r.Kind, DependsOn: r.DependsOn,
+	c := &plan.Change{Address: r.Address.String(), Kind: r.Address.Kind, DependsOn: addrs.Strings(r.DependsOn),
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = plan.ActionCreate
@@ -210,7 +211,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	c.ID = rf.res.ID
 	c.Before = rf.actual
 	after := keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges)
-	d, ok := diffs[r.Address]
+	d, ok := diffs[r.Address.String()]
 	if !ok {
 		d = diffValues(sch, after, rf.actual, r.Lifecycle)
 	}
@@ -224,7 +225,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 		c.ReplacePaths = d.replace
 	case len(d.changed) > 0:
 		c.Action = plan.ActionUpdate
-		if r.Kind == kinds.LoadBalancer {
+		if r.Address.Kind == kinds.LoadBalancer {
 			c.Shift = detectShift(rf.actual, after, r.Settings)
 		}
 	default:
@@ -339,11 +340,11 @@ func (p *Planner) checkConsent(pl *plan.Plan, allowFlag bool) {
 // unmatchedTarget returns the first target that names none of the
 // changes: most likely a typing mistake, which would otherwise plan
 // nothing without a word.
-func unmatchedTarget(changes []*plan.Change, targets []stacks.Address) (stacks.Address, bool) {
+func unmatchedTarget(changes []*plan.Change, targets []addrs.Target) (addrs.Target, bool) {
 	for _, t := range targets {
 		matched := false
 		for _, c := range changes {
-			if t.Contains(c.Address) {
+			if selects(t, c.Address) {
 				matched = true
 				break
 			}
@@ -352,12 +353,12 @@ func unmatchedTarget(changes []*plan.Change, targets []stacks.Address) (stacks.A
 			return t, true
 		}
 	}
-	return stacks.Address{}, false
+	return addrs.Target{}, false
 }
 
 // limitToTargets keeps the changes of the targeted addresses and of
 // everything they depend on; a deletion is kept only when targeted itself.
-func limitToTargets(changes []*plan.Change, targets []stacks.Address) []*plan.Change {
+func limitToTargets(changes []*plan.Change, targets []addrs.Target) []*plan.Change {
 	byAddr := map[string]*plan.Change{}
 	byBlock := map[string][]string{} // block address -> its instances' (stacks/dependency.go)
 	for _, c := range changes {
@@ -386,7 +387,7 @@ func limitToTargets(changes []*plan.Change, targets []stacks.Address) []*plan.Ch
 	}
 	for _, c := range changes {
 		for _, t := range targets {
-			if t.Contains(c.Address) {
+			if selects(t, c.Address) {
 				visit(c.Address)
 			}
 		}
@@ -404,7 +405,7 @@ func limitToTargets(changes []*plan.Change, targets []stacks.Address) []*plan.Ch
 
 func sortChanges(cs []*plan.Change) {
 	sort.SliceStable(cs, func(i, j int) bool {
-		if c := stacks.CompareAddresses(cs[i].Address, cs[j].Address); c != 0 {
+		if c := addrs.CompareStrings(cs[i].Address, cs[j].Address); c != 0 {
 			return c < 0
 		}
 		return !cs[i].Deposed && cs[j].Deposed
@@ -433,4 +434,10 @@ func PathString(p cty.Path) string {
 		return ""
 	}
 	return schema.PathString(p)
+}
+
+// selects reports whether the target t selects the change at addr.
+func selects(t addrs.Target, addr string) bool {
+	a, err := addrs.Parse(addr)
+	return err == nil && t.Contains(a)
 }

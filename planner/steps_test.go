@@ -6,9 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/stagecraft/stagecraft/stacks"
 )
 
 // layeredGroups is a stack whose group b (count 3) reads the ids of group
@@ -95,11 +94,11 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 func TestTargetFollowsBlockDependency(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, map[string]string{"main.hcl": layeredGroups}, "s", nil)
-	target, err := stacks.ParseAddress("autoscaling_group.b[1]")
+	target, err := addrs.ParseTarget("autoscaling_group.b[1]")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := e.plan(PlanOptions{Targets: []stacks.Address{target}})
+	p := e.plan(PlanOptions{Targets: []addrs.Target{target}})
 	got := actions(p)
 	want := "autoscaling_group.a[0] create\nautoscaling_group.a[1] create\nautoscaling_group.a[2] create\nautoscaling_group.b[1] create"
 	if got != want {

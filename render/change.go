@@ -6,7 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
-	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // changeView is one resource change as people read it: the header
@@ -83,7 +83,7 @@ func headerOf(c *plan.Change) string {
 // address, as Terraform shows them.
 func blockLabel(kind, address string) string {
 	name := address
-	if a, err := stacks.ParseAddress(address); err == nil && a.Name != "" {
+	if a, err := addrs.Parse(address); err == nil {
 		name = a.Name
 		if kind == "" {
 			kind = a.Kind
@@ -232,7 +232,7 @@ func kindOf(address string, change *plan.Change) string {
 	if change != nil && change.Kind != "" {
 		return change.Kind
 	}
-	if a, err := stacks.ParseAddress(address); err == nil {
+	if a, err := addrs.Parse(address); err == nil {
 		return a.Kind
 	}
 	return ""

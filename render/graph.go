@@ -7,6 +7,7 @@ import (
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // graphNode is one resource of the target architecture.
@@ -31,8 +32,8 @@ func graphNodes(p *plan.Plan) []graphNode {
 			continue
 		}
 		n := graphNode{address: c.Address, kind: c.Kind, action: c.Action}
-		if a, err := stacks.ParseAddress(c.Address); err == nil && len(a.Modules) > 0 {
-			n.module = stacks.Address{Modules: a.Modules}.String()
+		if a, err := addrs.Parse(c.Address); err == nil && !a.Module.IsRoot() {
+			n.module = a.Module.String()
 		}
 		n.id = nodeID(c.Address, used)
 		nodes = append(nodes, n)

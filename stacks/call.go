@@ -55,8 +55,8 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 	}
 	vals := make([]cty.Value, 0, len(insts))
 	for _, inst := range insts {
-		prefix := sc.prefix + "module." + call.Name + instanceKeyString(inst.key) + "."
-		child := newScope(sc.ev, prefix, mod.fsys, mod.dir, mod.key)
+		key, _ := instanceKey(inst.key)
+		child := newScope(sc.ev, sc.module.Child(call.Name, key), mod.fsys, mod.dir, mod.key)
 		child.call = call
 		child.extraDeps.add(deps)
 		ictx := childContext(ctx, inst.symbols)
@@ -100,7 +100,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 			outs[name] = v
 			ci.outputDeps[name] = child.outputDeps[name]
 		}
-		n.instances[instanceKeyString(inst.key)] = ci
+		n.instances[key] = ci
 		sc.all.add(child.all)
 		vals = append(vals, cty.ObjectVal(outs))
 	}

@@ -4,6 +4,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/stagecraft/stagecraft/stacks/marks"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // DesiredSet is what one environment should run at one stage: every resource
@@ -40,18 +42,10 @@ type DesiredSet struct {
 
 // Resource is one resource instance of the desired set.
 type Resource struct {
-	// Address is the full instance address, such as "cache.sessions",
-	// `autoscaling_group.svc["orders"]` or "module.web.load_balancer.edge".
-	Address string
-	// Kind is the resource kind ("cache").
-	Kind string
-	// Module is the module path prefix ("module.web"), empty at the root.
-	Module string
-	// Name is the block label.
-	Name string
-	// Key is the instance key: a number for count, a string for for_each,
-	// cty.NilVal for a single instance.
-	Key cty.Value
+	// Address is the instance's address, such as cache.sessions,
+	// autoscaling_group.svc["orders"] or module.web.load_balancer.edge: its
+	// module path, kind, name and count or for_each key.
+	Address addrs.Instance
 	// Config conforms to the kind's schema for the environment's provider
 	// (kinds.Schema(kind).ForProvider(p).ImpliedType()). Computed
 	// attributes are null unless set in the stack; values that depend on
@@ -63,8 +57,11 @@ type Resource struct {
 	// the kind has none.
 	Settings cty.Value
 	// DependsOn lists the addresses of the instances this one depends on,
-	// through references or depends_on, sorted.
-	DependsOn []string
+	// through references or depends_on, sorted by addrs.Compare. A
+	// dependency on a block with count or for_each is the block's address
+	// (no key), standing for all its instances (see addrs.Instance.Contains),
+	// so dependencies stay as many as the references written.
+	DependsOn []addrs.Instance
 	// Lifecycle holds the resource's lifecycle settings.
 	Lifecycle Lifecycle
 	// DeclRange is where the resource block is written (for a merged block,

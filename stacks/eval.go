@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/stacks/funcs"
 )
 
@@ -52,9 +53,9 @@ type evaluator struct {
 // scope is the root of a stage or one instance of a module call.
 type scope struct {
 	ev *evaluator
-	// prefix is prepended to addresses: "" at the root, `module.web.` or
-	// `module.web["a"].` inside modules.
-	prefix string
+	// module is the module instance the scope evaluates: the root, or
+	// module.web or module.web["a"] inside modules.
+	module addrs.Module
 	fsys   fs.FS
 	dir    string
 	funcs  map[string]function.Function
@@ -110,9 +111,9 @@ func (n *resourceNode) expanded() bool {
 type callNode struct {
 	call  *ModuleCall
 	value cty.Value
-	// instances holds, per instance key ("" without count or for_each),
-	// what each output and the whole instance depend on.
-	instances map[string]*callInstance
+	// instances holds, per instance key (addrs.NoKey without count or
+	// for_each), what each output and the whole instance depend on.
+	instances map[addrs.Key]*callInstance
 }
 
 type callInstance struct {
@@ -133,9 +134,9 @@ func (sc *scope) addDiags(d hcl.Diagnostics) {
 // newScope makes a scope whose files are read from dir in fsys; origin
 // names that file system in the record of files read ("" for the stack's,
 // the module key for modules).
-func newScope(ev *evaluator, prefix string, fsys fs.FS, dir, origin string) *scope {
+func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir, origin string) *scope {
 	return &scope{
-		ev: ev, prefix: prefix, fsys: fsys, dir: dir,
+		ev: ev, module: module, fsys: fsys, dir: dir,
 		funcs:        funcs.Functions(recordingFS{fsys: fsys, prefix: origin + ":", reads: ev.reads}, dir),
 		vars:         map[string]cty.Value{},
 		varDeps:      map[string]depSet{},
@@ -170,7 +171,7 @@ func (sc *scope) addResources(blocks []*ResourceBlock) {
 
 func (sc *scope) addCalls(calls []*ModuleCall) {
 	for _, c := range calls {
-		sc.calls[c.Name] = &callNode{call: c, value: cty.DynamicVal, instances: map[string]*callInstance{}}
+		sc.calls[c.Name] = &callNode{call: c, value: cty.DynamicVal, instances: map[addrs.Key]*callInstance{}}
 	}
 }
 
@@ -320,8 +321,9 @@ func (sc *scope) refDeps(refs []ref) depSet {
 			deps.add(sc.localDeps[r.name])
 		case "module":
 			c := sc.calls[r.name]
+			want, ok := instanceKey(r.instKey)
 			for key, inst := range c.instances {
-				if r.instKey != cty.NilVal && key != instanceKeyString(r.instKey) {
+				if r.instKey != cty.NilVal && (!ok || key != want) {
 					continue
 				}
 				if od, ok := inst.outputDeps[r.attr]; ok && r.attr != "" {
@@ -334,7 +336,7 @@ func (sc *scope) refDeps(refs []ref) depSet {
 			n := sc.resources[r.root+"."+r.name]
 			if n.expanded() {
 				// The block as a whole (see dependency.go).
-				deps[sc.prefix+n.block.Address()] = struct{}{}
+				deps[sc.module.Resource(n.block.Kind, n.block.Name).Instance(addrs.NoKey)] = struct{}{}
 				continue
 			}
 			deps.add(n.instances)

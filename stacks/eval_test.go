@@ -46,10 +46,10 @@ func resourceAt(t *testing.T, ds *DesiredSet, addr string) *Resource {
 	t.Helper()
 	var have []string
 	for _, r := range ds.Resources {
-		if r.Address == addr {
+		if r.Address.String() == addr {
 			return r
 		}
-		have = append(have, r.Address)
+		have = append(have, r.Address.String())
 	}
 	t.Fatalf("no resource %s in the desired set; it has %v", addr, have)
 	return nil
@@ -198,158 +198,6 @@ func TestFormatRefusesSyntaxErrors(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), tc.wantErr) {
 				t.Errorf("error = %q, want it to start with %q", err.Error(), tc.wantErr)
-			}
-		})
-	}
-}
-
-func TestParseAddress(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		in string
-		// want is the canonical form ("" means the same as in).
-		want       string
-		kind, name string
-		modules    int
-		key        cty.Value
-	}{
-		"resource":             {in: "cache.sessions", kind: "cache", name: "sessions", key: cty.NilVal},
-		"count instance":       {in: "cache.c[10]", kind: "cache", name: "c", key: cty.NumberIntVal(10)},
-		"for_each instance":    {in: `autoscaling_group.svc["orders"]`, kind: "autoscaling_group", name: "svc", key: cty.StringVal("orders")},
-		"module":               {in: "module.web", modules: 1, key: cty.NilVal},
-		"module instance":      {in: `module.web["a"]`, modules: 1, key: cty.NilVal},
-		"resource in module":   {in: "module.web.load_balancer.edge", kind: "load_balancer", name: "edge", modules: 1, key: cty.NilVal},
-		"nested modules":       {in: `module.a[0].module.b["x"].cache.c[1]`, kind: "cache", name: "c", modules: 2, key: cty.NumberIntVal(1)},
-		"spaces are canonical": {in: `cache.c[ 2 ]`, want: "cache.c[2]", kind: "cache", name: "c", key: cty.NumberIntVal(2)},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			a, err := ParseAddress(tc.in)
-			if err != nil {
-				t.Fatalf("ParseAddress(%q): %v", tc.in, err)
-			}
-			want := tc.want
-			if want == "" {
-				want = tc.in
-			}
-			if got := a.String(); got != want {
-				t.Errorf("String() = %q, want %q", got, want)
-			}
-			if a.Kind != tc.kind || a.Name != tc.name || len(a.Modules) != tc.modules {
-				t.Errorf("parsed %+v, want kind %q name %q and %d modules", a, tc.kind, tc.name, tc.modules)
-			}
-			if (a.Key == cty.NilVal) != (tc.key == cty.NilVal) || (a.Key != cty.NilVal && !a.Key.RawEquals(tc.key)) {
-				t.Errorf("Key = %#v, want %#v", a.Key, tc.key)
-			}
-			again, err := ParseAddress(a.String())
-			if err != nil || again.String() != a.String() {
-				t.Errorf("round trip of %q gives %q, %v", a.String(), again.String(), err)
-			}
-		})
-	}
-}
-
-func TestParseAddressErrors(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		in      string
-		wantErr string
-	}{
-		"unknown kind":     {in: "database.main", wantErr: `"database" is not a resource kind`},
-		"kind only":        {in: "cache", wantErr: "has no resource name; write cache.NAME"},
-		"module only":      {in: "module", wantErr: `ends after "module"`},
-		"attribute":        {in: "cache.sessions.endpoint", wantErr: "continues after the resource"},
-		"not a traversal":  {in: "cache sessions", wantErr: "is not an address"},
-		"empty":            {in: "", wantErr: "is not an address"},
-		"index after kind": {in: "cache[0]", wantErr: "is not an address"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			a, err := ParseAddress(tc.in)
-			if err == nil {
-				t.Fatalf("ParseAddress(%q) = %q, want an error", tc.in, a.String())
-			}
-			if !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("error = %q, want it to contain %q", err.Error(), tc.wantErr)
-			}
-		})
-	}
-}
-
-func TestAddressContains(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		addr, other string
-		want        bool
-	}{
-		"itself":                     {"cache.sessions", "cache.sessions", true},
-		"its count instance":         {"cache.c", "cache.c[0]", true},
-		"its for_each instance":      {"autoscaling_group.svc", `autoscaling_group.svc["orders"]`, true},
-		"a longer name":              {"cache.c", "cache.cc", false},
-		"a longer name with index":   {"cache.c", "cache.cc[0]", false},
-		"an instance, not the other": {"cache.c[1]", "cache.c[10]", false},
-		"instance itself":            {"cache.c[1]", "cache.c[1]", true},
-		"module resources":           {"module.web", "module.web.load_balancer.edge", true},
-		"module instances":           {"module.web", `module.web["a"].cache.c`, true},
-		"another module":             {"module.web", "module.webs.cache.c", false},
-		"one module instance":        {`module.web["a"]`, `module.web["a"].cache.c`, true},
-		"not the other instance":     {`module.web["a"]`, `module.web["b"].cache.c`, false},
-		"resource not in module":     {"cache.c", "module.web.cache.c", false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			a, err := ParseAddress(tc.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := a.Contains(tc.other); got != tc.want {
-				t.Errorf("ParseAddress(%q).Contains(%q) = %v, want %v", tc.addr, tc.other, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestCompareAddresses(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		in, want []string
-	}{
-		"numbers compare as numbers": {
-			in:   []string{"cache.c[10]", "cache.c[2]", "cache.c[1]", "cache.c[0]"},
-			want: []string{"cache.c[0]", "cache.c[1]", "cache.c[2]", "cache.c[10]"},
-		},
-		"kinds and names as strings": {
-			in:   []string{"load_balancer.edge", "cache.b", "autoscaling_group.app", "cache.a"},
-			want: []string{"autoscaling_group.app", "cache.a", "cache.b", "load_balancer.edge"},
-		},
-		"resource before its instances": {
-			in:   []string{"cache.c[0]", "cache.c"},
-			want: []string{"cache.c", "cache.c[0]"},
-		},
-		"module instances": {
-			in:   []string{"module.m[10].cache.c", "module.m[9].cache.c", `module.m["a"].cache.c`},
-			want: []string{`module.m["a"].cache.c`, "module.m[9].cache.c", "module.m[10].cache.c"},
-		},
-		"digits inside names": {
-			in:   []string{"cache.node12", "cache.node3"},
-			want: []string{"cache.node3", "cache.node12"},
-		},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			got := append([]string(nil), tc.in...)
-			sort.Slice(got, func(i, j int) bool { return CompareAddresses(got[i], got[j]) < 0 })
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("order (-want +got):\n%s", diff)
-			}
-			for i := range tc.want {
-				if c := CompareAddresses(tc.want[i], tc.want[i]); c != 0 {
-					t.Errorf("CompareAddresses(%q, itself) = %d, want 0", tc.want[i], c)
-				}
 			}
 		})
 	}
@@ -669,15 +517,15 @@ output "url" {
 		t.Run(addr, func(t *testing.T) {
 			t.Parallel()
 			r := resourceAt(t, ds, addr)
-			if diff := cmp.Diff(want, r.DependsOn); diff != "" {
+			if diff := cmp.Diff(want, addressStrings(r.DependsOn)); diff != "" {
 				t.Errorf("DependsOn of %s (-want +got):\n%s", addr, diff)
 			}
 			wantMod := ""
 			if strings.HasPrefix(addr, "module.") {
-				wantMod = strings.TrimSuffix(addr, "."+r.Kind+"."+r.Name)
+				wantMod = strings.TrimSuffix(addr, "."+r.Address.Kind+"."+r.Address.Name)
 			}
-			if r.Module != wantMod {
-				t.Errorf("Module = %q, want %q", r.Module, wantMod)
+			if r.Address.Module.String() != wantMod {
+				t.Errorf("Module = %q, want %q", r.Address.Module, wantMod)
 			}
 		})
 	}

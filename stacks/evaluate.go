@@ -2,12 +2,14 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // Evaluate produces the desired set of one environment at its target stage
@@ -121,7 +123,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 			ev.reads.note(name, digest)
 		}
 	}
-	root := newScope(ev, "", s.fsys, s.dir, "")
+	root := newScope(ev, addrs.RootModule, s.fsys, s.dir, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
 	root.validateVariables(s.Variables)
@@ -139,7 +141,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 		ds.ProviderConfig = root.providerConfig(provider)
 		ds.Backend = root.backendConfig(env)
 	}
-	sort.Slice(ev.resources, func(i, j int) bool { return CompareAddresses(ev.resources[i].Address, ev.resources[j].Address) < 0 })
+	slices.SortFunc(ev.resources, func(a, b *Resource) int { return addrs.Compare(a.Address, b.Address) })
 	ds.Resources = ev.resources
 	ds.SourceHash = ev.reads.hash(s.Hash)
 	ds.blocks = ev.blocks

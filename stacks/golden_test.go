@@ -219,7 +219,7 @@ func desiredJSON(t *testing.T, ds *DesiredSet) []byte {
 		o.Backend = map[string]any{"type": ds.Backend.Type, "config": plain(ds.Backend.Config)}
 	}
 	for _, r := range ds.Resources {
-		rr := res{Address: r.Address, Kind: r.Kind, Module: r.Module, DependsOn: r.DependsOn, Config: plain(r.Config), Line: r.DeclRange.Start.Line}
+		rr := res{Address: r.Address.String(), Kind: r.Address.Kind, Module: r.Address.Module.String(), DependsOn: addressStrings(r.DependsOn), Config: plain(r.Config), Line: r.DeclRange.Start.Line}
 		if r.Lifecycle.PreventDestroy || r.Lifecycle.AllowDataLoss || r.Lifecycle.IgnoreAllChanges || len(r.Lifecycle.IgnoreChanges) > 0 {
 			var ic []string
 			for _, p := range r.Lifecycle.IgnoreChanges {

@@ -2,11 +2,14 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -34,7 +37,7 @@ func (r ref) key() string {
 }
 
 // depSet is a set of resource instance addresses.
-type depSet map[string]struct{}
+type depSet map[addrs.Instance]struct{}
 
 func (d depSet) add(other depSet) {
 	for k := range other {
@@ -42,13 +45,8 @@ func (d depSet) add(other depSet) {
 	}
 }
 
-func (d depSet) sorted() []string {
-	out := make([]string, 0, len(d))
-	for k := range d {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return CompareAddresses(out[i], out[j]) < 0 })
-	return out
+func (d depSet) sorted() []addrs.Instance {
+	return slices.SortedFunc(maps.Keys(d), addrs.Compare)
 }
 
 // refFlags say which iteration symbols a block may use.

@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // instance is one instance of a block with count or for_each (or the only
@@ -193,15 +194,15 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		n.value, n.addrValue = cty.DynamicVal, cty.DynamicVal
 		return
 	}
-	local := n.block.Address()
+	blockAddr := sc.module.Resource(n.block.Kind, n.block.Name)
 	// Every instance has the block's dependencies; sort them once and share
 	// the slice (clipped, so an append by a reader copies it).
 	dependsOn := slices.Clip(deps.sorted())
 	vals := make([]cty.Value, 0, len(insts))
-	addrs := make([]cty.Value, 0, len(insts))
+	addrVals := make([]cty.Value, 0, len(insts))
 	for _, inst := range insts {
-		keyStr := instanceKeyString(inst.key)
-		addr := sc.prefix + local + keyStr
+		key, _ := instanceKey(inst.key)
+		addr := blockAddr.Instance(key)
 		cfg, ranges := sc.evalBody(n.body, block, childContext(ctx, inst.symbols), childContext(actx, inst.symbols), nil, false)
 		sc.checkKindRules(n.schema, cfg, ranges, n.block.DeclRange)
 		settings := cty.NilVal
@@ -210,10 +211,6 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		}
 		r := &Resource{
 			Address:   addr,
-			Kind:      n.block.Kind,
-			Module:    strings.TrimSuffix(sc.prefix, "."),
-			Name:      n.block.Name,
-			Key:       inst.key,
 			Config:    cfg,
 			Settings:  settings,
 			DependsOn: dependsOn,
@@ -223,10 +220,10 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
-		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr]))
-		addrs = append(addrs, cty.StringVal(local+keyStr))
+		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr.String()]))
+		addrVals = append(addrVals, cty.StringVal(n.block.Address()+key.String()))
 	}
-	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrs)
+	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrVals)
 	sc.rememberBlock(n, firstResource, diagsBefore)
 }
 
@@ -482,8 +479,8 @@ func (sc *scope) evalRefAttr(at *hcl.Attribute, a *schema.Attribute, actx *hcl.E
 		return cty.UnknownVal(cty.String)
 	}
 	local := v.AsString()
-	addr, err := ParseAddress(local)
-	if err != nil || len(addr.Modules) > 0 || addr.Kind == "" {
+	addr, err := addrs.Parse(local)
+	if err != nil || !addr.Module.IsRoot() {
 		sc.errorf(at.Expr.Range(), "Invalid "+a.Name, "%q is not %s in this stack; write a reference such as %s.app.", local, withArticle(a.Ref), a.Ref)
 		return cty.UnknownVal(cty.String)
 	}
@@ -494,7 +491,7 @@ func (sc *scope) evalRefAttr(at *hcl.Attribute, a *schema.Attribute, actx *hcl.E
 	if _, ok := sc.resources[addr.Kind+"."+addr.Name]; !ok {
 		return cty.UnknownVal(cty.String) // reported as an undeclared reference
 	}
-	return cty.StringVal(sc.prefix + local)
+	return cty.StringVal(sc.module.Resource(addr.Kind, addr.Name).Instance(addr.Key).String())
 }
 
 func traversalNameOr(tr hcl.Traversal) string {

@@ -38,7 +38,7 @@ type blockResult struct {
 // its inputs did not change, and reports whether it did.
 func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	ev := sc.ev
-	if ev.reuse == nil || ev.reuse.Previous == nil || sc.prefix != "" {
+	if ev.reuse == nil || ev.reuse.Previous == nil || !sc.module.IsRoot() {
 		return false
 	}
 	key := n.block.Address()
@@ -62,7 +62,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	}
 	changed := false
 	for addr := range prev.instances {
-		if ev.reuse.Changed(addr) {
+		if ev.reuse.Changed(addr.String()) {
 			changed = true
 			break
 		}
@@ -85,8 +85,8 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	insts := make([]instance, len(prev.resources))
 	vals := make([]cty.Value, len(prev.resources))
 	for i, r := range prev.resources {
-		insts[i] = instance{key: r.Key}
-		vals[i] = schema.WithComputed(provBlock, r.Config, ev.known[r.Address])
+		insts[i] = instance{key: keyValue(r.Address.Key)}
+		vals[i] = schema.WithComputed(provBlock, r.Config, ev.known[r.Address.String()])
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), prev.addrValue
 	ev.blocks[key] = &blockResult{resources: prev.resources, value: n.value, addrValue: n.addrValue, instances: prev.instances}
@@ -98,7 +98,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 // whether what references to it see is what they saw before.
 func (sc *scope) rememberBlock(n *resourceNode, firstResource, diagsBefore int) {
 	ev := sc.ev
-	if sc.prefix != "" || len(ev.diags) != diagsBefore {
+	if !sc.module.IsRoot() || len(ev.diags) != diagsBefore {
 		return
 	}
 	key := n.block.Address()

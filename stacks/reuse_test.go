@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -74,7 +75,7 @@ func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 	req := Request{Environment: "dev", Known: map[string]cty.Value{}}
 	prev := evaluate(t, st, req)
 	// The order resources come into existence in.
-	var order []string
+	var order []addrs.Instance
 	for _, r := range prev.Resources {
 		order = append(order, r.Address)
 	}
@@ -84,8 +85,8 @@ func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 		for k, v := range req.Known {
 			known[k] = v
 		}
-		known[addr] = idValue(t, prev, addr, fmt.Sprintf("id-%d", i))
-		changed := map[string]bool{addr: true}
+		known[addr.String()] = idValue(t, prev, addr.String(), fmt.Sprintf("id-%d", i))
+		changed := map[string]bool{addr.String(): true}
 		fresh := evaluate(t, st, Request{Environment: "dev", Known: known})
 		got := evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: func(a string) bool { return changed[a] }}})
 		if len(got.Resources) != len(fresh.Resources) {
@@ -120,7 +121,7 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	for _, r := range got.Resources {
 		p, _ := findResource(prev, r.Address)
 		sameObject := p == r
-		wantSame := r.Module == "" && r.Name != "via_local"
+		wantSame := r.Address.Module.IsRoot() && r.Address.Name != "via_local"
 		if sameObject != wantSame {
 			t.Errorf("%s: taken over %v, want %v", r.Address, sameObject, wantSame)
 		}
@@ -131,11 +132,11 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	known := map[string]cty.Value{"autoscaling_group.a[0]": idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
 	onlyA0 := func(a string) bool { return a == "autoscaling_group.a[0]" }
 	got = evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
-	if p, _ := findResource(prev, "autoscaling_group.a[1]"); p != mustFind(t, got, "autoscaling_group.a[1]") {
+	if p, _ := findResource(prev, mustAddress("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
 		t.Error("block a's configuration was evaluated again although only what exists of a[0] changed")
 	}
 	b0 := mustFind(t, got, "autoscaling_group.b[0]")
-	if p, _ := findResource(prev, "autoscaling_group.b[0]"); p == b0 {
+	if p, _ := findResource(prev, mustAddress("autoscaling_group.b[0]")); p == b0 {
 		t.Fatal("block b was taken over although a[0], which it refers to, changed")
 	}
 	if up := b0.Config.GetAttr("env").Index(cty.StringVal("UP")); !up.IsKnown() || up.AsString() != "id-a0" {
@@ -143,7 +144,7 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	}
 }
 
-func findResource(ds *DesiredSet, addr string) (*Resource, bool) {
+func findResource(ds *DesiredSet, addr addrs.Instance) (*Resource, bool) {
 	for _, r := range ds.Resources {
 		if r.Address == addr {
 			return r, true
@@ -154,7 +155,7 @@ func findResource(ds *DesiredSet, addr string) (*Resource, bool) {
 
 func mustFind(t *testing.T, ds *DesiredSet, addr string) *Resource {
 	t.Helper()
-	r, ok := findResource(ds, addr)
+	r, ok := findResource(ds, mustAddress(addr))
 	if !ok {
 		t.Fatalf("no %s", addr)
 	}

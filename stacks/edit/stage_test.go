@@ -192,7 +192,7 @@ func evaluate(t *testing.T, st *stacks.Stack, env, stage string) *stacks.Desired
 func desiredResource(t *testing.T, ds *stacks.DesiredSet, addr string) *stacks.Resource {
 	t.Helper()
 	for _, r := range ds.Resources {
-		if r.Address == addr {
+		if r.Address.String() == addr {
 			return r
 		}
 	}
