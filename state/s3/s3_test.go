@@ -405,6 +405,6 @@ func TestS3NoCredentials(t *testing.T) {
 	cfg := Config{Bucket: "b", Key: "shop/dev.json", Region: "us-east-1", EndpointURL: "http://127.0.0.1:1", Credentials: none}
 	_, err := New(t.Context(), cfg, "dev", nil)
 	if err == nil || !strings.Contains(err.Error(), "no AWS credentials; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") {
-		t.Errorf("NewS3 without credentials = %v", err)
+		t.Errorf("New without credentials = %v", err)
 	}
 }
