@@ -11,7 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/gofrs/flock"
 )
 
 // cacheData is the generation of data one cache uses (see cache.go for the
@@ -22,7 +23,7 @@ type cacheData struct {
 	gen  string
 	dir  string
 	// lock holds the flock on dir/lock while the cache runs.
-	lock *os.File
+	lock *flock.Flock
 	// adopted says the generation was left by an earlier supervisor.
 	adopted bool
 	// ports are the servers' ports by name; the cache guards it with its
@@ -111,19 +112,15 @@ func cacheGenerations(base string) []string {
 
 // lockCacheGen takes the flock of a generation directory without waiting. A
 // directory that does not exist is not taken.
-func lockCacheGen(dir string) (*os.File, bool) {
+func lockCacheGen(dir string) (*flock.Flock, bool) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, false
 	}
-	f, err := os.OpenFile(filepath.Join(dir, cacheLockFile), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
+	l := flock.New(filepath.Join(dir, cacheLockFile), flock.SetPermissions(0o644))
+	if ok, err := l.TryLock(); err != nil || !ok {
 		return nil, false
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, false
-	}
-	return f, true
+	return l, true
 }
 
 // markCurrent makes this generation the one a re-created cache adopts.
@@ -157,7 +154,7 @@ func (d *cacheData) savePorts(ports map[string]int) error {
 // release lets another cache take the generation; its files stay.
 func (d *cacheData) release() {
 	if d.lock != nil {
-		d.lock.Close()
+		_ = d.lock.Unlock()
 		d.lock = nil
 	}
 }
@@ -181,7 +178,7 @@ func (d *cacheData) remove() error {
 			continue
 		}
 		err := os.RemoveAll(dir)
-		lock.Close()
+		_ = lock.Unlock()
 		if err != nil {
 			errs = append(errs, err)
 		}

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
+
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // clusterData is the directory of one cluster incarnation,
@@ -26,7 +28,7 @@ type clusterData struct {
 	// root is data/ADDRESS, dir this incarnation's directory in it.
 	root string
 	dir  string
-	lock *os.File
+	lock *flock.Flock
 	// restored says the directory was left by an earlier supervisor.
 	restored bool
 }
@@ -120,19 +122,13 @@ func openClusterData(root, engine, id string) (*clusterData, error) {
 }
 
 // tryLock takes the lock of dir without waiting.
-func tryLock(dir string) (*os.File, bool, error) {
-	f, err := os.OpenFile(filepath.Join(dir, clusterLockFile), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
+func tryLock(dir string) (*flock.Flock, bool, error) {
+	l := flock.New(filepath.Join(dir, clusterLockFile), flock.SetPermissions(0o600))
+	ok, err := l.TryLock()
+	if err != nil || !ok {
 		return nil, false, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, false, nil
-		}
-		return nil, false, err
-	}
-	return f, true, nil
+	return l, true, nil
 }
 
 // release gives up the lock, keeping the directory.
@@ -140,8 +136,7 @@ func (d *clusterData) release() {
 	if d == nil || d.lock == nil {
 		return
 	}
-	_ = syscall.Flock(int(d.lock.Fd()), syscall.LOCK_UN)
-	d.lock.Close()
+	_ = d.lock.Unlock()
 	d.lock = nil
 }
 
@@ -171,8 +166,7 @@ func (d *clusterData) remove() error {
 		if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
 			err = rerr
 		}
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		_ = f.Unlock()
 	}
 	_ = os.Remove(d.root) // fails, as it should, while another cluster lives there
 	return err

@@ -78,6 +78,9 @@ func parseEtcdMemberFlags(args []string) (etcdMemberFlags, error) {
 // each member of a coordinator is its own process. It logs to its log file
 // at warning level, with heartbeat and election timeouts for loopback.
 func RunEtcdMember(ctx context.Context, args []string) error {
+	if errPlatform != nil {
+		return errPlatform
+	}
 	f, err := parseEtcdMemberFlags(args)
 	if err != nil {
 		return fmt.Errorf("%s: %w", EtcdMemberArg, err)

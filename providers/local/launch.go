@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // startTimeout bounds how long the CLI waits for a new supervisor.
@@ -41,15 +43,11 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 		return nil, false, err
 	}
 	// One CLI at a time starts the supervisor.
-	lock, err := os.OpenFile(paths.Lock(), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
+	lock := flock.New(paths.Lock(), flock.SetPermissions(0o644))
+	if err := lock.Lock(); err != nil {
 		return nil, false, err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, false, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer lock.Unlock()
 	if h, err := c.hello(ctx); err == nil && h.API == apiVersion {
 		p.client = c
 		return c, true, nil
@@ -79,11 +77,11 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 func (p *provider) clearStale(paths envPaths) {
 	if b, err := os.ReadFile(paths.PID()); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && isSupervisor(pid) {
-			_ = syscall.Kill(pid, syscall.SIGTERM)
-			for i := 0; i < 50 && syscall.Kill(pid, 0) == nil; i++ {
+			_ = signalProcess(pid, syscall.SIGTERM)
+			for i := 0; i < 50 && processAlive(pid); i++ {
 				time.Sleep(100 * time.Millisecond)
 			}
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			_ = signalProcess(pid, syscall.SIGKILL)
 		}
 		_ = os.Remove(paths.PID())
 	}
@@ -93,7 +91,7 @@ func (p *provider) clearStale(paths envPaths) {
 // isSupervisor reports whether pid runs a supervisor (after a reboot the
 // recorded pid may belong to anything).
 func isSupervisor(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
+	if !processAlive(pid) {
 		return false
 	}
 	cmdline, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))

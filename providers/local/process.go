@@ -43,6 +43,9 @@ type proc struct {
 
 // startProc starts a child process.
 func startProc(spec procSpec) (*proc, error) {
+	if errPlatform != nil {
+		return nil, errPlatform
+	}
 	if err := os.MkdirAll(filepath.Dir(spec.Log), 0o755); err != nil {
 		return nil, err
 	}
@@ -93,15 +96,15 @@ func (p *proc) stop(grace time.Duration) {
 		return
 	}
 	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	_ = signalGroup(pgid, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(grace):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		_ = signalGroup(pgid, syscall.SIGKILL)
 		<-p.done
 	}
 	// Anything the process started and left behind goes too.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	_ = signalGroup(pgid, syscall.SIGKILL)
 }
 
 // tail returns the last n lines of a log file, for error messages.

@@ -7,9 +7,3 @@ import "syscall"
 func childAttrs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
-
-// detachAttrs starts the supervisor in a session of its own, so Ctrl-C in
-// the terminal that ran stagecraft does not reach it.
-func detachAttrs() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setsid: true}
-}

@@ -65,6 +65,10 @@ func (p *provider) paths() envPaths { return newEnvPaths(p.ws.DataDir, p.ws.Envi
 // Configure accepts an empty provider block: the local provider has no
 // settings yet.
 func (p *provider) Configure(_ context.Context, config cty.Value) hcl.Diagnostics {
+	if errPlatform != nil {
+		msg := errPlatform.Error()
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported system", Detail: strings.ToUpper(msg[:1]) + msg[1:] + "."}}
+	}
 	var diags hcl.Diagnostics
 	if config != cty.NilVal && !config.IsNull() && config.Type().IsObjectType() {
 		for name := range config.Type().AttributeTypes() {

@@ -60,6 +60,9 @@ type managed struct {
 // dir (.stagecraft/local/ENV) until ctx ends or it has nothing left to run.
 // The stagecraft binary runs it through a hidden command.
 func RunSupervisor(ctx context.Context, dir string) error {
+	if errPlatform != nil {
+		return errPlatform
+	}
 	paths := envPaths{Dir: dir}
 	if err := os.MkdirAll(paths.Logs(), 0o755); err != nil {
 		return err

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build unix && !linux
 
 package local
 
@@ -9,9 +9,4 @@ import "syscall"
 // children running until the next supervisor's cleanup.
 func childAttrs() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
-}
-
-// detachAttrs starts the supervisor in a session of its own.
-func detachAttrs() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setsid: true}
 }
