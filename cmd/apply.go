@@ -3,7 +3,6 @@ package cmd
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -132,7 +132,10 @@ func (w *workspace) confirm(p *plan.Plan) error {
 
 // applyPlanFile applies a saved plan after checking it is not stale.
 func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
-	pf, err := state.ReadPlanFile(opts.PlanFile)
+	pf, err := planfile.Read(opts.PlanFile)
+	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
+		return userError("%s", err)
+	}
 	if err != nil {
 		return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
@@ -146,16 +149,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 	if w.env.Name != pf.Environment {
 		return userError("the plan in %s is for environment %q, not %q", opts.PlanFile, pf.Environment, w.env.Name)
 	}
-	plan, err := plan.Unmarshal(pf.Plan)
-	if err != nil {
-		return userError("%s is damaged: %s", opts.PlanFile, err)
-	}
-	var inputs []stacks.VarInput
-	if len(pf.Inputs) > 0 {
-		if err := json.Unmarshal(pf.Inputs, &inputs); err != nil {
-			return userError("%s is damaged: %s", opts.PlanFile, err)
-		}
-	}
+	plan, inputs := pf.Plan, pf.Inputs
 	b, err := w.backend()
 	if err != nil {
 		return err

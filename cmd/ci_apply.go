@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/cmd/internal/github"
-	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -251,14 +251,14 @@ func checkPlanHash(plan, sumFile []byte, from string) error {
 // applyReviewedPlan prints the plan, then applies it as apply PLANFILE
 // does; a stale plan's message says how to get a fresh one.
 func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPlan) (*ciPlan, error) {
-	pf, err := state.ReadPlanFile(rp.path)
+	pf, err := planfile.Read(rp.path)
+	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
+		return nil, userError("the plan in %s is damaged: %s", rp.from, damaged.Err)
+	}
 	if err != nil {
 		return nil, userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
-	p, err := plan.Unmarshal(pf.Plan)
-	if err != nil {
-		return nil, userError("the plan in %s is damaged: %s", rp.from, err)
-	}
+	p := pf.Plan
 	text := *opts.Global
 	text.Output = "text"
 	if text.Env == "" {

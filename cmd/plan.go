@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -204,20 +204,8 @@ func (w *workspace) renderPlan(p *plan.Plan) error {
 
 // writePlanFile saves a plan with what is needed to apply it later.
 func writePlanFile(path string, w *workspace, res *planResult, inputs []stacks.VarInput) error {
-	body, err := plan.Marshal(res.plan, false)
-	if err != nil {
-		return userError("cannot save the plan: %s.", err)
-	}
-	in, err := json.Marshal(inputs)
-	if err != nil {
-		return userError("cannot save the plan: %s.", err)
-	}
-	pf := &state.PlanFile{
-		Lineage: res.plan.Lineage, Serial: res.plan.Serial, StackHash: res.plan.StackHash,
-		Environment: w.env.Name, Stage: res.plan.TargetStage, CreatedAt: time.Now().UTC(),
-		Plan: body, Inputs: in,
-	}
-	if err := state.WritePlanFile(path, pf); err != nil {
+	pf := planfile.New(res.plan, w.env.Name, inputs, time.Now())
+	if err := planfile.Write(path, pf); err != nil {
 		return userError("cannot save the plan to %s: %s.", path, err)
 	}
 	return nil

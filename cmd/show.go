@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -48,16 +50,15 @@ Sensitive values show as (sensitive).`,
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
 	if opts.PlanFile != "" {
-		pf, err := state.ReadPlanFile(opts.PlanFile)
+		pf, err := planfile.Read(opts.PlanFile)
+		if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
+			return userError("%s", err)
+		}
 		if err != nil {
 			return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 		}
-		p, err := plan.Unmarshal(pf.Plan)
-		if err != nil {
-			return userError("%s is damaged: %s", opts.PlanFile, err)
-		}
 		w := &workspace{deps: opts.Deps, g: opts.Global}
-		return w.renderPlan(p)
+		return w.renderPlan(pf.Plan)
 	}
 	w, err := openWorkspace(opts.Deps, opts.Global)
 	if err != nil {

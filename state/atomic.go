@@ -6,12 +6,13 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that a crash at any moment
+// WriteFileAtomic replaces path with data so that a crash at any moment
 // leaves either the old file or the new one, never a mix: it writes a
 // temporary file in the same directory, fsyncs it, renames it over path and
 // fsyncs the directory so that the rename itself is durable. The file gets
-// mode 0o600 because states and plans hold secrets.
-func writeFileAtomic(path string, data []byte) (err error) {
+// mode 0o600 because states and plans hold secrets. Saved plan files
+// (planner/planfile) are written through it too.
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -42,7 +42,7 @@ func NewEncryptedLocal(dir, environment string, enc *Encryption) (*ObjectBackend
 }
 
 // dirStore is an ObjectStore on a directory: keys are relative paths,
-// writes are atomic (writeFileAtomic), and the ETag is the content's
+// writes are atomic (WriteFileAtomic), and the ETag is the content's
 // SHA-256. Its conditional puts compare and write under a mutex, which
 // makes them atomic within this process; between processes the caller
 // holds the environment's flock, as every Backend caller does.
@@ -95,7 +95,7 @@ func (d *dirStore) Put(ctx context.Context, key string, data []byte, cond PutCon
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return "", fmt.Errorf("write %s: %w", p, err)
 	}
-	if err := writeFileAtomic(p, data); err != nil {
+	if err := WriteFileAtomic(p, data); err != nil {
 		return "", fmt.Errorf("write %s: %w", p, err)
 	}
 	return contentETag(data), nil

@@ -181,7 +181,7 @@ func (l *Local) Write(_ context.Context, s *State) error {
 	if err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
 	s.Serial = next.Serial

@@ -505,8 +505,8 @@ func TestWriteFileAtomicFailureLeavesNoTemp(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(target, []byte("{}")); err == nil {
-		t.Fatal("writeFileAtomic over a directory succeeded")
+	if err := WriteFileAtomic(target, []byte("{}")); err == nil {
+		t.Fatal("WriteFileAtomic over a directory succeeded")
 	}
 	if diff := cmp.Diff([]string{"dev.json"}, dirNames(t, dir)); diff != "" {
 		t.Errorf("files left after a failed write (-want +got):\n%s", diff)

@@ -88,7 +88,7 @@ func (l *Local) replace(s *State, force bool) error {
 	if err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
 	if err := os.Remove(l.JournalPath()); err != nil && !errors.Is(err, os.ErrNotExist) {

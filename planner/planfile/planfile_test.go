@@ -1,7 +1,6 @@
-package state
+package planfile
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,29 +9,35 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
+	"github.com/zclconf/go-cty/cty"
 )
 
-func TestPlanFileRoundTrip(t *testing.T) {
+func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tfplan")
-	pf := &PlanFile{
-		Lineage: "L", Serial: 4, StackHash: "sha256:abc",
-		Environment: "dev", Stage: "green",
-		CreatedAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
-		Plan:      json.RawMessage(`{"changes":[{"address":"cache.sessions","action":"create"}]}`),
-	}
-	if err := WritePlanFile(path, pf); err != nil {
+	p := &plan.Plan{Lineage: "L", Serial: 4, StackHash: "sha256:abc", Environment: "dev", TargetStage: "green",
+		Changes: []*plan.Change{{Address: "cache.sessions", Kind: "cache", Action: plan.ActionCreate,
+			After: cty.ObjectVal(map[string]cty.Value{"engine": cty.StringVal("redis")})}}}
+	f := New(p, "dev", []stacks.VarInput{{Name: "port", Value: "8080"}}, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	if err := Write(path, f); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadPlanFile(path)
+	got, err := Read(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := *pf
-	want.FormatVersion = PlanFormatVersion
-	if diff := cmp.Diff(&want, got); diff != "" {
-		t.Errorf("plan file round trip (-want +got):\n%s", diff)
+	if got.Lineage != "L" || got.Serial != 4 || got.StackHash != "sha256:abc" || got.Environment != "dev" || got.Stage != "green" || !got.CreatedAt.Equal(f.CreatedAt) {
+		t.Errorf("envelope read back = %+v, want %+v", got, f)
+	}
+	if diff := cmp.Diff(f.Inputs, got.Inputs); diff != "" {
+		t.Errorf("inputs (-want +got):\n%s", diff)
+	}
+	if len(got.Plan.Changes) != 1 || !got.Plan.Changes[0].After.RawEquals(p.Changes[0].After) {
+		t.Errorf("plan read back = %+v, want the change to cache.sessions", got.Plan.Changes)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -48,8 +53,39 @@ func TestPlanFileRoundTrip(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("plan file mode %o, want 600", fi.Mode().Perm())
 	}
-	if diff := cmp.Diff([]string{"tfplan"}, dirNames(t, dir)); diff != "" {
-		t.Errorf("files next to the plan (-want +got):\n%s", diff)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Errorf("files next to the plan: %v (%v), want only tfplan", entries, err)
+	}
+}
+
+// TestReadsSavedFile: a plan file saved by `plan -out` before the format
+// moved here (testdata/v1.plan) still loads, and writing it back gives
+// the same bytes: the format did not change.
+func TestReadsSavedFile(t *testing.T) {
+	t.Parallel()
+	saved := filepath.Join("testdata", "v1.plan")
+	f, err := Read(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Environment != "dev" || f.Plan == nil || len(f.Plan.Changes) == 0 {
+		t.Fatalf("Read(%s) = %+v, want a plan for dev with changes", saved, f)
+	}
+	path := filepath.Join(t.TempDir(), "again.plan")
+	if err := Write(path, f); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("the plan file written back differs (-saved +written):\n%s", diff)
 	}
 }
 
@@ -67,6 +103,7 @@ func TestReadPlanFileErrors(t *testing.T) {
 		"newer version":    {content: "stagecraft-plan v2\n{\"format_version\":2}\n", want: "read plan file %s: plan format version 2 is newer than this stagecraft understands (1); upgrade stagecraft"},
 		"damaged JSON":     {content: "stagecraft-plan v1\n{\"format_version\":1,", want: "read plan file %s: the file is damaged: unexpected end of JSON input"},
 		"version mismatch": {content: "stagecraft-plan v1\n{\"format_version\":0}", want: "read plan file %s: the file is damaged: header says format version 1, content says 0"},
+		"damaged plan":     {content: "stagecraft-plan v1\n{\"format_version\":1,\"plan\":{\"changes\":7}}", want: "%s is damaged: decode plan: json: cannot unmarshal number into Go struct field jsonPlan.changes of type []*plan.jsonChange"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -75,58 +112,58 @@ func TestReadPlanFileErrors(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := ReadPlanFile(path)
+			_, err := Read(path)
 			want := strings.ReplaceAll(tt.want, "%s", path)
 			if err == nil || err.Error() != want {
-				t.Errorf("ReadPlanFile error = %v\nwant %s", err, want)
+				t.Errorf("Read error = %v\nwant %s", err, want)
 			}
 		})
 	}
 	missing := filepath.Join(t.TempDir(), "missing")
-	_, err := ReadPlanFile(missing)
+	_, err := Read(missing)
 	if !errors.Is(err, os.ErrNotExist) || err.Error() != "there is no plan file "+missing+"; save one with `stagecraft plan -out "+missing+"`" {
-		t.Errorf("ReadPlanFile(missing) error = %v, want not exist, saying how to make one", err)
+		t.Errorf("Read(missing) error = %v, want not exist, saying how to make one", err)
 	}
 }
 
 func TestCheckFresh(t *testing.T) {
 	t.Parallel()
-	current := &State{Lineage: "L1", Serial: 4}
+	current := &state.State{Lineage: "L1", Serial: 4}
 	tests := map[string]struct {
-		plan      PlanFile
-		current   *State
+		plan      File
+		current   *state.State
 		stackHash string
 		reason    StaleReason
 		want      string
 	}{
 		"fresh": {
-			plan: PlanFile{Lineage: "L1", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h1",
+			plan: File{Lineage: "L1", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h1",
 		},
 		"fresh with no state": {
-			plan: PlanFile{StackHash: "h1"}, stackHash: "h1",
+			plan: File{StackHash: "h1"}, stackHash: "h1",
 		},
 		"state written since": {
-			plan: PlanFile{Lineage: "L1", Serial: 3, StackHash: "h1"}, current: current, stackHash: "h1",
+			plan: File{Lineage: "L1", Serial: 3, StackHash: "h1"}, current: current, stackHash: "h1",
 			reason: StaleSerial,
 			want:   "stale plan: the state has changed since the plan was made (serial 4, plan made at serial 3); run plan again",
 		},
 		"stack files changed": {
-			plan: PlanFile{Lineage: "L1", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h2",
+			plan: File{Lineage: "L1", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h2",
 			reason: StaleStack,
 			want:   "stale plan: the stack files have changed since the plan was made; run plan again",
 		},
 		"another state": {
-			plan: PlanFile{Lineage: "L0", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h1",
+			plan: File{Lineage: "L0", Serial: 4, StackHash: "h1"}, current: current, stackHash: "h1",
 			reason: StaleLineage,
 			want:   "stale plan: the plan was made for a different state (lineage L0, the current state has lineage L1); run plan again",
 		},
 		"made before the first apply, applied since": {
-			plan: PlanFile{StackHash: "h1"}, current: current, stackHash: "h1",
+			plan: File{StackHash: "h1"}, current: current, stackHash: "h1",
 			reason: StaleSerial,
 			want:   "stale plan: the state has changed since the plan was made (there was no state then, now it is at serial 4); run plan again",
 		},
 		"state gone": {
-			plan: PlanFile{Lineage: "L1", Serial: 4, StackHash: "h1"}, stackHash: "h1",
+			plan: File{Lineage: "L1", Serial: 4, StackHash: "h1"}, stackHash: "h1",
 			reason: StaleLineage,
 			want:   "stale plan: the plan was made for a different state (lineage L1, the current state has lineage none); run plan again",
 		},
