@@ -63,11 +63,13 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	var deps []string
+	// An address that does not parse names no resource of the stage.
+	addr, perr := addrs.Parse(opts.Address)
+	var deps []addrs.Instance
 	kind := ""
 	for _, r := range ds.Resources {
-		if r.Address.String() == opts.Address {
-			kind, deps = r.Address.Kind, addrs.Strings(r.DependsOn)
+		if perr == nil && r.Address == addr {
+			kind, deps = r.Address.Kind, r.DependsOn
 		}
 	}
 	if kind == "" {
@@ -80,7 +82,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if st == nil {
 		st = state.New(w.stack.Name, w.env.Name)
 	}
-	if r, ok := st.Resource(opts.Address); ok {
+	if r, ok := st.Resource(addr); ok {
 		return userError("the state already tracks %s (id %s); remove it with state rm first to import another", opts.Address, r.ID)
 	}
 	p, err := w.provider(ctx, ds.ProviderConfig)
@@ -102,7 +104,7 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return userError("import %s: %s", opts.Address, err)
 	}
-	st.Set(&state.Resource{Address: opts.Address, Kind: kind, Provider: w.env.Provider, ID: opts.ID, Attributes: attrs, Dependencies: deps})
+	st.Set(&state.Resource{Address: addr, Kind: kind, Provider: w.env.Provider, ID: opts.ID, Attributes: attrs, Dependencies: deps})
 	if err := b.Write(ctx, st); err != nil {
 		return userError("cannot write the state: %s", err)
 	}

@@ -166,7 +166,7 @@ func showStateJSON(out io.Writer, st *state.State) error {
 		if err != nil {
 			return userError("%s: %s", r.Address, err)
 		}
-		rs = append(rs, jr{Address: r.Address, Kind: r.Kind, Provider: r.Provider, ID: r.ID, Status: r.Status, Deposed: deposed, Attributes: enc})
+		rs = append(rs, jr{Address: r.Address.String(), Kind: r.Kind, Provider: r.Provider, ID: r.ID, Status: r.Status, Deposed: deposed, Attributes: enc})
 		return nil
 	}
 	for _, r := range st.Resources {

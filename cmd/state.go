@@ -83,9 +83,8 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 	for _, r := range st.Resources {
 		if len(filters) > 0 {
 			match := false
-			ra, err := addrs.Parse(r.Address)
 			for _, f := range filters {
-				match = match || (err == nil && f.Contains(ra))
+				match = match || f.Contains(r.Address)
 			}
 			if !match {
 				continue
@@ -110,8 +109,9 @@ func runStateShow(ctx context.Context, opts *StateOptions) error {
 		return userError("cannot read the state: %s", err)
 	}
 	addr := opts.Args[0]
-	if st != nil {
-		if r, ok := st.Resource(addr); ok {
+	// An address that does not parse names nothing the state has.
+	if a, perr := addrs.Parse(addr); st != nil && perr == nil {
+		if r, ok := st.Resource(a); ok {
 			v, err := stateValue(r)
 			if err != nil {
 				return userError("%s: %s", addr, err)
@@ -150,9 +150,9 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 		if err != nil {
 			return userError("%s.", err)
 		}
-		var hit []string
+		var hit []addrs.Instance
 		for _, r := range st.Resources {
-			if ra, err := addrs.Parse(r.Address); err == nil && addr.Contains(ra) {
+			if addr.Contains(r.Address) {
 				hit = append(hit, r.Address)
 			}
 		}
@@ -162,7 +162,7 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 		for _, h := range hit {
 			st.Remove(h)
 		}
-		removed = append(removed, hit...)
+		removed = append(removed, addrs.Strings(hit)...)
 	}
 	if err := b.Write(ctx, st); err != nil {
 		return userError("cannot write the state: %s", err)

@@ -58,6 +58,8 @@ next apply to delete.`,
 
 // foundResource is one resource discovered at the provider.
 type foundResource struct {
+	// addr is ref.Address parsed.
+	addr   addrs.Instance
 	ref    providers.Ref
 	actual cty.Value
 	attrs  []byte
@@ -153,7 +155,8 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 		}
 		ty := impl.Schema().ImpliedType()
 		for _, d := range list {
-			if _, err := stacks.ParseTarget(d.Ref.Address); err != nil {
+			addr, err := addrs.Parse(d.Ref.Address)
+			if err != nil {
 				fmt.Fprintf(w.deps.IO.ErrOut, "Warning: skipping %s %s: its %s tag %q is not an address.\n", kind, d.Ref.ID, providers.TagAddress, d.Ref.Address)
 				continue
 			}
@@ -162,7 +165,7 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 				return nil, userError("cannot record %s (%s): %s.", d.Ref.Address, d.Ref.ID, err)
 			}
 			d.Ref.Kind = kind
-			found = append(found, foundResource{ref: d.Ref, actual: d.Actual, attrs: attrs})
+			found = append(found, foundResource{addr: addr, ref: d.Ref, actual: d.Actual, attrs: attrs})
 		}
 	}
 	if len(blind) == has {
@@ -172,7 +175,7 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 		fmt.Fprintf(w.deps.IO.ErrOut, "Warning: provider %q cannot list its %s resources; they are missing from the rebuilt state.\n", w.env.Provider, strings.Join(blind, ", "))
 	}
 	sort.Slice(found, func(i, j int) bool {
-		if c := addrs.CompareStrings(found[i].ref.Address, found[j].ref.Address); c != 0 {
+		if c := addrs.Compare(found[i].addr, found[j].addr); c != 0 {
 			return c < 0
 		}
 		return found[i].ref.ID < found[j].ref.ID
@@ -187,16 +190,16 @@ func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]found
 func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, found []foundResource) (*state.State, []*state.Resource, error) {
 	st := state.New(w.stack.Name, w.env.Name)
 	st.Stage = ds.Stage
-	desired := map[string]*stacks.Resource{}
+	desired := map[addrs.Instance]*stacks.Resource{}
 	for _, r := range ds.Resources {
-		desired[r.Address.String()] = r
+		desired[r.Address] = r
 	}
 	known := map[string]cty.Value{}
 	var extra []*state.Resource
 	for _, f := range found {
-		r := &state.Resource{Address: f.ref.Address, Kind: f.ref.Kind, Provider: w.env.Provider, ID: f.ref.ID, Attributes: f.attrs}
+		r := &state.Resource{Address: f.addr, Kind: f.ref.Kind, Provider: w.env.Provider, ID: f.ref.ID, Attributes: f.attrs}
 		if d, ok := desired[r.Address]; ok && d.Address.Kind == r.Kind {
-			r.Dependencies = addrs.Strings(d.DependsOn)
+			r.Dependencies = d.DependsOn
 			r.SensitivePaths = markedPaths(d.Config)
 			r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
 		}
@@ -206,7 +209,7 @@ func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, foun
 			continue
 		}
 		st.Set(r)
-		known[r.Address] = f.actual
+		known[r.Address.String()] = f.actual
 	}
 	req.Known = known
 	withKnown, diags := w.stack.Evaluate(req)
@@ -285,7 +288,7 @@ func (w *workspace) printRecovered(rebuilt *state.State, extra []*state.Resource
 		var missing []string
 		for _, r := range cur.Resources {
 			if _, ok := rebuilt.Resource(r.Address); !ok {
-				missing = append(missing, r.Address)
+				missing = append(missing, r.Address.String())
 			}
 		}
 		if len(missing) > 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/stagecraft/stagecraft/providers/aws/mototest"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -479,7 +480,7 @@ func TestS3TeamRuns(t *testing.T) {
 				t.Fatalf("round %d: the loser's error does not name the holder (PID %d):\n%s", round, winner, msg)
 			}
 			st := storedState(t, url, "race")
-			app, ok := st.Resource("autoscaling_group.app")
+			app, ok := st.Resource(addrs.MustParse("autoscaling_group.app"))
 			if !ok || len(st.Resources) != 7 || st.Serial <= serial || !strings.Contains(string(app.Attributes), `"min":`+size+`,`) {
 				t.Fatalf("round %d: state after the round: %d resources, serial %d (was %d), app %s", round, len(st.Resources), st.Serial, serial, app.Attributes)
 			}

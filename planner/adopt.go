@@ -17,24 +17,17 @@ import (
 // way the next apply ends with no duplicate and nothing untracked.
 func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.JournalEntry) (adopted map[string]bool, orphans []*state.Resource, warnings []string, err error) {
 	adopted = map[string]bool{}
-	pending := map[string]map[string]bool{} // kind -> addresses
+	pending := map[string]map[addrs.Instance]bool{} // kind -> addresses
 	for _, in := range intents {
 		if in.Op != state.OpIntent || in.Action == state.ActionDelete {
 			continue
 		}
-		kind := ""
-		if in.Resource != nil {
+		kind := in.Address.Kind
+		if in.Resource != nil && in.Resource.Kind != "" {
 			kind = in.Resource.Kind
 		}
-		if kind == "" {
-			a, perr := parseKind(in.Address)
-			if perr != nil {
-				continue
-			}
-			kind = a
-		}
 		if pending[kind] == nil {
-			pending[kind] = map[string]bool{}
+			pending[kind] = map[addrs.Instance]bool{}
 		}
 		pending[kind][in.Address] = true
 	}
@@ -69,31 +62,24 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].Ref.ID < found[j].Ref.ID })
 		for _, f := range found {
-			if !pending[kind][f.Ref.Address] || known[f.Ref.ID] {
+			// The address comes from the object's tags.
+			addr, err := addrs.Parse(f.Ref.Address)
+			if err != nil || !pending[kind][addr] || known[f.Ref.ID] {
 				continue
 			}
 			attrs, err := state.EncodeValue(f.Actual, p.impliedType(schema))
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("adopt %s: %w", f.Ref.Address, err)
 			}
-			r := &state.Resource{Address: f.Ref.Address, Kind: kind, Provider: p.ProviderName, ID: f.Ref.ID, Attributes: attrs}
+			r := &state.Resource{Address: addr, Kind: kind, Provider: p.ProviderName, ID: f.Ref.ID, Attributes: attrs}
 			known[f.Ref.ID] = true
-			if _, exists := work.Resource(f.Ref.Address); exists {
+			if _, exists := work.Resource(addr); exists {
 				orphans = append(orphans, r)
 				continue
 			}
 			work.Set(r)
-			adopted[r.Address] = true
+			adopted[r.Address.String()] = true
 		}
 	}
 	return adopted, orphans, warnings, nil
-}
-
-// parseKind returns the kind of a resource instance address.
-func parseKind(addr string) (string, error) {
-	a, err := addrs.Parse(addr)
-	if err != nil {
-		return "", err
-	}
-	return a.Kind, nil
 }

@@ -204,7 +204,7 @@ func (a *applier) announceCreates(ctx context.Context) error {
 		if _, ok := impl.(providers.Discoverer); !ok {
 			continue
 		}
-		entries = append(entries, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.p.ProviderName}))
+		entries = append(entries, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName}))
 		a.announced[c.Address] = true
 	}
 	if len(entries) == 0 {
@@ -231,7 +231,7 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", c.Address, err)
 		}
-		r := &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.p.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: c.DependsOn}
+		r := &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: addrsOf(c.DependsOn)}
 		if c.Deposed {
 			a.cur.AddDeposed(r)
 			entries = append(entries, state.DeposedEntry(r))
@@ -257,7 +257,7 @@ func (a *applier) prepare() error {
 		if err != nil {
 			return err
 		}
-		known[r.Address] = v
+		known[r.Address.String()] = v
 	}
 	// What the plan creates or replaces does not exist yet as far as the
 	// configuration of its dependents is concerned: they wait for it.
@@ -392,10 +392,10 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	var intents []state.JournalEntry
 	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
 		// Keep the old copy on record until it is destroyed.
-		intents = append(intents, state.DeposeEntry(c.Address, c.ID))
+		intents = append(intents, state.DeposeEntry(addrs.MustParse(c.Address), c.ID))
 	}
 	if !a.announced[c.Address] {
-		intents = append(intents, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.p.ProviderName}))
+		intents = append(intents, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName}))
 	}
 	if len(intents) > 0 {
 		if err := a.jw.append(ctx, intents...); err != nil {
@@ -404,7 +404,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	}
 	a.mu.Lock()
 	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
-		a.cur.Depose(c.Address, c.ID)
+		a.cur.Depose(addrs.MustParse(c.Address), c.ID)
 	}
 	a.mu.Unlock()
 	actual, err := impl.Create(ctx, a.p.ref(c.Address, c.Kind, ""), cfg)
@@ -439,14 +439,14 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *pl
 	if err := impl.Delete(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior); err != nil {
 		return opError("delete", c.Address, err)
 	}
-	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
+	if err := a.jw.append(ctx, state.RemoveEntry(addrs.MustParse(c.Address), c.ID)); err != nil {
 		return err
 	}
 	a.mu.Lock()
 	if deposed {
-		a.cur.RemoveDeposed(c.Address, c.ID)
-	} else if r, ok := a.cur.Resource(c.Address); ok && r.ID == c.ID {
-		a.cur.Remove(c.Address)
+		a.cur.RemoveDeposed(addrs.MustParse(c.Address), c.ID)
+	} else if r, ok := a.cur.Resource(addrs.MustParse(c.Address)); ok && r.ID == c.ID {
+		a.cur.Remove(addrs.MustParse(c.Address))
 	}
 	a.mu.Unlock()
 	if !deposed {
@@ -477,10 +477,10 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 		id = v.AsString()
 	}
 	r := &state.Resource{
-		Address: res.Address.String(), Kind: res.Address.Kind, Provider: a.p.ProviderName, ID: id,
+		Address: res.Address, Kind: res.Address.Kind, Provider: a.p.ProviderName, ID: id,
 		Attributes:     attrs,
 		SensitivePaths: sensitivePaths(res.Config),
-		Dependencies:   addrs.Strings(res.DependsOn),
+		Dependencies:   res.DependsOn,
 		Status:         status,
 		PreventDestroy: res.Lifecycle.PreventDestroy,
 		AllowDataLoss:  res.Lifecycle.AllowDataLoss,
@@ -500,7 +500,7 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 func (a *applier) stateResource(addr string) (*state.Resource, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.cur.Resource(addr)
+	return a.cur.Resource(addrs.MustParse(addr))
 }
 
 // finish records the applied stage and the outputs, evaluated with

@@ -177,7 +177,7 @@ output "chain" {
 	_, st := e.apply(PlanOptions{})
 	ids := map[string]string{}
 	for _, r := range st.Resources {
-		ids[r.Address] = r.ID
+		ids[r.Address.String()] = r.ID
 	}
 	for name, want := range map[string]string{
 		"first": fmt.Sprintf("[%q,%q]", ids["autoscaling_group.a[0]"], ids["autoscaling_group.a[1]"]),

@@ -164,10 +164,10 @@ func (e *env) cloud() []string {
 func tracked(st *state.State) []string {
 	var out []string
 	for _, r := range st.Resources {
-		out = append(out, r.Address+"="+r.ID)
+		out = append(out, r.Address.String()+"="+r.ID)
 	}
 	for _, r := range st.Deposed {
-		out = append(out, r.Address+"="+r.ID)
+		out = append(out, r.Address.String()+"="+r.ID)
 	}
 	sortStrings(out)
 	return out

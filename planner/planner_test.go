@@ -245,7 +245,7 @@ stage "s" {
 		t.Errorf("apply order %s, want %s (new copy first, dependents moved, old copy last)", got, want)
 	}
 	after := e.recover().State
-	if r, _ := after.Resource("coordinator.locks"); r.ID == oldID {
+	if r, _ := after.Resource(addrs.MustParse("coordinator.locks")); r.ID == oldID {
 		t.Error("the coordinator was not replaced")
 	}
 	if len(after.Deposed) != 0 || len(e.cloud()) != 2 {
@@ -258,17 +258,17 @@ func TestVanishedAndDrift(t *testing.T) {
 	e := newEnv(t, ladder, "cached", nil)
 	_, st := e.apply(PlanOptions{})
 	// Someone deletes the cache and changes the group outside Stagecraft.
-	cache, _ := st.Resource("cache.sessions")
+	cache, _ := st.Resource(addrs.MustParse("cache.sessions"))
 	ck, _ := e.provider.Kind(kinds.Cache)
 	if err := ck.Delete(context.Background(), providers.Ref{Address: "cache.sessions", Kind: "cache", ID: cache.ID}, cty.NilVal); err != nil {
 		t.Fatal(err)
 	}
-	app, _ := st.Resource("autoscaling_group.app")
+	app, _ := st.Resource(addrs.MustParse("autoscaling_group.app"))
 	gk, _ := e.provider.Kind(kinds.AutoscalingGroup)
 	prior, _ := app.Value(gk.Schema().ImpliedType())
 	changed := setAttr(prior, "max", cty.NumberIntVal(7))
 	changed = setAttr(changed, "id", cty.NullVal(cty.String))
-	if _, err := gk.Update(context.Background(), providers.Ref{Address: app.Address, Kind: app.Kind, ID: app.ID}, prior, changed); err != nil {
+	if _, err := gk.Update(context.Background(), providers.Ref{Address: app.Address.String(), Kind: app.Kind, ID: app.ID}, prior, changed); err != nil {
 		t.Fatal(err)
 	}
 	p := e.plan(PlanOptions{})

@@ -67,7 +67,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	}
 	rfs := make(map[string]*refreshed, len(current))
 	for _, rf := range current {
-		rfs[rf.res.Address] = rf
+		rfs[rf.res.Address.String()] = rf
 	}
 	deposed, err := p.refresh(ctx, append(work.Deposed, orphans...), !opts.SkipRefresh)
 	if err != nil {
@@ -103,7 +103,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		}
 	}
 	for _, rf := range current {
-		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
+		if _, ok := desired[rf.res.Address.String()]; ok && !opts.Destroy {
 			continue
 		}
 		pl.Changes = append(pl.Changes, p.deleteChange(rf, ""))
@@ -244,7 +244,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 }
 
 func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
-	c := &plan.Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: plan.ActionDelete, ID: rf.res.ID,
+	c := &plan.Change{Address: rf.res.Address.String(), Kind: rf.res.Kind, Action: plan.ActionDelete, ID: rf.res.ID,
 		Deposed: reason != "", Reason: reason,
 		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
 	c.Before = rf.actual
@@ -253,7 +253,7 @@ func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
 		c.Reason = "it no longer exists at the provider; it is only removed from the state"
 	}
 	c.After = cty.NullVal(p.impliedType(rf.schema))
-	c.DependsOn = rf.res.Dependencies
+	c.DependsOn = addrs.Strings(rf.res.Dependencies)
 	return c
 }
 
@@ -263,7 +263,7 @@ func driftOf(rf *refreshed) *plan.Drift {
 	if len(d.changed) == 0 {
 		return nil
 	}
-	return &plan.Drift{Address: rf.res.Address, Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
+	return &plan.Drift{Address: rf.res.Address.String(), Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
 }
 
 // driftSchema treats optional+computed attributes as the provider's: their
@@ -440,4 +440,17 @@ func PathString(p cty.Path) string {
 func selects(t addrs.Target, addr string) bool {
 	a, err := addrs.Parse(addr)
 	return err == nil && t.Contains(a)
+}
+
+// addrsOf parses addresses the planner printed itself from typed ones, so
+// it never fails; it serves the fields that still hold addresses as text.
+func addrsOf(ss []string) []addrs.Instance {
+	if ss == nil {
+		return nil
+	}
+	out := make([]addrs.Instance, len(ss))
+	for i, s := range ss {
+		out[i] = addrs.MustParse(s)
+	}
+	return out
 }

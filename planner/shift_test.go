@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -191,7 +192,7 @@ func TestShiftGateRollsBack(t *testing.T) {
 	}
 	// The traffic is back where it was: the load balancer's routes send
 	// /orders/ to app only.
-	lb, _ := st.Resource("load_balancer.edge")
+	lb, _ := st.Resource(addrs.MustParse("load_balancer.edge"))
 	_, v, err := e.planner().decodeResource(lb)
 	if err != nil {
 		t.Fatal(err)

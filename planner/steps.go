@@ -75,7 +75,7 @@ func stepGraph(changes []*plan.Change, current []*state.Resource) (*Graph, map[s
 	}
 	for _, r := range current {
 		for _, d := range r.Dependencies {
-			dependents[d] = append(dependents[d], r.Address)
+			dependents[d.String()] = append(dependents[d.String()], r.Address.String())
 		}
 	}
 	// A dependency on a whole block (stacks/dependency.go) waits for every

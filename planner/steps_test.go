@@ -70,7 +70,7 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 	if lastA < 0 || firstB <= lastA {
 		t.Errorf("b started before every a was done:\n%s", strings.Join(order, "\n"))
 	}
-	if r, ok := st.Resource("autoscaling_group.b[2]"); !ok || strings.Join(r.Dependencies, ",") != "autoscaling_group.a" {
+	if r, ok := st.Resource(addrs.MustParse("autoscaling_group.b[2]")); !ok || strings.Join(addrs.Strings(r.Dependencies), ",") != "autoscaling_group.a" {
 		t.Errorf("state of b[2]: %+v, want dependencies [autoscaling_group.a]", r)
 	}
 

@@ -67,15 +67,6 @@ func TestParseTarget(t *testing.T) {
 	}
 }
 
-// mustAddress parses an address written in a test.
-func mustAddress(s string) addrs.Instance {
-	a, err := addrs.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return a
-}
-
 // addressStrings returns the text forms of addresses, for comparing with
 // the addresses a test writes.
 func addressStrings(as []addrs.Instance) []string {

@@ -132,11 +132,11 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	known := map[string]cty.Value{"autoscaling_group.a[0]": idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
 	onlyA0 := func(a string) bool { return a == "autoscaling_group.a[0]" }
 	got = evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
-	if p, _ := findResource(prev, mustAddress("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
+	if p, _ := findResource(prev, addrs.MustParse("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
 		t.Error("block a's configuration was evaluated again although only what exists of a[0] changed")
 	}
 	b0 := mustFind(t, got, "autoscaling_group.b[0]")
-	if p, _ := findResource(prev, mustAddress("autoscaling_group.b[0]")); p == b0 {
+	if p, _ := findResource(prev, addrs.MustParse("autoscaling_group.b[0]")); p == b0 {
 		t.Fatal("block b was taken over although a[0], which it refers to, changed")
 	}
 	if up := b0.Config.GetAttr("env").Index(cty.StringVal("UP")); !up.IsKnown() || up.AsString() != "id-a0" {
@@ -155,7 +155,7 @@ func findResource(ds *DesiredSet, addr addrs.Instance) (*Resource, bool) {
 
 func mustFind(t *testing.T, ds *DesiredSet, addr string) *Resource {
 	t.Helper()
-	r, ok := findResource(ds, mustAddress(addr))
+	r, ok := findResource(ds, addrs.MustParse(addr))
 	if !ok {
 		t.Fatalf("no %s", addr)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // keyEnc returns the encryption for a key made of one repeated byte.
@@ -155,7 +156,7 @@ func TestEncryptedLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(ctx, IntentEntry("cache.new", "create", nil)); err != nil {
+	if err := j.Append(ctx, IntentEntry(addrs.MustParse("cache.new"), "create", nil)); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.Append(ctx, SetEntry(testResource(t, "cache.new"))); err != nil {

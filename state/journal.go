@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // The operations a journal entry records. Replay applies them in order on
@@ -66,7 +68,7 @@ type JournalEntry struct {
 	// Op is one of the Op constants.
 	Op string `json:"op"`
 	// Address is the resource an intent, set or remove is about.
-	Address string `json:"address,omitempty"`
+	Address addrs.Instance `json:"address,omitzero"`
 	// Action is what an intent is about to do ("create", "delete", ...).
 	Action string `json:"action,omitempty"`
 	// ID is the provider ID of the object an intent or remove is about,
@@ -88,7 +90,7 @@ type JournalEntry struct {
 // IntentEntry records that a provider operation on addr is about to start.
 // For a delete, pass the object about to be deleted as r so that its ID is
 // known after a crash; r may be nil otherwise.
-func IntentEntry(addr, action string, r *Resource) JournalEntry {
+func IntentEntry(addr addrs.Instance, action string, r *Resource) JournalEntry {
 	e := JournalEntry{Op: OpIntent, Address: addr, Action: action, Resource: r}
 	if r != nil {
 		e.ID = r.ID
@@ -105,13 +107,13 @@ func SetEntry(r *Resource) JournalEntry {
 // non-empty id only the object with that ID is removed from the state: use
 // it for the old object of a create-before-destroy replace, whose address
 // already holds the new object.
-func RemoveEntry(addr, id string) JournalEntry {
+func RemoveEntry(addr addrs.Instance, id string) JournalEntry {
 	return JournalEntry{Op: OpRemove, Address: addr, ID: id}
 }
 
 // StageEntry records that the apply has reached stage.
 // DeposeEntry records that the object addr/id becomes a deposed copy.
-func DeposeEntry(addr, id string) JournalEntry {
+func DeposeEntry(addr addrs.Instance, id string) JournalEntry {
 	return JournalEntry{Op: OpDepose, Address: addr, ID: id}
 }
 
@@ -157,22 +159,22 @@ func (e *JournalEntry) validate() error {
 			return errors.New("base entry without lineage")
 		}
 	case OpIntent:
-		if e.Address == "" || e.Action == "" {
+		if e.Address.IsZero() || e.Action == "" {
 			return errors.New("intent entry needs an address and an action")
 		}
 	case OpSet:
-		if e.Resource == nil || e.Resource.Address == "" {
+		if e.Resource == nil || e.Resource.Address.IsZero() {
 			return errors.New("set entry needs a resource with an address")
 		}
-		if e.Address != "" && e.Address != e.Resource.Address {
+		if !e.Address.IsZero() && e.Address != e.Resource.Address {
 			return fmt.Errorf("set entry for %s carries resource %s", e.Address, e.Resource.Address)
 		}
 	case OpRemove:
-		if e.Address == "" {
+		if e.Address.IsZero() {
 			return errors.New("remove entry needs an address")
 		}
 	case OpDepose:
-		if e.Address == "" || e.ID == "" {
+		if e.Address.IsZero() || e.ID == "" {
 			return errors.New("depose entry needs an address and an ID")
 		}
 	case OpStage:

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // journalLines encodes entries as journal lines, numbering them from 1.
@@ -30,9 +31,9 @@ func TestDecodeJournal(t *testing.T) {
 	t.Parallel()
 	whole := journalLines(t,
 		baseEntry("L", 1),
-		IntentEntry("cache.a", "create", nil),
-		SetEntry(&Resource{Address: "cache.a", ID: "i-1", Attributes: json.RawMessage(`{}`)}),
-		RemoveEntry("cache.b", ""),
+		IntentEntry(addrs.MustParse("cache.a"), "create", nil),
+		SetEntry(&Resource{Address: addrs.MustParse("cache.a"), ID: "i-1", Attributes: json.RawMessage(`{}`)}),
+		RemoveEntry(addrs.MustParse("cache.b"), ""),
 	)
 	lines := strings.SplitAfter(whole, "\n") // 4 lines and a final ""
 	tests := map[string]struct {
@@ -131,11 +132,11 @@ func TestEntryConstructorsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := map[string]JournalEntry{
-		"intent":         IntentEntry("cache.a", "create", nil),
-		"delete intent":  IntentEntry("cache.a", ActionDelete, &Resource{Address: "cache.a", ID: "i-1"}),
-		"set":            SetEntry(&Resource{Address: "cache.a"}),
-		"remove":         RemoveEntry("cache.a", ""),
-		"remove by id":   RemoveEntry("cache.a", "i-1"),
+		"intent":         IntentEntry(addrs.MustParse("cache.a"), "create", nil),
+		"delete intent":  IntentEntry(addrs.MustParse("cache.a"), ActionDelete, &Resource{Address: addrs.MustParse("cache.a"), ID: "i-1"}),
+		"set":            SetEntry(&Resource{Address: addrs.MustParse("cache.a")}),
+		"remove":         RemoveEntry(addrs.MustParse("cache.a"), ""),
+		"remove by id":   RemoveEntry(addrs.MustParse("cache.a"), "i-1"),
 		"stage":          StageEntry("green"),
 		"output":         out,
 		"output removed": gone,

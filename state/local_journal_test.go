@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // benchJournal returns an open journal in a fresh directory and the entry
@@ -61,7 +63,7 @@ func BenchmarkRecover10000(b *testing.B) {
 	var batch []JournalEntry
 	for i := range 5000 {
 		r := e.Resource.Clone()
-		r.Address = fmt.Sprintf("cache.c%05d", i)
+		r.Address = addrs.MustParse(fmt.Sprintf("cache.c%05d", i))
 		batch = append(batch, IntentEntry(r.Address, "create", nil), SetEntry(r))
 	}
 	if err := j.AppendBatch(ctx, batch); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // dirNames lists the names in dir, sorted.
@@ -163,11 +164,11 @@ func TestLocalJournalCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	if err := j.Append(ctx, IntentEntry("queue.jobs", "create", nil)); err != nil {
+	if err := j.Append(ctx, IntentEntry(addrs.MustParse("queue.jobs"), "create", nil)); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.AppendBatch(ctx, []JournalEntry{
-		IntentEntry("db.main", "create", nil),
+		IntentEntry(addrs.MustParse("db.main"), "create", nil),
 		SetEntry(testResource(t, "db.main")),
 		StageEntry("green"),
 	}); err != nil {
@@ -235,14 +236,14 @@ func TestLocalJournalCrash(t *testing.T) {
 		t.Errorf("after Write, Recover = %+v; want the written state and an empty journal", summarise(got))
 	}
 	// The open journal keeps working against the new state.
-	if err := j2.Append(ctx, RemoveEntry("queue.jobs", "")); err != nil {
+	if err := j2.Append(ctx, RemoveEntry(addrs.MustParse("queue.jobs"), "")); err != nil {
 		t.Fatal(err)
 	}
 	after, err := next.Read(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := after.Resource("queue.jobs"); ok || after.Serial != final.Serial+1 {
+	if _, ok := after.Resource(addrs.MustParse("queue.jobs")); ok || after.Serial != final.Serial+1 {
 		t.Errorf("after Write and one more entry: serial %d, queue.jobs present %v; want serial %d and queue.jobs removed", after.Serial, ok, final.Serial+1)
 	}
 }
@@ -320,7 +321,7 @@ func TestLocalStaleJournalIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(ctx, RemoveEntry("cache.sessions", "")); err != nil {
+	if err := j.Append(ctx, RemoveEntry(addrs.MustParse("cache.sessions"), "")); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -340,7 +341,7 @@ func TestLocalStaleJournalIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := got.Resource("cache.sessions"); !ok || got.Serial != s.Serial {
+	if _, ok := got.Resource(addrs.MustParse("cache.sessions")); !ok || got.Serial != s.Serial {
 		t.Errorf("stale journal was replayed: serial %d (want %d), cache.sessions present %v", got.Serial, s.Serial, ok)
 	}
 }
@@ -378,9 +379,9 @@ func TestLocalJournalRejectsBadEntries(t *testing.T) {
 	tests := map[string]JournalEntry{
 		"base":            {Op: OpBase, Lineage: "x"},
 		"resume":          {Op: OpResume},
-		"set without res": {Op: OpSet, Address: "a.b"},
+		"set without res": {Op: OpSet, Address: addrs.MustParse("a.b")},
 		"unknown op":      {Op: "explode"},
-		"bad attributes":  SetEntry(&Resource{Address: "a.b", Attributes: []byte("{oops")}),
+		"bad attributes":  SetEntry(&Resource{Address: addrs.MustParse("a.b"), Attributes: []byte("{oops")}),
 	}
 	for name, e := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -428,7 +429,7 @@ func TestLocalPersistsAfterCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := got.Resource("queue.jobs"); !ok {
+	if _, ok := got.Resource(addrs.MustParse("queue.jobs")); !ok {
 		t.Error("the entry appended after cancel was lost")
 	}
 	if err := l.Write(ctx, got); err != nil {

@@ -8,19 +8,20 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // replayBase is the persisted state the replay tests start from.
 func replayBase() *State {
 	s := &State{FormatVersion: FormatVersion, Lineage: "L", Serial: 3, Stack: "shop", Environment: "dev", Stage: "blue"}
-	s.Set(&Resource{Address: "cache.sessions", ID: "i-old", Attributes: json.RawMessage(`{}`)})
-	s.Set(&Resource{Address: "service.web", ID: "i-web", Attributes: json.RawMessage(`{}`)})
+	s.Set(&Resource{Address: addrs.MustParse("cache.sessions"), ID: "i-old", Attributes: json.RawMessage(`{}`)})
+	s.Set(&Resource{Address: addrs.MustParse("service.web"), ID: "i-web", Attributes: json.RawMessage(`{}`)})
 	s.Outputs = map[string]*Output{"url": {Value: json.RawMessage(`"a"`), Type: json.RawMessage(`"string"`)}}
 	return s
 }
 
 func res(addr, id string) *Resource {
-	return &Resource{Address: addr, ID: id, Attributes: json.RawMessage(`{}`)}
+	return &Resource{Address: addrs.MustParse(addr), ID: id, Attributes: json.RawMessage(`{}`)}
 }
 
 func mustEntry(t *testing.T) func(JournalEntry, error) JournalEntry {
@@ -50,15 +51,15 @@ type replaySummary struct {
 func summarise(rec *Recovery) replaySummary {
 	var sum replaySummary
 	for _, r := range rec.State.Resources {
-		sum.Resources = append(sum.Resources, r.Address+"="+r.ID)
+		sum.Resources = append(sum.Resources, r.Address.String()+"="+r.ID)
 	}
 	for _, r := range rec.State.Deposed {
-		sum.Deposed = append(sum.Deposed, r.Address+"="+r.ID)
+		sum.Deposed = append(sum.Deposed, r.Address.String()+"="+r.ID)
 	}
 	sum.Stage, sum.Serial = rec.State.Stage, rec.State.Serial
 	sum.Outputs = slices.Sorted(maps.Keys(rec.State.Outputs))
 	for _, p := range rec.PendingIntents {
-		sum.Pending = append(sum.Pending, strings.TrimSpace(p.Action+" "+p.Address+" "+p.ID))
+		sum.Pending = append(sum.Pending, strings.TrimSpace(p.Action+" "+p.Address.String()+" "+p.ID))
 	}
 	for _, n := range rec.Notes {
 		sum.Notes = append(sum.Notes, n.Key)
@@ -88,11 +89,11 @@ func TestReplay(t *testing.T) {
 			want:    unchanged,
 		},
 		"journal of an older serial is ignored": {
-			entries: []JournalEntry{baseEntry("L", 2), RemoveEntry("service.web", "")},
+			entries: []JournalEntry{baseEntry("L", 2), RemoveEntry(addrs.MustParse("service.web"), "")},
 			want:    unchanged,
 		},
 		"journal of another lineage is an error": {
-			entries: []JournalEntry{baseEntry("OTHER", 3), RemoveEntry("service.web", "")},
+			entries: []JournalEntry{baseEntry("OTHER", 3), RemoveEntry(addrs.MustParse("service.web"), "")},
 			wantErr: "journal was written for state lineage OTHER serial 3, but the state has lineage L serial 3",
 		},
 		"journal of a newer serial is an error": {
@@ -100,14 +101,14 @@ func TestReplay(t *testing.T) {
 			wantErr: "journal was written for state lineage L serial 4, but the state has lineage L serial 3",
 		},
 		"create finished": {
-			entries: []JournalEntry{base, IntentEntry("queue.jobs", "create", nil), SetEntry(res("queue.jobs", "i-q"))},
+			entries: []JournalEntry{base, IntentEntry(addrs.MustParse("queue.jobs"), "create", nil), SetEntry(res("queue.jobs", "i-q"))},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old", "queue.jobs=i-q", "service.web=i-web"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 2,
 			},
 		},
 		"create interrupted leaves a pending intent": {
-			entries: []JournalEntry{base, IntentEntry("queue.jobs", "create", nil), IntentEntry("db.main", "create", nil), SetEntry(res("db.main", "i-db"))},
+			entries: []JournalEntry{base, IntentEntry(addrs.MustParse("queue.jobs"), "create", nil), IntentEntry(addrs.MustParse("db.main"), "create", nil), SetEntry(res("db.main", "i-db"))},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old", "db.main=i-db", "service.web=i-web"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 3,
@@ -115,14 +116,14 @@ func TestReplay(t *testing.T) {
 			},
 		},
 		"delete finished": {
-			entries: []JournalEntry{base, IntentEntry("service.web", ActionDelete, res("service.web", "i-web")), RemoveEntry("service.web", "")},
+			entries: []JournalEntry{base, IntentEntry(addrs.MustParse("service.web"), ActionDelete, res("service.web", "i-web")), RemoveEntry(addrs.MustParse("service.web"), "")},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 2,
 			},
 		},
 		"delete interrupted leaves a pending intent": {
-			entries: []JournalEntry{base, IntentEntry("service.web", ActionDelete, res("service.web", "i-web"))},
+			entries: []JournalEntry{base, IntentEntry(addrs.MustParse("service.web"), ActionDelete, res("service.web", "i-web"))},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old", "service.web=i-web"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 1,
@@ -130,7 +131,7 @@ func TestReplay(t *testing.T) {
 			},
 		},
 		"delete that failed and kept the object resolves": {
-			entries: []JournalEntry{base, IntentEntry("service.web", ActionDelete, res("service.web", "i-web")), SetEntry(res("service.web", "i-web"))},
+			entries: []JournalEntry{base, IntentEntry(addrs.MustParse("service.web"), ActionDelete, res("service.web", "i-web")), SetEntry(res("service.web", "i-web"))},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old", "service.web=i-web"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 2,
@@ -138,8 +139,8 @@ func TestReplay(t *testing.T) {
 		},
 		"create-before-destroy interrupted before the old object went": {
 			entries: []JournalEntry{base,
-				IntentEntry("cache.sessions", "create", nil),
-				IntentEntry("cache.sessions", ActionDelete, res("cache.sessions", "i-old")),
+				IntentEntry(addrs.MustParse("cache.sessions"), "create", nil),
+				IntentEntry(addrs.MustParse("cache.sessions"), ActionDelete, res("cache.sessions", "i-old")),
 				SetEntry(res("cache.sessions", "i-new")),
 			},
 			want: replaySummary{
@@ -150,8 +151,8 @@ func TestReplay(t *testing.T) {
 		},
 		"depose keeps the old copy on record until it is removed": {
 			entries: []JournalEntry{base,
-				DeposeEntry("cache.sessions", "i-old"),
-				IntentEntry("cache.sessions", "create", nil),
+				DeposeEntry(addrs.MustParse("cache.sessions"), "i-old"),
+				IntentEntry(addrs.MustParse("cache.sessions"), "create", nil),
 				SetEntry(res("cache.sessions", "i-new")),
 			},
 			want: replaySummary{
@@ -162,10 +163,10 @@ func TestReplay(t *testing.T) {
 		},
 		"removing a deposed copy by id keeps the new object": {
 			entries: []JournalEntry{base,
-				DeposeEntry("cache.sessions", "i-old"),
-				IntentEntry("cache.sessions", "create", nil),
+				DeposeEntry(addrs.MustParse("cache.sessions"), "i-old"),
+				IntentEntry(addrs.MustParse("cache.sessions"), "create", nil),
 				SetEntry(res("cache.sessions", "i-new")),
-				RemoveEntry("cache.sessions", "i-old"),
+				RemoveEntry(addrs.MustParse("cache.sessions"), "i-old"),
 			},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-new", "service.web=i-web"},
@@ -173,7 +174,7 @@ func TestReplay(t *testing.T) {
 			},
 		},
 		"depose of another id changes nothing": {
-			entries: []JournalEntry{base, DeposeEntry("cache.sessions", "i-other")},
+			entries: []JournalEntry{base, DeposeEntry(addrs.MustParse("cache.sessions"), "i-other")},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-old", "service.web=i-web"},
 				Stage:     "blue", Serial: 4, Outputs: []string{"url"}, Replayed: 1,
@@ -181,10 +182,10 @@ func TestReplay(t *testing.T) {
 		},
 		"create-before-destroy finished keeps the new object": {
 			entries: []JournalEntry{base,
-				IntentEntry("cache.sessions", "create", nil),
-				IntentEntry("cache.sessions", ActionDelete, res("cache.sessions", "i-old")),
+				IntentEntry(addrs.MustParse("cache.sessions"), "create", nil),
+				IntentEntry(addrs.MustParse("cache.sessions"), ActionDelete, res("cache.sessions", "i-old")),
 				SetEntry(res("cache.sessions", "i-new")),
-				RemoveEntry("cache.sessions", "i-old"),
+				RemoveEntry(addrs.MustParse("cache.sessions"), "i-old"),
 			},
 			want: replaySummary{
 				Resources: []string{"cache.sessions=i-new", "service.web=i-web"},
@@ -193,9 +194,9 @@ func TestReplay(t *testing.T) {
 		},
 		"remove by id leaves other intents at the address": {
 			entries: []JournalEntry{base,
-				IntentEntry("cache.sessions", ActionDelete, res("cache.sessions", "i-old")),
-				IntentEntry("cache.sessions", "create", nil),
-				RemoveEntry("cache.sessions", "i-old"),
+				IntentEntry(addrs.MustParse("cache.sessions"), ActionDelete, res("cache.sessions", "i-old")),
+				IntentEntry(addrs.MustParse("cache.sessions"), "create", nil),
+				RemoveEntry(addrs.MustParse("cache.sessions"), "i-old"),
 			},
 			want: replaySummary{
 				Resources: []string{"service.web=i-web"},
@@ -221,7 +222,7 @@ func TestReplay(t *testing.T) {
 			entries: []JournalEntry{base,
 				SetEntry(res("queue.jobs", "i-q")),
 				{Op: OpResume},
-				RemoveEntry("queue.jobs", ""),
+				RemoveEntry(addrs.MustParse("queue.jobs"), ""),
 				{Op: OpResume},
 			},
 			want: replaySummary{

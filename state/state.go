@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
+
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // FormatVersion is the version of the state file format this package writes.
@@ -39,7 +40,8 @@ type State struct {
 	Environment string `json:"environment"`
 	// Stage is the stage the last apply reached; empty before the first apply.
 	Stage string `json:"stage"`
-	// Resources are kept sorted by Address; use Set and Remove to keep them so.
+	// Resources are kept sorted by the text of their Address, byte by byte
+	// (addrs.CompareText); use Set and Remove to keep them so.
 	Resources []*Resource `json:"resources"`
 	// Deposed holds old copies of resources that a create-before-destroy
 	// replacement made redundant but has not destroyed yet (the apply
@@ -54,8 +56,9 @@ type State struct {
 
 // Resource is one object that exists at a provider because of an apply.
 type Resource struct {
-	// Address is the resource's address in the stack ("cache.sessions").
-	Address string `json:"address"`
+	// Address is the resource instance's address in the stack
+	// ("cache.sessions"); the file holds its text form.
+	Address addrs.Instance `json:"address"`
 	// Kind is the provider-neutral kind ("cache", "service").
 	Kind string `json:"kind"`
 	// Provider is the name of the provider that manages the object.
@@ -70,8 +73,9 @@ type Resource struct {
 	SensitivePaths []string `json:"sensitive_paths,omitempty"`
 	// Dependencies are the addresses this resource depended on when it was
 	// last applied, so that deletes can run in reverse order even after the
-	// configuration that declared the dependency is gone.
-	Dependencies []string `json:"dependencies,omitempty"`
+	// configuration that declared the dependency is gone. A block's address
+	// stands for all its instances (see addrs.Instance.Contains).
+	Dependencies []addrs.Instance `json:"dependencies,omitempty"`
 	// Status is empty for a ready resource or StatusTainted.
 	Status string `json:"status,omitempty"`
 	// PreventDestroy and AllowDataLoss record the resource's lifecycle
@@ -104,14 +108,14 @@ func New(stack, environment string) *State {
 }
 
 // search returns where addr is or would be inserted in s.Resources.
-func (s *State) search(addr string) (int, bool) {
-	return slices.BinarySearchFunc(s.Resources, addr, func(r *Resource, addr string) int {
-		return strings.Compare(r.Address, addr)
+func (s *State) search(addr addrs.Instance) (int, bool) {
+	return slices.BinarySearchFunc(s.Resources, addr, func(r *Resource, addr addrs.Instance) int {
+		return addrs.CompareText(r.Address, addr)
 	})
 }
 
 // Resource returns the resource at addr, and false when there is none.
-func (s *State) Resource(addr string) (*Resource, bool) {
+func (s *State) Resource(addr addrs.Instance) (*Resource, bool) {
 	i, ok := s.search(addr)
 	if !ok {
 		return nil, false
@@ -131,7 +135,7 @@ func (s *State) Set(r *Resource) {
 }
 
 // Remove deletes the resource at addr and reports whether there was one.
-func (s *State) Remove(addr string) bool {
+func (s *State) Remove(addr addrs.Instance) bool {
 	i, ok := s.search(addr)
 	if !ok {
 		return false
@@ -268,7 +272,7 @@ func Decode(data []byte) (*State, error) {
 	return &s, nil
 }
 
-func compareAddress(a, b *Resource) int { return strings.Compare(a.Address, b.Address) }
+func compareAddress(a, b *Resource) int { return addrs.CompareText(a.Address, b.Address) }
 
 // duplicateAddress returns the index of the first resource whose address
 // repeats its predecessor's in a sorted slice, or -1.
@@ -294,7 +298,7 @@ func compactJSON(raw json.RawMessage) (json.RawMessage, error) {
 
 // Depose moves the resource at addr to the deposed list when its ID is id,
 // making room at the address for its replacement.
-func (s *State) Depose(addr, id string) bool {
+func (s *State) Depose(addr addrs.Instance, id string) bool {
 	r, ok := s.Resource(addr)
 	if !ok || r.ID != id {
 		return false
@@ -316,7 +320,7 @@ func (s *State) AddDeposed(r *Resource) {
 }
 
 // RemoveDeposed drops the deposed copy of addr with the given ID.
-func (s *State) RemoveDeposed(addr, id string) bool {
+func (s *State) RemoveDeposed(addr addrs.Instance, id string) bool {
 	for i, r := range s.Deposed {
 		if r.Address == addr && r.ID == id {
 			s.Deposed = slices.Delete(s.Deposed, i, i+1)

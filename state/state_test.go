@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -46,13 +47,13 @@ func testResource(t testing.TB, addr string) *Resource {
 		t.Fatal(err)
 	}
 	return &Resource{
-		Address:        addr,
+		Address:        addrs.MustParse(addr),
 		Kind:           "cache",
 		Provider:       "local",
 		ID:             "i-" + addr,
 		Attributes:     attrs,
 		SensitivePaths: []string{"env.DB_PASSWORD"},
-		Dependencies:   []string{"network.main"},
+		Dependencies:   []addrs.Instance{addrs.MustParse("network.main")},
 	}
 }
 
@@ -125,7 +126,7 @@ func TestStateGoldenRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(s, got); diff != "" {
 		t.Errorf("decoded golden state differs (-want +got):\n%s", diff)
 	}
-	r, _ := got.Resource("cache.sessions")
+	r, _ := got.Resource(addrs.MustParse("cache.sessions"))
 	v, err := r.Value(cacheType)
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +190,7 @@ func TestDecodeSortsResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := []string{s.Resources[0].Address, s.Resources[1].Address}; got[0] != "a.first" || got[1] != "z.last" {
+	if got := []string{s.Resources[0].Address.String(), s.Resources[1].Address.String()}; got[0] != "a.first" || got[1] != "z.last" {
 		t.Errorf("resources in order %v, want sorted by address", got)
 	}
 	if got := string(s.Resources[1].Attributes); got != `{"a":1}` {
@@ -201,23 +202,23 @@ func TestSetRemoveResource(t *testing.T) {
 	t.Parallel()
 	s := New("shop", "dev")
 	for _, addr := range []string{"service.web", "cache.sessions", "queue.jobs", "cache.sessions"} {
-		s.Set(&Resource{Address: addr, ID: addr})
+		s.Set(&Resource{Address: addrs.MustParse(addr), ID: addr})
 	}
 	var got []string
 	for _, r := range s.Resources {
-		got = append(got, r.Address)
+		got = append(got, r.Address.String())
 	}
 	if diff := cmp.Diff([]string{"cache.sessions", "queue.jobs", "service.web"}, got); diff != "" {
 		t.Errorf("addresses after Set (-want +got):\n%s", diff)
 	}
-	s.Set(&Resource{Address: "queue.jobs", ID: "replaced"})
-	if r, ok := s.Resource("queue.jobs"); !ok || r.ID != "replaced" {
+	s.Set(&Resource{Address: addrs.MustParse("queue.jobs"), ID: "replaced"})
+	if r, ok := s.Resource(addrs.MustParse("queue.jobs")); !ok || r.ID != "replaced" {
 		t.Errorf("Resource(queue.jobs) = %+v, %v; want the replacement", r, ok)
 	}
-	if !s.Remove("cache.sessions") || s.Remove("cache.sessions") {
+	if !s.Remove(addrs.MustParse("cache.sessions")) || s.Remove(addrs.MustParse("cache.sessions")) {
 		t.Error("Remove should report true once, then false")
 	}
-	if _, ok := s.Resource("cache.sessions"); ok {
+	if _, ok := s.Resource(addrs.MustParse("cache.sessions")); ok {
 		t.Error("removed resource is still found")
 	}
 	if len(s.Resources) != 2 {
@@ -233,10 +234,10 @@ func TestClone(t *testing.T) {
 		t.Fatalf("clone differs (-orig +clone):\n%s", diff)
 	}
 	c.Resources[0].Attributes[0] = 'X'
-	c.Resources[0].Dependencies[0] = "changed"
+	c.Resources[0].Dependencies[0] = addrs.MustParse("cache.changed")
 	c.Resources[0].SensitivePaths[0] = "changed"
 	c.Outputs["url"].Value[0] = 'X'
-	c.Set(&Resource{Address: "new.one"})
+	c.Set(&Resource{Address: addrs.MustParse("new.one")})
 	c.Serial++
 	if diff := cmp.Diff(goldenState(t), s); diff != "" {
 		t.Errorf("changing the clone changed the original (-want +got):\n%s", diff)
@@ -260,15 +261,15 @@ func TestNewLineage(t *testing.T) {
 
 func TestEncodeDoesNotChangeState(t *testing.T) {
 	t.Parallel()
-	s := &State{Lineage: "x", Resources: []*Resource{{Address: "b"}, {Address: "a"}}}
+	s := &State{Lineage: "x", Resources: []*Resource{{Address: addrs.MustParse("cache.b")}, {Address: addrs.MustParse("cache.a")}}}
 	data, err := Encode(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Resources[0].Address != "b" || s.FormatVersion != 0 {
+	if s.Resources[0].Address != addrs.MustParse("cache.b") || s.FormatVersion != 0 {
 		t.Error("Encode changed the state it encoded")
 	}
-	if i, j := bytes.Index(data, []byte(`"a"`)), bytes.Index(data, []byte(`"b"`)); i > j {
+	if i, j := bytes.Index(data, []byte(`"cache.a"`)), bytes.Index(data, []byte(`"cache.b"`)); i > j {
 		t.Errorf("Encode did not sort resources:\n%s", data)
 	}
 }
@@ -277,7 +278,7 @@ func TestEncodeDoesNotChangeState(t *testing.T) {
 func addresses(s *State) []string {
 	var out []string
 	for _, r := range s.Resources {
-		out = append(out, r.Address)
+		out = append(out, r.Address.String())
 	}
 	return out
 }

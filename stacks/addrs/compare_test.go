@@ -155,3 +155,21 @@ func TestCompareStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroInstanceText(t *testing.T) {
+	t.Parallel()
+	type entry struct {
+		Address Instance `json:"address,omitzero"`
+	}
+	out, err := json.Marshal(entry{})
+	if err != nil || string(out) != `{}` {
+		t.Errorf("zero address encodes as %s, %v; want it left out", out, err)
+	}
+	var e entry
+	if err := json.Unmarshal([]byte(`{"address":""}`), &e); err != nil || !e.Address.IsZero() {
+		t.Errorf(`decoding "" gives %#v, %v; want the zero address`, e.Address, err)
+	}
+	if (Instance{}).String() != "" {
+		t.Errorf("zero address prints %q", Instance{}.String())
+	}
+}

@@ -41,8 +41,13 @@ func (i Instance) String() string {
 // string.
 func (i Instance) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
 
-// UnmarshalText parses an address written by MarshalText.
+// UnmarshalText parses an address written by MarshalText. The empty
+// text is the zero Instance, as MarshalText writes it.
 func (i *Instance) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		*i = Instance{}
+		return nil
+	}
 	a, err := Parse(string(text))
 	if err != nil {
 		return err
@@ -80,3 +85,7 @@ func Strings(as []Instance) []string {
 	}
 	return out
 }
+
+// Equal reports whether i and o are the same address. It is i == o, for
+// comparison libraries that cannot see unexported fields (go-cmp).
+func (i Instance) Equal(o Instance) bool { return i == o }

@@ -53,3 +53,7 @@ func (k Key) Str() (string, bool) { return k.s, k.kind == stringKey }
 // String returns the key as it appears in an address: [0] or ["name"], or
 // the empty string for NoKey.
 func (k Key) String() string { return k.text }
+
+// Equal reports whether k and o are the same key. It is k == o, for
+// comparison libraries that cannot see unexported fields (go-cmp).
+func (k Key) Equal(o Key) bool { return k == o }

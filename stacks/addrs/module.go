@@ -57,3 +57,7 @@ func (m Module) String() string { return m.text }
 func (m Module) Resource(kind, name string) Resource {
 	return Resource{Module: m, Kind: kind, Name: name}
 }
+
+// Equal reports whether m and o are the same path. It is m == o, for
+// comparison libraries that cannot see unexported fields (go-cmp).
+func (m Module) Equal(o Module) bool { return m == o }

@@ -170,3 +170,13 @@ func ParseTarget(s string) (Target, error) {
 	name := segs[i+1]
 	return Target{addr: m.Resource(kind.name, name.name).Instance(name.key)}, nil
 }
+
+// MustParse is Parse for addresses written in code and tests, which are
+// known to be valid; it panics on an error, as regexp.MustCompile does.
+func MustParse(s string) Instance {
+	a, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}

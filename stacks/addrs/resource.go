@@ -44,3 +44,7 @@ func (r *Resource) UnmarshalText(text []byte) error {
 	*r = i.Resource
 	return nil
 }
+
+// Equal reports whether r and o are the same address. It is r == o, for
+// comparison libraries that cannot see unexported fields (go-cmp).
+func (r Resource) Equal(o Resource) bool { return r == o }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/stagecraft/stagecraft/providers/aws/mototest"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -135,7 +136,7 @@ func journalKeys(t *testing.T, cfg Config) []string {
 func testResource(t testing.TB, addr string) *state.Resource {
 	t.Helper()
 	return &state.Resource{
-		Address: addr, Kind: "cache", Provider: "aws", ID: "i-" + addr,
+		Address: addrs.MustParse(addr), Kind: "cache", Provider: "aws", ID: "i-" + addr,
 		Attributes:     json.RawMessage(`{"env":{"DB_PASSWORD":"hunter2"}}`),
 		SensitivePaths: []string{"env.DB_PASSWORD"},
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -64,11 +65,11 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := []state.JournalEntry{state.IntentEntry("cache.b", "create", nil), state.SetEntry(testResource(t, "cache.a"))}
+	entries := []state.JournalEntry{state.IntentEntry(addrs.MustParse("cache.b"), "create", nil), state.SetEntry(testResource(t, "cache.a"))}
 	if err := j.AppendBatch(ctx, entries); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Append(ctx, state.RemoveEntry("cache.sessions", "")); err != nil {
+	if err := j.Append(ctx, state.RemoveEntry(addrs.MustParse("cache.sessions"), "")); err != nil {
 		t.Fatal(err)
 	}
 	// The runner dies here, without closing the journal or writing the state.
@@ -81,7 +82,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 	if got := addresses(rec.State); !cmp.Equal(got, []string{"cache.a"}) {
 		t.Errorf("recovered resources = %v, want [cache.a]", got)
 	}
-	if len(rec.PendingIntents) != 1 || rec.PendingIntents[0].Address != "cache.b" {
+	if len(rec.PendingIntents) != 1 || rec.PendingIntents[0].Address != addrs.MustParse("cache.b") {
 		t.Errorf("pending intents = %+v, want the create of cache.b", rec.PendingIntents)
 	}
 	if rec.State.Serial != 2 {
@@ -121,7 +122,7 @@ func TestS3WriteRecoverAcrossRunners(t *testing.T) {
 func addresses(s *state.State) []string {
 	var out []string
 	for _, r := range s.Resources {
-		out = append(out, r.Address)
+		out = append(out, r.Address.String())
 	}
 	return out
 }
