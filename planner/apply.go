@@ -11,6 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/dag"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
@@ -139,10 +140,10 @@ func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 				continue
 			}
 			switch {
-			case errors.Is(err, ErrNotStarted):
+			case errors.Is(err, dag.ErrNotStarted):
 				aerr.Interrupted = true
 				aerr.Skipped = append(aerr.Skipped, key)
-			case errors.Is(err, ErrSkipped):
+			case errors.Is(err, dag.ErrSkipped):
 				aerr.Skipped = append(aerr.Skipped, key)
 			default:
 				aerr.Failed[key] = err
@@ -171,7 +172,7 @@ type applier struct {
 	plan     *plan.Plan
 	jw       *journalWriter
 	progress func(Event)
-	graph    *Graph
+	graph    *dag.Graph[string]
 	steps    map[string]*step
 	initial  map[string]*stacks.Resource
 	queue    *evalQueue

@@ -17,7 +17,7 @@ func describeSteps(changes []*plan.Change, current []*state.Resource) []*plan.Mi
 	if err != nil {
 		return nil
 	}
-	order, _, _ := g.Order()
+	order, _ := g.Order()
 	var out []*plan.MigrationStep
 	for _, key := range order {
 		s := steps[key]

@@ -1,10 +1,12 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/planner/dag"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
@@ -33,8 +35,8 @@ func (s *step) isBarrier() bool { return s.op == opBarrier }
 //     traffic away from a group before the group goes);
 //   - create-before-destroy: the old copy goes after the new one exists and
 //     its dependents have moved; destroy-before-create: the other way.
-func stepGraph(changes []*plan.Change, current []*state.Resource) (*Graph, map[string]*step, error) {
-	g := NewGraph()
+func stepGraph(changes []*plan.Change, current []*state.Resource) (*dag.Graph[string], map[string]*step, error) {
+	g := dag.New(strings.Compare)
 	steps := map[string]*step{}
 	add := func(s *step) {
 		steps[s.key] = s
@@ -127,8 +129,12 @@ func stepGraph(changes []*plan.Change, current []*state.Resource) (*Graph, map[s
 			}
 		}
 	}
-	if _, cycle, ok := g.Order(); !ok {
-		return nil, nil, fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(cycle, ", "))
+	if _, err := g.Order(); err != nil {
+		var cycle *dag.CycleError[string]
+		if !errors.As(err, &cycle) {
+			return nil, nil, err
+		}
+		return nil, nil, fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(cycle.Nodes, ", "))
 	}
 	return g, steps, nil
 }
