@@ -49,7 +49,7 @@ func TestGoreleaserConfig(t *testing.T) {
 	}
 	sort.Strings(b.Goos)
 	sort.Strings(b.Goarch)
-	if got := strings.Join(b.Goos, ","); got != "darwin,linux" {
+	if got := strings.Join(b.Goos, ","); got != "darwin,linux,windows" {
 		t.Errorf("goos %s", got)
 	}
 	if got := strings.Join(b.Goarch, ","); got != "amd64,arm64" {
