@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers"
@@ -233,7 +234,7 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	})
 	start := time.Now()
 	fmt.Fprintln(io.ErrOut)
-	_, err := pl.Apply(ctx, p, planner.ApplyOptions{Backend: b, State: st, Progress: prog.event})
+	_, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
 	prog.stop()
 	elapsed := time.Since(start)
 	counts := p.Counts()
@@ -241,7 +242,7 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	changed := counts[plan.ActionUpdate]
 	destroyed := counts[plan.ActionDelete] + counts[plan.ActionReplace]
 	if err != nil {
-		var aerr *planner.ApplyError
+		var aerr *apply.ApplyError
 		if errors.As(err, &aerr) {
 			if aerr.Interrupted {
 				fmt.Fprintf(io.ErrOut, "\nApply interrupted after %s; the state records everything that finished. Run apply again to continue.\n", seconds(elapsed))
@@ -251,7 +252,7 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 			}
 			return silentExit(ExitError)
 		}
-		var de *planner.DiagnosticsError
+		var de *apply.DiagnosticsError
 		if errors.As(err, &de) {
 			printDiags(w.deps, w.g, w.stack.Files, de.Diags)
 			return silentExit(ExitError)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers"
@@ -175,7 +176,7 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 // planError prints stack diagnostics, or turns a provider error into a
 // sentence.
 func (w *workspace) planError(err error) error {
-	var de *planner.DiagnosticsError
+	var de *apply.DiagnosticsError
 	if errors.As(err, &de) {
 		printDiags(w.deps, w.g, w.stack.Files, de.Diags)
 		return silentExit(ExitError)

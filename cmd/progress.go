@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 )
 
 // progress shows apply as it happens on stderr: on a terminal, a live view
@@ -61,20 +61,20 @@ func (p *progress) tick() {
 }
 
 // event takes one planner event.
-func (p *progress) event(ev planner.Event) {
+func (p *progress) event(ev apply.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.clear()
 	switch ev.Phase {
-	case planner.PhaseStart:
+	case apply.PhaseStart:
 		p.inflight[ev.Address] = &flight{op: ev.Operation, start: p.now()}
 		if !p.live {
 			fmt.Fprintf(p.w, "%s: %s...\n", ev.Address, ev.Operation)
 		}
-	case planner.PhaseDone:
+	case apply.PhaseDone:
 		delete(p.inflight, ev.Address)
 		fmt.Fprintf(p.w, "%s: %s... %s in %s\n", ev.Address, ev.Operation, p.paint("done", "32"), seconds(ev.Elapsed))
-	case planner.PhaseFailed:
+	case apply.PhaseFailed:
 		delete(p.inflight, ev.Address)
 		fmt.Fprintf(p.w, "%s: %s... %s after %s: %s\n", ev.Address, ev.Operation, p.paint("failed", "31"), seconds(ev.Elapsed), ev.Err)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 )
 
 // escapes matches the terminal control sequences of the live view.
@@ -36,7 +36,7 @@ func TestProgressFitsWidth(t *testing.T) {
 			p.mu.Lock()
 			p.now = func() time.Time { return start }
 			p.mu.Unlock()
-			p.event(planner.Event{Address: addr, Operation: "creating", Phase: planner.PhaseStart})
+			p.event(apply.Event{Address: addr, Operation: "creating", Phase: apply.PhaseStart})
 			p.mu.Lock()
 			p.now = func() time.Time { return start.Add(2500 * time.Millisecond) }
 			p.redraw()

@@ -37,7 +37,7 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 	}
 	sort.Strings(kinds)
 	for _, kind := range kinds {
-		impl, err := p.kind(kind)
+		impl, err := p.executor().Kind(kind)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -67,7 +67,7 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 			if err != nil || !pending[kind][addr] || known[f.Ref.ID] {
 				continue
 			}
-			attrs, err := state.EncodeValue(f.Actual, p.impliedType(schema))
+			attrs, err := state.EncodeValue(f.Actual, p.executor().ImpliedType(schema))
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("adopt %s: %w", f.Ref.Address, err)
 			}

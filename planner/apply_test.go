@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -35,19 +36,19 @@ func TestInterruptStopsNewWork(t *testing.T) {
 	pl := e.planner()
 	pl.Parallelism = 4
 	rec := e.recover()
-	_, err := pl.Apply(ctx, p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+	_, err := pl.Apply(ctx, p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
 		switch ev.Phase {
-		case PhaseStart:
+		case apply.PhaseStart:
 			if started.Add(1) == 6 {
 				cancel()
 			}
-		case PhaseDone:
+		case apply.PhaseDone:
 			done.Add(1)
 		}
 	}})
-	var aerr *ApplyError
+	var aerr *apply.ApplyError
 	if !errors.As(err, &aerr) || !aerr.Interrupted {
-		t.Fatalf("apply error %v, want an interrupted *ApplyError", err)
+		t.Fatalf("apply error %v, want an interrupted *apply.ApplyError", err)
 	}
 	if started.Load() != done.Load() {
 		t.Errorf("%d started but %d finished: calls in flight must finish", started.Load(), done.Load())
@@ -81,9 +82,9 @@ func TestParallelismBound(t *testing.T) {
 	pl := e.planner()
 	pl.Parallelism = 5
 	rec := e.recover()
-	_, err := pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+	_, err := pl.Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
 		switch ev.Phase {
-		case PhaseStart:
+		case apply.PhaseStart:
 			n := cur.Add(1)
 			for {
 				old := peak.Load()
@@ -107,37 +108,16 @@ func TestEventsReportElapsed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, manyGroups(1), "s", map[string]cty.Value{"latency": cty.StringVal("15ms")})
 	p := e.plan(PlanOptions{})
-	var evs []Event
+	var evs []apply.Event
 	rec := e.recover()
-	if _, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) { evs = append(evs, ev) }}); err != nil {
+	if _, err := e.planner().Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) { evs = append(evs, ev) }}); err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 || evs[0].Phase != PhaseStart || evs[1].Phase != PhaseDone || evs[1].Operation != "creating" {
+	if len(evs) != 2 || evs[0].Phase != apply.PhaseStart || evs[1].Phase != apply.PhaseDone || evs[1].Operation != "creating" {
 		t.Fatalf("events %+v", evs)
 	}
 	if evs[1].Elapsed < 15*time.Millisecond {
 		t.Errorf("elapsed %v, the call takes at least 15ms", evs[1].Elapsed)
-	}
-}
-
-// TestOpErrorNamesTheAddressOnce checks that an error gets the operation
-// and address in front unless the provider's message starts with them.
-func TestOpErrorNamesTheAddressOnce(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct{ msg, want string }{
-		"bare":               {"throttled", "create cache.c: throttled"},
-		"address first":      {"cache.c: throttled", "cache.c: throttled"},
-		"operation, address": {"create cache.c: throttled", "create cache.c: throttled"},
-		"other operation":    {"delete cache.c: busy", "create cache.c: delete cache.c: busy"},
-		"other address":      {"create cache.cc: busy", "create cache.c: create cache.cc: busy"},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if got := opError("create", "cache.c", errors.New(tt.msg)).Error(); got != tt.want {
-				t.Errorf("opError(%q) = %q, want %q", tt.msg, got, tt.want)
-			}
-		})
 	}
 }
 

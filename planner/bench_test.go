@@ -31,6 +31,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/bench/shape"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/sim"
@@ -121,7 +122,7 @@ func (e *benchEnv) planApply(ctx context.Context) (planTime, applyTime time.Dura
 	}
 	planTime = time.Since(start)
 	start = time.Now()
-	if _, err := e.planner().Apply(ctx, p, ApplyOptions{Backend: e.backend, State: st}); err != nil {
+	if _, err := e.planner().Apply(ctx, p, apply.Options{Backend: e.backend, State: st}); err != nil {
 		return 0, 0, fmt.Errorf("apply: %w", err)
 	}
 	return planTime, time.Since(start), nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -80,7 +81,7 @@ func TestCrashChild(t *testing.T) {
 	pl.Parallelism = 4
 	fmt.Println("applying")
 	rec := e.recover()
-	_, _ = pl.Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+	_, _ = pl.Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
 		fmt.Printf("event %s %s\n", ev.Phase, ev.Address)
 	}})
 	fmt.Println("finished")

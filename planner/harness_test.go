@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
@@ -122,7 +123,7 @@ func (e *env) apply(opts PlanOptions) (*plan.Plan, *state.State) {
 
 func (e *env) applyPlan(ctx context.Context, p *plan.Plan) (*state.State, error) {
 	rec := e.recover()
-	return e.planner().Apply(ctx, p, ApplyOptions{Backend: e.backend, State: rec.State})
+	return e.planner().Apply(ctx, p, apply.Options{Backend: e.backend, State: rec.State})
 }
 
 // actions summarises a plan as "address action" lines, no-ops left out.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/state"
@@ -13,15 +14,15 @@ import (
 
 // describeSteps lists the plan's steps in dependency order, for people.
 func describeSteps(changes []*plan.Change, current []*state.Resource) []*plan.MigrationStep {
-	g, steps, err := stepGraph(changes, current)
+	g, err := apply.BuildGraph(changes, current)
 	if err != nil {
 		return nil
 	}
 	order, _ := g.Order()
 	var out []*plan.MigrationStep
 	for _, key := range order {
-		s := steps[key]
-		if s.isBarrier() {
+		s := g.Steps[key]
+		if s.IsBarrier() {
 			continue
 		}
 		out = append(out, describeStep(s))
@@ -33,13 +34,13 @@ func describeSteps(changes []*plan.Change, current []*state.Resource) []*plan.Mi
 // instances (a roll).
 var launchPaths = map[string]bool{"env": true, "port": true, "local": true, "aws": true, "health_check": true}
 
-func describeStep(s *step) *plan.MigrationStep {
-	c := s.change
-	m := &plan.MigrationStep{Address: c.Address, Action: s.op}
+func describeStep(s *apply.Step) *plan.MigrationStep {
+	c := s.Change
+	m := &plan.MigrationStep{Address: c.Address, Action: s.Op.String()}
 	switch {
 	case c.Deposed:
 		m.Action, m.Description = "delete", fmt.Sprintf("delete an old copy of %s (%s) left by an interrupted apply", c.Address, c.ID)
-	case s.op == "create" && c.Action == plan.ActionReplace:
+	case s.Op == apply.OpCreate && c.Action == plan.ActionReplace:
 		m.Action = "replace"
 		why := ""
 		if len(c.ReplacePaths) > 0 {
@@ -50,11 +51,11 @@ func describeStep(s *step) *plan.MigrationStep {
 		} else {
 			m.Description = fmt.Sprintf("create the new %s%s, before the old one goes", c.Address, why)
 		}
-	case s.op == "create":
+	case s.Op == apply.OpCreate:
 		m.Description = "create " + c.Address
-	case s.op == "destroy-old":
+	case s.Op == apply.OpDestroyOld:
 		m.Action, m.Description = "delete", "delete the old "+c.Address
-	case s.op == "delete":
+	case s.Op == apply.OpDelete:
 		m.Description = "delete " + c.Address
 		if c.DataLoss {
 			m.Description += " and the data it holds"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -18,7 +19,7 @@ func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*plan.O
 	if !destroy {
 		for _, o := range ds.Outputs {
 			seen[o.Name] = true
-			oc := &plan.OutputChange{Name: o.Name, After: o.Value, Sensitive: o.Sensitive || hasSensitiveMark(o.Value), Before: cty.NullVal(cty.DynamicPseudoType), Action: plan.ActionCreate}
+			oc := &plan.OutputChange{Name: o.Name, After: o.Value, Sensitive: o.Sensitive || marks.HasSensitive(o.Value), Before: cty.NullVal(cty.DynamicPseudoType), Action: plan.ActionCreate}
 			if prev, ok := st.Outputs[o.Name]; ok {
 				if v, err := prev.Decode(); err == nil {
 					oc.Before = v
@@ -42,14 +43,4 @@ func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*plan.O
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func hasSensitiveMark(v cty.Value) bool {
-	_, pvm := v.UnmarkDeepWithPaths()
-	for _, p := range pvm {
-		if _, ok := p.Marks[stacks.Sensitive]; ok {
-			return true
-		}
-	}
-	return false
 }

@@ -1,27 +1,17 @@
 // Package planner turns a desired resource set and what actually exists
-// into a plan, and carries plans out: refresh, diff, plan, and a parallel,
-// crash-safe apply.
+// into a plan: refresh, diff, planning and adoption. Carrying a plan out
+// is planner/apply's work; Planner.Apply hands it over.
 package planner
 
 import (
-	"fmt"
+	"context"
 	"sync"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
-
+	"github.com/stagecraft/stagecraft/planner/apply"
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state"
 )
-
-// DefaultParallelism bounds how many provider operations run at once.
-const DefaultParallelism = 10
-
-// Evaluator produces the desired set given the actual values of existing
-// resources (by address); it is the stack language's Evaluate with the
-// environment, stage and variables fixed, passing reuse on as
-// Request.Reuse (nil: evaluate everything).
-type Evaluator func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics)
 
 // Planner plans and applies one environment through one configured
 // provider.
@@ -34,49 +24,30 @@ type Planner struct {
 	Stack       string
 	Environment string
 	// Evaluate produces the desired set.
-	Evaluate Evaluator
-	// Parallelism bounds concurrent provider calls (DefaultParallelism
-	// when 0).
+	Evaluate apply.Evaluator
+	// Parallelism bounds concurrent provider calls
+	// (apply.DefaultParallelism when 0).
 	Parallelism int
 
-	// types holds the kinds' implied types (see impliedType).
-	types sync.Map
+	once sync.Once
+	exec *apply.Executor
 }
 
-func (p *Planner) parallelism() int {
-	if p.Parallelism > 0 {
-		return p.Parallelism
-	}
-	return DefaultParallelism
-}
-
-// kind returns the provider's implementation of a kind.
-func (p *Planner) kind(kind string) (providers.ResourceKind, error) {
-	k, ok := p.Provider.Kind(kind)
-	if !ok {
-		return nil, fmt.Errorf("provider %q does not support %s resources; use another provider for this environment or remove them", p.ProviderName, kind)
-	}
-	return k, nil
-}
-
-func (p *Planner) ref(addr, kind, id string) providers.Ref {
-	return providers.Ref{Address: addr, Kind: kind, ID: id, Stack: p.Stack, Environment: p.Environment}
-}
-
-// DiagnosticsError carries diagnostics from the stack language through an
-// error return.
-type DiagnosticsError struct {
-	Diags hcl.Diagnostics
-}
-
-func (e *DiagnosticsError) Error() string {
-	for _, d := range e.Diags {
-		if d.Severity == hcl.DiagError {
-			if d.Subject != nil {
-				return fmt.Sprintf("%s: %s: %s", d.Subject, d.Summary, d.Detail)
-			}
-			return d.Summary + ": " + d.Detail
+// executor is the apply side of the planner, made once from its fields:
+// planning reads the provider through it too, so both share one cache of
+// implied types.
+func (p *Planner) executor() *apply.Executor {
+	p.once.Do(func() {
+		p.exec = &apply.Executor{
+			Provider: p.Provider, ProviderName: p.ProviderName,
+			Stack: p.Stack, Environment: p.Environment,
+			Evaluate: p.Evaluate, Parallelism: p.Parallelism,
 		}
-	}
-	return "invalid stack"
+	})
+	return p.exec
+}
+
+// Apply carries out the plan (see apply.Executor.Apply).
+func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts apply.Options) (*state.State, error) {
+	return p.executor().Apply(ctx, pl, opts)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
@@ -231,9 +232,9 @@ stage "s" {
 	}
 	var order []string
 	rec := e.recover()
-	_, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State,
-		Progress: func(ev Event) {
-			if ev.Phase == PhaseDone {
+	_, err := e.planner().Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State,
+		Progress: func(ev apply.Event) {
+			if ev.Phase == apply.PhaseDone {
 				order = append(order, ev.Address)
 			}
 		}})
@@ -341,9 +342,9 @@ func TestApplyErrorsSkipDependents(t *testing.T) {
 	})
 	p := e.plan(PlanOptions{})
 	_, err := e.applyPlan(context.Background(), p)
-	var aerr *ApplyError
+	var aerr *apply.ApplyError
 	if !errors.As(err, &aerr) {
-		t.Fatalf("apply error %v, want *ApplyError", err)
+		t.Fatalf("apply error %v, want *apply.ApplyError", err)
 	}
 	if _, ok := aerr.Failed["cache.sessions"]; !ok || !strings.Contains(err.Error(), "create cache.sessions: ") {
 		t.Errorf("failed %v; the error must name the address: %v", aerr.Failed, err)
@@ -367,7 +368,7 @@ func TestStackErrorsReachPlan(t *testing.T) {
 	e := newEnv(t, ladder, "cached", nil)
 	e.req.Vars = []stacks.VarInput{{Name: "engine", Value: "mysql"}}
 	_, err := e.tryPlan(PlanOptions{})
-	var de *DiagnosticsError
+	var de *apply.DiagnosticsError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), `"mysql" is not allowed`) {
 		t.Fatalf("plan error %v, want the stack's diagnostic", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/schema"
@@ -143,7 +144,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	p.checkConsent(pl, opts.AllowDataLoss)
 	pl.Outputs = planOutputs(st, ds, opts.Destroy)
 	pl.Steps = describeSteps(pl.Changes, st.Resources)
-	pl.Warnings = append(pl.Warnings, haltedShifts(st)...)
+	pl.Warnings = append(pl.Warnings, apply.HaltedShifts(st)...)
 	return pl, nil
 }
 
@@ -155,7 +156,7 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 	for round := 0; ; round++ {
 		ds, diags := p.Evaluate(known, nil)
 		if diags.HasErrors() {
-			return nil, nil, &DiagnosticsError{Diags: diags}
+			return nil, nil, &apply.DiagnosticsError{Diags: diags}
 		}
 		if destroy || round == maxReplanRounds {
 			return ds, nil, nil
@@ -191,7 +192,7 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 // changeFor plans one desired resource against what exists.
 // diffs holds the diffs evaluateForPlan made already.
 func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*plan.Change, error) {
-	impl, err := p.kind(r.Address.Kind)
+	impl, err := p.executor().Kind(r.Address.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
 	}
@@ -200,7 +201,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = plan.ActionCreate
-		c.Before = cty.NullVal(p.impliedType(sch))
+		c.Before = cty.NullVal(p.executor().ImpliedType(sch))
 		c.After = schema.WithComputed(&sch.Block, r.Config, cty.NilVal)
 		if rf != nil {
 			c.Reason = "it no longer exists at the provider (deleted outside Stagecraft), so it is created again"
@@ -252,7 +253,7 @@ func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
 		c.Before = rf.prior
 		c.Reason = "it no longer exists at the provider; it is only removed from the state"
 	}
-	c.After = cty.NullVal(p.impliedType(rf.schema))
+	c.After = cty.NullVal(p.executor().ImpliedType(rf.schema))
 	c.DependsOn = addrs.Strings(rf.res.Dependencies)
 	return c
 }

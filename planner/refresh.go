@@ -9,9 +9,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
-	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -24,43 +24,6 @@ type refreshed struct {
 	prior  cty.Value
 	actual cty.Value
 	gone   bool
-}
-
-// decodeResource reads a state resource's attributes with its kind's type.
-func (p *Planner) decodeResource(r *state.Resource) (*schema.Schema, cty.Value, error) {
-	k, err := p.kind(r.Kind)
-	if err != nil {
-		return nil, cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)
-	}
-	schema := k.Schema()
-	v, err := r.Value(p.impliedType(schema))
-	if err != nil {
-		return nil, cty.NilVal, fmt.Errorf("%s: read state attributes: %w", r.Address, err)
-	}
-	return schema, markSensitive(v, r.SensitivePaths), nil
-}
-
-// markSensitive marks the recorded sensitive paths of a value, so that what
-// providers return (unmarked) is never printed where the stack said it is
-// secret.
-func markSensitive(v cty.Value, paths []string) cty.Value {
-	if len(paths) == 0 || v == cty.NilVal {
-		return v
-	}
-	sens := make(map[string]bool, len(paths))
-	for _, p := range paths {
-		sens[p] = true
-	}
-	out, err := cty.Transform(v, func(p cty.Path, v cty.Value) (cty.Value, error) {
-		if sens[state.FormatPath(p)] {
-			return v.Mark(stacks.Sensitive), nil
-		}
-		return v, nil
-	})
-	if err != nil {
-		return v
-	}
-	return out
 }
 
 // refresh reads every resource in resources through the provider, batched
@@ -80,7 +43,7 @@ func (p *Planner) decodeAll(resources []*state.Resource) ([]*refreshed, error) {
 			defer wg.Done()
 			for i := w; i < len(resources); i += workers {
 				r := resources[i]
-				schema, prior, err := p.decodeResource(r)
+				schema, prior, err := p.executor().DecodeResource(r)
 				if err != nil {
 					errs[i] = err
 					continue
@@ -115,7 +78,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	sem := make(chan struct{}, p.parallelism())
+	sem := make(chan struct{}, p.executor().Concurrency())
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -130,7 +93,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 	}
 	for _, kind := range kinds {
 		rfs := byKind[kind]
-		impl, err := p.kind(kind)
+		impl, err := p.executor().Kind(kind)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +108,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 					defer func() { <-sem }()
 					refs := make([]providers.Ref, len(chunk))
 					for i, rf := range chunk {
-						refs[i] = p.ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID)
+						refs[i] = p.executor().Ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID)
 					}
 					res, err := br.ReadMany(ctx, refs)
 					if err == nil && len(res) != len(chunk) {
@@ -172,7 +135,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				v, exists, err := impl.Read(ctx, p.ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID))
+				v, exists, err := impl.Read(ctx, p.executor().Ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID))
 				if err != nil {
 					fail(fmt.Errorf("refresh %s: %w", rf.res.Address, err))
 					return
@@ -193,5 +156,5 @@ func (rf *refreshed) setActual(v cty.Value, exists bool) {
 		rf.gone, rf.actual = true, cty.NilVal
 		return
 	}
-	rf.actual = markSensitive(v, rf.res.SensitivePaths)
+	rf.actual = apply.MarkSensitive(v, rf.res.SensitivePaths)
 }

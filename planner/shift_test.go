@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
@@ -157,8 +158,8 @@ func TestShiftAppliesInSteps(t *testing.T) {
 	}
 	var ops []string
 	rec := e.recover()
-	_, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
-		if ev.Phase == PhaseDone && strings.HasPrefix(ev.Operation, "shifting") {
+	_, err := e.planner().Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
+		if ev.Phase == apply.PhaseDone && strings.HasPrefix(ev.Operation, "shifting") {
 			ops = append(ops, ev.Operation)
 		}
 	}})
@@ -182,18 +183,18 @@ func TestShiftGateRollsBack(t *testing.T) {
 	e.req.Stage = "two"
 	p := e.plan(PlanOptions{})
 	_, err := e.applyPlan(context.Background(), p)
-	var ge *GateError
+	var ge *apply.GateError
 	if !errors.As(err, &ge) || ge.At != 0 || ge.Step != 20 || !strings.Contains(ge.Reason, "has no healthy instance") {
 		t.Fatalf("apply error %v, want a gate failure at the first step", err)
 	}
 	st := e.recover().State
-	if _, ok := st.Notes[shiftNoteKey("load_balancer.edge")]; !ok {
+	if _, ok := st.Notes["shift:load_balancer.edge"]; !ok {
 		t.Fatalf("the state does not record the stopped shift: %v", st.Notes)
 	}
 	// The traffic is back where it was: the load balancer's routes send
 	// /orders/ to app only.
 	lb, _ := st.Resource(addrs.MustParse("load_balancer.edge"))
-	_, v, err := e.planner().decodeResource(lb)
+	_, v, err := e.planner().executor().DecodeResource(lb)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -47,7 +48,7 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 	var mu sync.Mutex
 	var order []string
 	rec := e.recover()
-	st, err := e.planner().Apply(context.Background(), p, ApplyOptions{Backend: e.backend, State: rec.State, Progress: func(ev Event) {
+	st, err := e.planner().Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		if strings.Contains(ev.Address, "[*]") {
@@ -60,10 +61,10 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 	}
 	lastA, firstB := -1, len(order)
 	for i, o := range order {
-		if strings.HasPrefix(o, string(PhaseDone)+" autoscaling_group.a[") {
+		if strings.HasPrefix(o, string(apply.PhaseDone)+" autoscaling_group.a[") {
 			lastA = i
 		}
-		if strings.HasPrefix(o, string(PhaseStart)+" autoscaling_group.b[") && i < firstB {
+		if strings.HasPrefix(o, string(apply.PhaseStart)+" autoscaling_group.b[") && i < firstB {
 			firstB = i
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -145,7 +146,7 @@ func (e *simEnv) plan(stage, password string) (*plan.Plan, *state.State) {
 func (e *simEnv) apply(stage, password string) {
 	e.t.Helper()
 	p, st := e.plan(stage, password)
-	if _, err := e.planner.Apply(context.Background(), p, planner.ApplyOptions{Backend: e.backend, State: st}); err != nil {
+	if _, err := e.planner.Apply(context.Background(), p, apply.Options{Backend: e.backend, State: st}); err != nil {
 		e.t.Fatalf("apply %s: %v", stage, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/stacks/funcs"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 )
 
 // evalMode says how strict evaluation is about values not known yet.
@@ -456,7 +457,7 @@ func (sc *scope) evalOutput(o *Output) {
 	if d.HasErrors() {
 		v = cty.DynamicVal
 	}
-	if !o.Sensitive && hasSensitive(v) {
+	if !o.Sensitive && marks.HasSensitive(v) {
 		sc.errorf(o.Expr.Range(), "Output refers to sensitive values",
 			"Output %q is built from a sensitive value, so it would be printed. Add sensitive = true to the output block to keep it hidden, or output something else.", o.Name)
 	}
@@ -467,17 +468,6 @@ func (sc *scope) evalOutput(o *Output) {
 	deps.add(sc.refDeps(dependsOn))
 	sc.outputVals[o.Name] = v
 	sc.outputDeps[o.Name] = deps
-}
-
-// hasSensitive reports whether v or anything inside it is sensitive.
-func hasSensitive(v cty.Value) bool {
-	_, pvm := v.UnmarkDeepWithPaths()
-	for _, p := range pvm {
-		if _, ok := p.Marks[Sensitive]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // rawRefs lists the graph nodes traversals point at, without checking that

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 )
 
 // instance is one instance of a block with count or for_each (or the only
@@ -41,7 +42,7 @@ func (sc *scope) expand(meta map[string]*hcl.Attribute, ctx *hcl.EvalContext, wh
 		if d.HasErrors() {
 			return nil, true
 		}
-		if hasSensitive(v) {
+		if marks.HasSensitive(v) {
 			sc.errorf(countAttr.Expr.Range(), "Sensitive count", "count is built from a sensitive value, which would show in addresses; use a value that is not sensitive.")
 			return nil, true
 		}
@@ -79,7 +80,7 @@ func (sc *scope) expand(meta map[string]*hcl.Attribute, ctx *hcl.EvalContext, wh
 		if d.HasErrors() {
 			return nil, true
 		}
-		if hasSensitive(v) {
+		if marks.HasSensitive(v) {
 			sc.errorf(eachAttr.Expr.Range(), "Sensitive for_each", "for_each is built from a sensitive value, which would show in addresses; use a value that is not sensitive.")
 			return nil, true
 		}
@@ -438,7 +439,7 @@ func (sc *scope) evalAttr(at *hcl.Attribute, a *schema.Attribute, ctx *hcl.EvalC
 		plain, _ := cv.UnmarkDeep()
 		for _, r := range a.Rules {
 			if msg := r.Check(plain); msg != "" {
-				if hasSensitive(cv) {
+				if marks.HasSensitive(cv) {
 					msg = fmt.Sprintf("The (sensitive) value does not fit: %s", r.Doc)
 				}
 				sc.errorf(at.Expr.Range(), "Invalid value for "+a.Name, "%s", msg)

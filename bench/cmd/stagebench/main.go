@@ -33,6 +33,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/bench/shape"
 	"github.com/stagecraft/stagecraft/planner"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -52,7 +53,7 @@ func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 1000, "number of resources")
 	flag.IntVar(&o.layers, "layers", 1, "dependency layers (1: independent resources)")
-	flag.IntVar(&o.parallelism, "parallelism", planner.DefaultParallelism, "concurrent provider operations")
+	flag.IntVar(&o.parallelism, "parallelism", apply.DefaultParallelism, "concurrent provider operations")
 	flag.DurationVar(&o.latency, "latency", 0, "sim provider latency per call")
 	flag.BoolVar(&o.noop, "noop", false, "after the apply, time a plan that has nothing to change")
 	flag.StringVar(&o.keep, "dir", "", "work in this directory and keep it (default: a temporary one, removed)")
@@ -134,7 +135,7 @@ func run(ctx context.Context, o options, out, errOut io.Writer) error {
 	}
 	planT := time.Since(t)
 	t = time.Now()
-	if _, err := p.Apply(ctx, pl, planner.ApplyOptions{Backend: backend, State: prior}); err != nil {
+	if _, err := p.Apply(ctx, pl, apply.Options{Backend: backend, State: prior}); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	applyT := time.Since(t)

@@ -1,4 +1,4 @@
-package planner
+package apply
 
 import (
 	"context"
@@ -30,8 +30,8 @@ type haltedShift struct {
 	Time         time.Time `json:"time"`
 }
 
-// haltedShifts turns the state's notes of stopped shifts into warnings.
-func haltedShifts(st *state.State) []string {
+// HaltedShifts turns the state's notes of stopped shifts into warnings.
+func HaltedShifts(st *state.State) []string {
 	var out []string
 	var keys []string
 	for k := range st.Notes {
@@ -73,7 +73,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 	if !canObserve {
 		providers.Warn(ctx, c.Address, "this provider reports no health or traffic figures, so traffic moves without gates")
 	}
-	ref := a.p.ref(c.Address, c.Kind, c.ID)
+	ref := a.x.Ref(c.Address, c.Kind, c.ID)
 	// current holds, per shifted path, the weights now in force.
 	current := map[string]map[string]int{}
 	for _, sp := range c.Shift.Paths {
@@ -92,7 +92,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 	apply := func(v cty.Value) error {
 		prior := c.Before
 		if r, ok := a.stateResource(c.Address); ok {
-			if pv, err := r.Value(a.p.impliedType(schema)); err == nil {
+			if pv, err := r.Value(a.x.ImpliedType(schema)); err == nil {
 				prior = pv
 			}
 		}
@@ -231,4 +231,56 @@ func (a *applier) note(ctx context.Context, key string, value any) error {
 	}
 	a.cur.Notes[key] = e.Value
 	return nil
+}
+
+// withRoutes returns a load balancer configuration whose routes for the
+// shifted path carry the given weights, and whose other routes are those of
+// cfg.
+func withRoutes(cfg cty.Value, path string, weights map[string]int) cty.Value {
+	cfg, _ = cfg.UnmarkDeep()
+	m := cfg.AsValueMap()
+	routes := m["route"]
+	ety := routes.Type().ElementType()
+	var out []cty.Value
+	if routes.IsKnown() && !routes.IsNull() {
+		for _, r := range routes.AsValueSlice() {
+			if p, ok := stringAttr(r, "path"); ok && schema.NormalizeRoutePath(p) == path {
+				continue
+			}
+			out = append(out, r)
+		}
+	}
+	var targets []string
+	for t := range weights {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	for _, t := range targets {
+		attrs := map[string]cty.Value{}
+		for name, aty := range ety.AttributeTypes() {
+			attrs[name] = cty.NullVal(aty)
+		}
+		attrs["path"] = cty.StringVal(path)
+		attrs["target"] = cty.StringVal(t)
+		attrs["weight"] = cty.NumberIntVal(int64(weights[t]))
+		out = append(out, cty.ObjectVal(attrs))
+	}
+	if len(out) == 0 {
+		m["route"] = cty.ListValEmpty(ety)
+	} else {
+		m["route"] = cty.ListVal(out)
+	}
+	return cty.ObjectVal(m)
+}
+
+// stringAttr reads a known, non-null string attribute of an object value.
+func stringAttr(obj cty.Value, name string) (string, bool) {
+	if obj == cty.NilVal || !obj.IsKnown() || obj.IsNull() || !obj.Type().IsObjectType() || !obj.Type().HasAttribute(name) {
+		return "", false
+	}
+	v := obj.GetAttr(name)
+	if !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
 }

@@ -1,4 +1,4 @@
-package planner
+package apply
 
 import (
 	"github.com/zclconf/go-cty/cty"
@@ -6,14 +6,14 @@ import (
 	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
-// impliedType returns the implied type of a kind's schema, made once per
+// ImpliedType returns the implied type of a kind's schema, made once per
 // schema and shared by every resource of the kind: a cty object type is a
 // map of its attribute types, which ImpliedType builds afresh on every
 // call, and values built with it keep it. Safe for concurrent use.
-func (p *Planner) impliedType(s *schema.Schema) cty.Type {
-	if ty, ok := p.types.Load(s); ok {
+func (x *Executor) ImpliedType(s *schema.Schema) cty.Type {
+	if ty, ok := x.types.Load(s); ok {
 		return ty.(cty.Type)
 	}
-	ty, _ := p.types.LoadOrStore(s, s.ImpliedType())
+	ty, _ := x.types.LoadOrStore(s, s.ImpliedType())
 	return ty.(cty.Type)
 }

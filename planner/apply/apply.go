@@ -1,4 +1,4 @@
-package planner
+package apply
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
+	"github.com/stagecraft/stagecraft/stacks/marks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -41,8 +42,8 @@ type Event struct {
 	Err     error
 }
 
-// ApplyOptions are the inputs of one apply.
-type ApplyOptions struct {
+// Options are the inputs of one apply.
+type Options struct {
 	// Backend holds the state; the caller has locked it.
 	Backend state.Backend
 	// State is the environment's state as read before planning (nil before
@@ -99,13 +100,13 @@ func (e *ApplyError) Error() string {
 // crash at any point leaves a state the next plan completes. It returns the
 // new state (also written to the backend) and an *ApplyError when some
 // changes failed.
-func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (*state.State, error) {
+func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*state.State, error) {
 	if len(pl.Refused) > 0 {
 		return nil, fmt.Errorf("the plan needs consent first: %s", pl.Refused[0].Reason)
 	}
 	cur := opts.State
 	if cur == nil {
-		cur = state.New(p.Stack, p.Environment)
+		cur = state.New(x.Stack, x.Environment)
 	} else {
 		cur = cur.Clone()
 	}
@@ -120,7 +121,7 @@ func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 		return nil, err
 	}
 	defer j.Close()
-	a := &applier{p: p, plan: pl, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
+	a := &applier{x: x, plan: pl, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
 	if err := a.recordAdopted(ctx); err != nil {
 		return nil, err
 	}
@@ -130,23 +131,23 @@ func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 	if err := a.announceCreates(ctx); err != nil {
 		return nil, err
 	}
-	res := a.graph.Walk(ctx, p.parallelism(), a.run)
+	res := a.graph.Walk(ctx, x.Concurrency(), a.run)
 
 	var aerr *ApplyError
 	if len(res) > 0 {
 		aerr = &ApplyError{Failed: map[string]error{}}
 		for key, err := range res {
-			if a.steps[key].isBarrier() {
+			if a.graph.Steps[key].IsBarrier() {
 				continue
 			}
 			switch {
 			case errors.Is(err, dag.ErrNotStarted):
 				aerr.Interrupted = true
-				aerr.Skipped = append(aerr.Skipped, key)
+				aerr.Skipped = append(aerr.Skipped, key.String())
 			case errors.Is(err, dag.ErrSkipped):
-				aerr.Skipped = append(aerr.Skipped, key)
+				aerr.Skipped = append(aerr.Skipped, key.String())
 			default:
-				aerr.Failed[key] = err
+				aerr.Failed[key.String()] = err
 			}
 		}
 		sort.Slice(aerr.Skipped, func(i, j int) bool { return addrs.CompareStrings(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
@@ -168,12 +169,11 @@ func (p *Planner) Apply(ctx context.Context, pl *plan.Plan, opts ApplyOptions) (
 
 // applier is one apply in progress.
 type applier struct {
-	p        *Planner
+	x        *Executor
 	plan     *plan.Plan
 	jw       *journalWriter
 	progress func(Event)
-	graph    *dag.Graph[string]
-	steps    map[string]*step
+	graph    *Graph
 	initial  map[string]*stacks.Resource
 	queue    *evalQueue
 
@@ -198,14 +198,14 @@ func (a *applier) announceCreates(ctx context.Context) error {
 		if c.Action != plan.ActionCreate || c.Deposed || c.Adopted {
 			continue
 		}
-		impl, err := a.p.kind(c.Kind)
+		impl, err := a.x.Kind(c.Kind)
 		if err != nil {
 			return err
 		}
 		if _, ok := impl.(providers.Discoverer); !ok {
 			continue
 		}
-		entries = append(entries, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName}))
+		entries = append(entries, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName}))
 		a.announced[c.Address] = true
 	}
 	if len(entries) == 0 {
@@ -223,16 +223,16 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 		if !c.Adopted {
 			continue
 		}
-		impl, err := a.p.kind(c.Kind)
+		impl, err := a.x.Kind(c.Kind)
 		if err != nil {
 			return err
 		}
 		before, _ := c.Before.UnmarkDeep()
-		attrs, err := state.EncodeValue(before, a.p.impliedType(impl.Schema()))
+		attrs, err := state.EncodeValue(before, a.x.ImpliedType(impl.Schema()))
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", c.Address, err)
 		}
-		r := &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: addrsOf(c.DependsOn)}
+		r := &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: dependencies(c)}
 		if c.Deposed {
 			a.cur.AddDeposed(r)
 			entries = append(entries, state.DeposedEntry(r))
@@ -254,7 +254,7 @@ func (a *applier) prepare() error {
 		if r.Status == state.StatusTainted {
 			continue
 		}
-		_, v, err := a.p.decodeResource(r)
+		_, v, err := a.x.DecodeResource(r)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (a *applier) prepare() error {
 	a.initial = map[string]*stacks.Resource{}
 	var initialSet *stacks.DesiredSet
 	if !a.plan.Destroy {
-		ds, diags := a.p.Evaluate(copyKnown(known), nil)
+		ds, diags := a.x.Evaluate(copyKnown(known), nil)
 		if diags.HasErrors() {
 			return &DiagnosticsError{Diags: diags}
 		}
@@ -284,7 +284,7 @@ func (a *applier) prepare() error {
 			}
 		}
 	}
-	a.queue = newEvalQueue(a.p.Evaluate, known)
+	a.queue = newEvalQueue(a.x.Evaluate, known)
 	// The first evaluation during the walk takes over what this one found
 	// for the blocks that did not change since.
 	a.queue.lastSet = initialSet
@@ -299,13 +299,13 @@ func copyKnown(m map[string]cty.Value) map[string]cty.Value {
 	return out
 }
 
-// buildGraph orders the plan's steps (see stepGraph).
+// buildGraph orders the plan's steps (see BuildGraph).
 func (a *applier) buildGraph() error {
-	g, steps, err := stepGraph(a.plan.Changes, a.cur.Resources)
+	g, err := BuildGraph(a.plan.Changes, a.cur.Resources)
 	if err != nil {
 		return err
 	}
-	a.graph, a.steps = g, steps
+	a.graph = g
 	return nil
 }
 
@@ -318,27 +318,28 @@ func (a *applier) emit(e Event) {
 	a.progress(e)
 }
 
-var operationNames = map[string]string{
-	"create": "creating", "update": "updating", "delete": "deleting", "destroy-old": "destroying old copy",
+// operationNames are the words the progress view shows for each operation.
+var operationNames = map[Op]string{
+	OpCreate: "creating", OpUpdate: "updating", OpDelete: "deleting", OpDestroyOld: "destroying old copy",
 }
 
 // run carries out one step. Provider calls are not cancelled with ctx: an
 // interrupt stops new work, and what is in flight finishes so the state
 // stays true.
-func (a *applier) run(ctx context.Context, key string) error {
-	s := a.steps[key]
-	if s.isBarrier() {
+func (a *applier) run(ctx context.Context, key StepKey) error {
+	s := a.graph.Steps[key]
+	if s.IsBarrier() {
 		return nil
 	}
-	c := s.change
-	op := operationNames[s.op]
-	if c.Action == plan.ActionReplace && s.op == "create" {
+	c := s.Change
+	op := operationNames[s.Op]
+	if c.Action == plan.ActionReplace && s.Op == OpCreate {
 		op = "replacing"
 	}
-	a.emit(Event{Address: key, Operation: op, Phase: PhaseStart})
+	a.emit(Event{Address: key.String(), Operation: op, Phase: PhaseStart})
 	start := time.Now()
 	err := a.do(context.WithoutCancel(ctx), s)
-	ev := Event{Address: key, Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
+	ev := Event{Address: key.String(), Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
 	if err != nil {
 		ev.Phase, ev.Err = PhaseFailed, err
 	}
@@ -346,36 +347,36 @@ func (a *applier) run(ctx context.Context, key string) error {
 	return err
 }
 
-func (a *applier) do(ctx context.Context, s *step) error {
-	c := s.change
-	impl, err := a.p.kind(c.Kind)
+func (a *applier) do(ctx context.Context, s *Step) error {
+	c := s.Change
+	impl, err := a.x.Kind(c.Kind)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Address, err)
 	}
 	schema := impl.Schema()
-	switch s.op {
-	case "create", "update":
+	switch s.Op {
+	case OpCreate, OpUpdate:
 		res, err := a.desired(c.Address)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", s.op, c.Address, err)
+			return fmt.Errorf("%s %s: %w", s.Op, c.Address, err)
 		}
 		cfg, _ := res.Config.UnmarkDeep()
 		if !cfg.IsWhollyKnown() {
-			return fmt.Errorf("%s %s: its configuration still has values that are not known after its dependencies were applied", s.op, c.Address)
+			return fmt.Errorf("%s %s: its configuration still has values that are not known after its dependencies were applied", s.Op, c.Address)
 		}
-		if s.op == "update" && c.Shift != nil {
+		if s.Op == OpUpdate && c.Shift != nil {
 			return a.shiftTraffic(ctx, impl, schema, c, res, cfg)
 		}
-		if s.op == "update" {
+		if s.Op == OpUpdate {
 			return a.update(ctx, impl, schema, c, res, cfg)
 		}
 		return a.create(ctx, impl, schema, c, res, cfg)
-	case "delete":
+	case OpDelete:
 		return a.delete(ctx, impl, c, c.Deposed)
-	case "destroy-old":
+	case OpDestroyOld:
 		return a.delete(ctx, impl, c, true)
 	}
-	return fmt.Errorf("%s: unknown step %q", c.Address, s.op)
+	panic(fmt.Sprintf("apply: step %s has no operation to run", s.Key))
 }
 
 // desired returns the resource's configuration, evaluated again when the
@@ -396,7 +397,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 		intents = append(intents, state.DeposeEntry(addrs.MustParse(c.Address), c.ID))
 	}
 	if !a.announced[c.Address] {
-		intents = append(intents, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.p.ProviderName}))
+		intents = append(intents, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName}))
 	}
 	if len(intents) > 0 {
 		if err := a.jw.append(ctx, intents...); err != nil {
@@ -408,7 +409,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 		a.cur.Depose(addrs.MustParse(c.Address), c.ID)
 	}
 	a.mu.Unlock()
-	actual, err := impl.Create(ctx, a.p.ref(c.Address, c.Kind, ""), cfg)
+	actual, err := impl.Create(ctx, a.x.Ref(c.Address, c.Kind, ""), cfg)
 	if err != nil {
 		if actual != cty.NilVal && !actual.IsNull() {
 			// Half made: record it so the next plan replaces it instead of
@@ -423,12 +424,12 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	prior := c.Before
 	if r, ok := a.stateResource(c.Address); ok {
-		if v, err := r.Value(a.p.impliedType(schema)); err == nil {
+		if v, err := r.Value(a.x.ImpliedType(schema)); err == nil {
 			prior = v
 		}
 	}
 	prior, _ = prior.UnmarkDeep()
-	actual, err := impl.Update(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior, cfg)
+	actual, err := impl.Update(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior, cfg)
 	if err != nil {
 		return opError("update", c.Address, err)
 	}
@@ -437,7 +438,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 
 func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
-	if err := impl.Delete(ctx, a.p.ref(c.Address, c.Kind, c.ID), prior); err != nil {
+	if err := impl.Delete(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior); err != nil {
 		return opError("delete", c.Address, err)
 	}
 	if err := a.jw.append(ctx, state.RemoveEntry(addrs.MustParse(c.Address), c.ID)); err != nil {
@@ -469,16 +470,13 @@ func opError(op, addr string, err error) error {
 
 // record journals a resource's new actual value and updates the state.
 func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks.Resource, actual cty.Value, status string) error {
-	attrs, err := state.EncodeValue(actual, a.p.impliedType(schema))
+	attrs, err := state.EncodeValue(actual, a.x.ImpliedType(schema))
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)
 	}
-	id := ""
-	if v := attr(actual, "id"); v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
-		id = v.AsString()
-	}
+	id, _ := stringAttr(actual, "id")
 	r := &state.Resource{
-		Address: res.Address, Kind: res.Address.Kind, Provider: a.p.ProviderName, ID: id,
+		Address: res.Address, Kind: res.Address.Kind, Provider: a.x.ProviderName, ID: id,
 		Attributes:     attrs,
 		SensitivePaths: sensitivePaths(res.Config),
 		Dependencies:   res.DependsOn,
@@ -524,7 +522,7 @@ func (a *applier) finish(ctx context.Context) error {
 				continue
 			}
 			plainV, _ := v.UnmarkDeep()
-			enc, err := state.EncodeOutput(plainV, o.Sensitive || hasSensitiveMark(v))
+			enc, err := state.EncodeOutput(plainV, o.Sensitive || marks.HasSensitive(v))
 			if err != nil {
 				return fmt.Errorf("output %s: %w", o.Name, err)
 			}
@@ -560,5 +558,18 @@ func sensitivePaths(v cty.Value) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// dependencies are the addresses a change depends on, as the state
+// records them.
+func dependencies(c *plan.Change) []addrs.Instance {
+	if c.DependsOn == nil {
+		return nil
+	}
+	out := make([]addrs.Instance, 0, len(c.DependsOn))
+	for _, d := range c.DependsOn {
+		out = append(out, addrs.MustParse(d))
+	}
 	return out
 }
