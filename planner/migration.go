@@ -93,12 +93,17 @@ func rolloutPace(group cty.Value) string {
 	return out
 }
 
-// otherChanges describes a load balancer update's changes besides routes.
+// otherChanges describes a routing update's changes besides its routes
+// (the block its kind marks as routing).
 func otherChanges(c *plan.Change) string {
+	routes := ""
+	if s, ok := kinds.Schema(c.Kind); ok && s.Routing != nil {
+		routes = s.Routing.Block
+	}
 	var rest []cty.Path
 	for _, p := range c.ChangedPaths {
 		if len(p) > 0 {
-			if ga, ok := p[0].(cty.GetAttrStep); ok && ga.Name == "route" {
+			if ga, ok := p[0].(cty.GetAttrStep); ok && ga.Name == routes {
 				continue
 			}
 		}

@@ -226,8 +226,8 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 		c.ReplacePaths = d.replace
 	case len(d.changed) > 0:
 		c.Action = plan.ActionUpdate
-		if r.Address.Kind == kinds.LoadBalancer {
-			c.Shift = detectShift(rf.actual, after, r.Settings)
+		if sch.Routing != nil {
+			c.Shift = detectShift(sch.Routing, rf.actual, after, r.Settings)
 		}
 	default:
 		c.Action = plan.ActionNoOp

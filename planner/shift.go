@@ -12,20 +12,21 @@ import (
 	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
-// routeTable reads a load balancer value's routes: path -> target ->
-// weight, with a route alone on its path at 100.
-func routeTable(lb cty.Value) map[string]map[string]int {
+// routeTable reads the routes of a routing resource's value (a load
+// balancer), by the roles its kind marks: path -> target -> weight, with a
+// route alone on its path at 100.
+func routeTable(rt *schema.Routing, lb cty.Value) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	if lb == cty.NilVal || lb.IsNull() || !lb.IsKnown() {
 		return out
 	}
 	lb, _ = lb.UnmarkDeep()
-	routes := attr(lb, "route")
+	routes := attr(lb, rt.Block)
 	if routes.IsNull() || !routes.IsKnown() {
 		return out
 	}
 	for _, r := range routes.AsValueSlice() {
-		p, t, w := attr(r, "path"), attr(r, "target"), attr(r, "weight")
+		p, t, w := attr(r, rt.Path), attr(r, rt.Target), attr(r, rt.Weight)
 		if !p.IsKnown() || p.IsNull() || !t.IsKnown() || t.IsNull() {
 			continue
 		}
@@ -81,11 +82,11 @@ func sameWeights(a, b map[string]int) bool {
 	return true
 }
 
-// detectShift finds the paths whose traffic an update of a load balancer
-// moves between targets. settings are the load balancer's plan-only
-// migration settings (stacks.Resource.Settings).
-func detectShift(before, after, settings cty.Value) *plan.Shift {
-	old, cur := routeTable(before), routeTable(after)
+// detectShift finds the paths whose traffic an update of a routing
+// resource (a load balancer, whose roles rt names) moves between targets.
+// settings are its plan-only migration settings (stacks.Resource.Settings).
+func detectShift(rt *schema.Routing, before, after, settings cty.Value) *plan.Shift {
+	old, cur := routeTable(rt, before), routeTable(rt, after)
 	paths := map[string]bool{}
 	for p := range old {
 		paths[p] = true
@@ -115,7 +116,7 @@ func detectShift(before, after, settings cty.Value) *plan.Shift {
 		for t, w := range to {
 			sp.Start += min(w, from[t])
 		}
-		applyMigrationSettings(sp, settings, after, p)
+		applyMigrationSettings(sp, rt, settings, after, p)
 		if sp.Start >= 100 || len(sp.PendingSteps()) == 0 {
 			continue
 		}
@@ -137,7 +138,7 @@ func copyWeights(m map[string]int) map[string]int {
 
 // applyMigrationSettings reads a path's steps, bake and error limit: the
 // first of its routes with a migration block, over the load balancer's.
-func applyMigrationSettings(sp *plan.ShiftPath, settings, after cty.Value, path string) {
+func applyMigrationSettings(sp *plan.ShiftPath, rt *schema.Routing, settings, after cty.Value, path string) {
 	sp.Steps, sp.Bake, sp.MaxErrorRate = []int{10, 50, 100}, 30*time.Second, 0.01
 	if settings == cty.NilVal || settings.IsNull() || !settings.IsKnown() {
 		return
@@ -167,7 +168,7 @@ func applyMigrationSettings(sp *plan.ShiftPath, settings, after cty.Value, path 
 	read(attr(settings, "migration"))
 	// Route-level settings: the plan-only tree lists routes in the same
 	// order as the load balancer's route blocks.
-	routes, planRoutes := attr(after, "route"), attr(settings, "route")
+	routes, planRoutes := attr(after, rt.Block), attr(settings, rt.Block)
 	if routes.IsNull() || !routes.IsKnown() || planRoutes.IsNull() || !planRoutes.IsKnown() {
 		return
 	}
@@ -176,7 +177,7 @@ func applyMigrationSettings(sp *plan.ShiftPath, settings, after cty.Value, path 
 		if i >= len(ps) {
 			break
 		}
-		p := attr(rs[i], "path")
+		p := attr(rs[i], rt.Path)
 		if p.IsKnown() && !p.IsNull() && schema.NormalizeRoutePath(p.AsString()) == path {
 			read(attr(ps[i], "migration"))
 			break

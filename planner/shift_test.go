@@ -10,6 +10,8 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -39,16 +41,48 @@ func TestShiftWeights(t *testing.T) {
 	}
 }
 
+// lbRouting is the load balancer's routing roles from the kinds table.
+func lbRouting(t *testing.T) *schema.Routing {
+	t.Helper()
+	s, ok := kinds.Schema(kinds.LoadBalancer)
+	if !ok || s.Routing == nil {
+		t.Fatal("the load balancer kind marks no routing roles")
+	}
+	return s.Routing
+}
+
 func lbWithRoutes(routes ...[3]any) cty.Value {
+	return withRoles(&schema.Routing{Block: "route", Path: "path", Target: "target", Weight: "weight"}, routes...)
+}
+
+// withRoles builds a routing value whose block and attributes are named
+// by rt.
+func withRoles(rt *schema.Routing, routes ...[3]any) cty.Value {
 	var rs []cty.Value
 	for _, r := range routes {
 		w := cty.NullVal(cty.Number)
 		if r[2] != nil {
 			w = cty.NumberIntVal(int64(r[2].(int)))
 		}
-		rs = append(rs, cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal(r[0].(string)), "target": cty.StringVal(r[1].(string)), "weight": w}))
+		rs = append(rs, cty.ObjectVal(map[string]cty.Value{rt.Path: cty.StringVal(r[0].(string)), rt.Target: cty.StringVal(r[1].(string)), rt.Weight: w}))
 	}
-	return cty.ObjectVal(map[string]cty.Value{"route": cty.ListVal(rs)})
+	return cty.ObjectVal(map[string]cty.Value{rt.Block: cty.ListVal(rs)})
+}
+
+// TestShiftReadsRoles: shifting finds routes by the roles a kind marks,
+// whatever the attributes are called.
+func TestShiftReadsRoles(t *testing.T) {
+	t.Parallel()
+	rt := &schema.Routing{Block: "rule", Path: "prefix", Target: "backend", Weight: "share"}
+	before := withRoles(rt, [3]any{"/", "autoscaling_group.a", nil})
+	after := withRoles(rt, [3]any{"/", "autoscaling_group.b", nil})
+	s := detectShift(rt, before, after, cty.NilVal)
+	if s == nil || len(s.Paths) != 1 || s.Paths[0].To["autoscaling_group.b"] != 100 {
+		t.Fatalf("detectShift = %+v, want / moving to autoscaling_group.b", s)
+	}
+	if s := detectShift(lbRouting(t), before, after, cty.NilVal); s != nil {
+		t.Errorf("detectShift with the load balancer's roles found %+v in a value without route blocks", s.Paths)
+	}
 }
 
 func TestDetectShift(t *testing.T) {
@@ -88,7 +122,7 @@ func TestDetectShift(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := detectShift(tc.before, tc.after, cty.NilVal)
+			s := detectShift(lbRouting(t), tc.before, tc.after, cty.NilVal)
 			var got []string
 			if s != nil {
 				for _, p := range s.Paths {
@@ -198,7 +232,7 @@ func TestShiftGateRollsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := effective(routeTable(v), "/orders/"); !sameWeights(w, map[string]int{"autoscaling_group.app": 100}) {
+	if w := effective(routeTable(lbRouting(t), v), "/orders/"); !sameWeights(w, map[string]int{"autoscaling_group.app": 100}) {
 		t.Errorf("after the rollback /orders/ goes to %v", w)
 	}
 	again := e.plan(PlanOptions{})

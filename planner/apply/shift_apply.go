@@ -85,7 +85,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		}
 		v := cfg
 		for _, sp := range c.Shift.Paths {
-			v = withRoutes(v, sp.Path, current[sp.Path])
+			v = withRoutes(schema.Routing, v, sp.Path, current[sp.Path])
 		}
 		return v
 	}
@@ -233,18 +233,18 @@ func (a *applier) note(ctx context.Context, key string, value any) error {
 	return nil
 }
 
-// withRoutes returns a load balancer configuration whose routes for the
-// shifted path carry the given weights, and whose other routes are those of
-// cfg.
-func withRoutes(cfg cty.Value, path string, weights map[string]int) cty.Value {
+// withRoutes returns a routing configuration (a load balancer's, whose
+// roles rt names) whose routes for the shifted path carry the given
+// weights, and whose other routes are those of cfg.
+func withRoutes(rt *schema.Routing, cfg cty.Value, path string, weights map[string]int) cty.Value {
 	cfg, _ = cfg.UnmarkDeep()
 	m := cfg.AsValueMap()
-	routes := m["route"]
+	routes := m[rt.Block]
 	ety := routes.Type().ElementType()
 	var out []cty.Value
 	if routes.IsKnown() && !routes.IsNull() {
 		for _, r := range routes.AsValueSlice() {
-			if p, ok := stringAttr(r, "path"); ok && schema.NormalizeRoutePath(p) == path {
+			if p, ok := stringAttr(r, rt.Path); ok && schema.NormalizeRoutePath(p) == path {
 				continue
 			}
 			out = append(out, r)
@@ -260,15 +260,15 @@ func withRoutes(cfg cty.Value, path string, weights map[string]int) cty.Value {
 		for name, aty := range ety.AttributeTypes() {
 			attrs[name] = cty.NullVal(aty)
 		}
-		attrs["path"] = cty.StringVal(path)
-		attrs["target"] = cty.StringVal(t)
-		attrs["weight"] = cty.NumberIntVal(int64(weights[t]))
+		attrs[rt.Path] = cty.StringVal(path)
+		attrs[rt.Target] = cty.StringVal(t)
+		attrs[rt.Weight] = cty.NumberIntVal(int64(weights[t]))
 		out = append(out, cty.ObjectVal(attrs))
 	}
 	if len(out) == 0 {
-		m["route"] = cty.ListValEmpty(ety)
+		m[rt.Block] = cty.ListValEmpty(ety)
 	} else {
-		m["route"] = cty.ListVal(out)
+		m[rt.Block] = cty.ListVal(out)
 	}
 	return cty.ObjectVal(m)
 }

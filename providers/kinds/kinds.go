@@ -91,6 +91,7 @@ func loadBalancerSchema() *schema.Schema {
 	return &schema.Schema{
 		Kind:        LoadBalancer,
 		Description: "A load balancer that routes requests by path prefix to autoscaling groups, with weights per route for traffic shifting.",
+		Routing:     &schema.Routing{Block: "route", Path: "path", Target: "target", Weight: "weight"},
 		Block: schema.Block{
 			Attributes: []*schema.Attribute{
 				{Name: "type", Type: cty.String, Optional: true, Default: cty.StringVal("http"), ForceNew: true,

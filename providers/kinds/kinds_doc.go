@@ -32,6 +32,9 @@ func Markdown() []byte {
 		if s.DataBearing {
 			b.WriteString("Holds data: a plan that deletes or replaces it stops unless `lifecycle { allow_data_loss = true }` is set or `--allow-data-loss` is given.\n\n")
 		}
+		if r := s.Routing; r != nil {
+			fmt.Fprintf(&b, "Routes traffic: when an update changes where a `%s` block's `%s` sends its traffic (`%s`, `%s`), the plan moves it in gated steps (traffic shifting).\n\n", r.Block, r.Path, r.Target, r.Weight)
+		}
 		if s.UniqueNames {
 			b.WriteString("Names are unique at the provider: a replacement destroys the old resource before creating the new one.\n\n")
 		}

@@ -26,10 +26,24 @@ type Schema struct {
 	// (cache contents, cluster state); the planner refuses such a change
 	// unless the user consents.
 	DataBearing bool
+	// Routing, when set, means the resource sends traffic to targets by
+	// path with weights, and names the block and attributes that play
+	// those roles: the planner moves a path's traffic between targets in
+	// gated steps (traffic shifting) by reading them.
+	Routing *Routing
 	// Block holds the attributes and nested blocks.
 	Block
 	// Rules are checks across several attributes, run on evaluated values.
 	Rules []KindRule
+}
+
+// Routing names the parts of a kind that route traffic.
+type Routing struct {
+	// Block is the nested block of routes, a list ("route").
+	Block string
+	// Path is the route's path prefix, Target the target it sends the
+	// path's traffic to, and Weight the share of it in percent.
+	Path, Target, Weight string
 }
 
 // Block is a set of attributes and nested blocks, at the top of a resource
