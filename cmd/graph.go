@@ -8,7 +8,6 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/render"
-	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // GraphOptions are the inputs of graph.
@@ -58,7 +57,7 @@ func runGraph(_ context.Context, opts *GraphOptions) error {
 	// The architecture as a plan with nothing to change.
 	p := &plan.Plan{Stack: ds.Stack, Environment: ds.Environment, Provider: ds.Provider, TargetStage: ds.Stage, AppliedStage: ds.Stage}
 	for _, r := range ds.Resources {
-		p.Changes = append(p.Changes, &plan.Change{Address: r.Address.String(), Kind: r.Address.Kind, Action: plan.ActionNoOp, DependsOn: addrs.Strings(r.DependsOn), After: r.Config})
+		p.Changes = append(p.Changes, &plan.Change{Address: r.Address, Kind: r.Address.Kind, Action: plan.ActionNoOp, DependsOn: r.DependsOn, After: r.Config})
 	}
 	if opts.Format == "dot" {
 		fmt.Fprint(opts.Deps.IO.Out, render.Dot(p))

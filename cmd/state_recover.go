@@ -194,7 +194,7 @@ func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, foun
 	for _, r := range ds.Resources {
 		desired[r.Address] = r
 	}
-	known := map[string]cty.Value{}
+	known := map[addrs.Instance]cty.Value{}
 	var extra []*state.Resource
 	for _, f := range found {
 		r := &state.Resource{Address: f.addr, Kind: f.ref.Kind, Provider: w.env.Provider, ID: f.ref.ID, Attributes: f.attrs}
@@ -209,7 +209,7 @@ func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, foun
 			continue
 		}
 		st.Set(r)
-		known[r.Address.String()] = f.actual
+		known[r.Address] = f.actual
 	}
 	req.Known = known
 	withKnown, diags := w.stack.Evaluate(req)

@@ -15,6 +15,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -153,7 +154,7 @@ func (w *workspace) planner(p providers.Provider, req stacks.Request) *planner.P
 	return &planner.Planner{
 		Provider: p, ProviderName: w.env.Provider, Stack: w.stack.Name, Environment: w.env.Name,
 		Parallelism: w.g.Parallelism,
-		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := req
 			r.Known = known
 			r.Reuse = reuse

@@ -15,8 +15,8 @@ import (
 // resource is adopted into work when the state has nothing at its address;
 // any other copy is returned as an orphan for the plan to delete. Either
 // way the next apply ends with no duplicate and nothing untracked.
-func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.JournalEntry) (adopted map[string]bool, orphans []*state.Resource, warnings []string, err error) {
-	adopted = map[string]bool{}
+func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.JournalEntry) (adopted map[addrs.Instance]bool, orphans []*state.Resource, warnings []string, err error) {
+	adopted = map[addrs.Instance]bool{}
 	pending := map[string]map[addrs.Instance]bool{} // kind -> addresses
 	for _, in := range intents {
 		if in.Op != state.OpIntent || in.Action == state.ActionDelete {
@@ -78,7 +78,7 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 				continue
 			}
 			work.Set(r)
-			adopted[r.Address.String()] = true
+			adopted[r.Address] = true
 		}
 	}
 	return adopted, orphans, warnings, nil

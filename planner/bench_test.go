@@ -36,6 +36,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -91,7 +92,7 @@ func (e *benchEnv) planner() *Planner {
 	return &Planner{
 		Provider: e.provider, ProviderName: "sim", Stack: e.stack.Name, Environment: "test",
 		Parallelism: e.parallelism,
-		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			e.evals.Add(1)
 			return e.stack.Evaluate(stacks.Request{Environment: "test", Stage: "s", Known: known, Reuse: reuse})
 		},

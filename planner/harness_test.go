@@ -17,6 +17,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -73,7 +74,7 @@ func (e *env) load(files map[string]string, stage string) {
 func (e *env) planner() *Planner {
 	return &Planner{
 		Provider: e.provider, ProviderName: "sim", Stack: e.stack.Name, Environment: "test",
-		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := e.req
 			r.Known = known
 			r.Reuse = reuse
@@ -133,7 +134,7 @@ func actions(p *plan.Plan) string {
 		if c.Action == plan.ActionNoOp {
 			continue
 		}
-		l := c.Address + " " + string(c.Action)
+		l := c.Address.String() + " " + string(c.Action)
 		if c.Deposed {
 			l += " (deposed)"
 		}

@@ -52,11 +52,11 @@ func describeStep(s *apply.Step) *plan.MigrationStep {
 			m.Description = fmt.Sprintf("create the new %s%s, before the old one goes", c.Address, why)
 		}
 	case s.Op == apply.OpCreate:
-		m.Description = "create " + c.Address
+		m.Description = "create " + c.Address.String()
 	case s.Op == apply.OpDestroyOld:
-		m.Action, m.Description = "delete", "delete the old "+c.Address
+		m.Action, m.Description = "delete", "delete the old "+c.Address.String()
 	case s.Op == apply.OpDelete:
-		m.Description = "delete " + c.Address
+		m.Description = "delete " + c.Address.String()
 		if c.DataLoss {
 			m.Description += " and the data it holds"
 		}

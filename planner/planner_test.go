@@ -90,7 +90,7 @@ func TestPlanApplyLadder(t *testing.T) {
 	if got, want := actions(p), "autoscaling_group.app update\ncache.sessions create"; got != want {
 		t.Fatalf("cached plan:\n%s\nwant:\n%s", got, want)
 	}
-	app, _ := p.Change("autoscaling_group.app")
+	app, _ := p.Change(addrs.MustParse("autoscaling_group.app"))
 	if env := app.After.GetAttr("env"); env.IsWhollyKnown() {
 		t.Errorf("planned env %#v should be unknown until the cache exists", env)
 	}
@@ -102,7 +102,7 @@ func TestPlanApplyLadder(t *testing.T) {
 	if p.HasChanges() {
 		t.Fatalf("plan after apply has changes:\n%s", actions(p))
 	}
-	app, _ = p.Change("autoscaling_group.app")
+	app, _ = p.Change(addrs.MustParse("autoscaling_group.app"))
 	if env := app.Before.GetAttr("env").Index(cty.StringVal("REDIS_ADDR")); !env.IsKnown() || !strings.Contains(env.AsString(), "cache.sim.internal") {
 		t.Errorf("REDIS_ADDR = %#v, want the cache's endpoint", env)
 	}
@@ -110,7 +110,7 @@ func TestPlanApplyLadder(t *testing.T) {
 	// Down the ladder: the cache goes, which destroys data without consent.
 	e.req.Stage = "balanced"
 	p = e.plan(PlanOptions{})
-	if len(p.Refused) != 1 || p.Refused[0].Address != "cache.sessions" {
+	if len(p.Refused) != 1 || p.Refused[0].Address != addrs.MustParse("cache.sessions") {
 		t.Fatalf("refusals %+v, want cache.sessions", p.Refused)
 	}
 	if _, err := e.applyPlan(context.Background(), p); err == nil {
@@ -120,7 +120,7 @@ func TestPlanApplyLadder(t *testing.T) {
 	if got, want := actions(p), "autoscaling_group.app update\ncache.sessions delete"; got != want {
 		t.Fatalf("down plan:\n%s\nwant:\n%s", got, want)
 	}
-	c, _ := p.Change("cache.sessions")
+	c, _ := p.Change(addrs.MustParse("cache.sessions"))
 	if !c.DataLoss || c.Consent != "flag" {
 		t.Errorf("cache delete: data loss %v consent %q", c.DataLoss, c.Consent)
 	}
@@ -187,7 +187,7 @@ stage "s" {
 				t.Fatalf("plan:\n%s\nwant:\n%s", got, tc.want)
 			}
 			if tc.replace != "" {
-				c, _ := p.Change("cache.c")
+				c, _ := p.Change(addrs.MustParse("cache.c"))
 				if got := pathList(c.ReplacePaths); got != tc.replace {
 					t.Errorf("replaced because of %q, want %q", got, tc.replace)
 				}
@@ -273,14 +273,14 @@ func TestVanishedAndDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := e.plan(PlanOptions{})
-	c, _ := p.Change("cache.sessions")
+	c, _ := p.Change(addrs.MustParse("cache.sessions"))
 	if c.Action != plan.ActionCreate || !strings.Contains(c.Reason, "no longer exists") {
 		t.Errorf("vanished cache: %s (%s)", c.Action, c.Reason)
 	}
-	if len(p.Drift) != 1 || p.Drift[0].Address != "autoscaling_group.app" || pathList(p.Drift[0].Paths) != "max" {
+	if len(p.Drift) != 1 || p.Drift[0].Address != addrs.MustParse("autoscaling_group.app") || pathList(p.Drift[0].Paths) != "max" {
 		t.Fatalf("drift %+v, want autoscaling_group.app max", p.Drift)
 	}
-	if a, _ := p.Change("autoscaling_group.app"); a.Action != plan.ActionUpdate {
+	if a, _ := p.Change(addrs.MustParse("autoscaling_group.app")); a.Action != plan.ActionUpdate {
 		t.Errorf("drifted group: %s, want update back to the stack's max", a.Action)
 	}
 	if _, err := e.applyPlan(context.Background(), p); err != nil {

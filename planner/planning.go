@@ -66,16 +66,16 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	if err != nil {
 		return nil, err
 	}
-	rfs := make(map[string]*refreshed, len(current))
+	rfs := make(map[addrs.Instance]*refreshed, len(current))
 	for _, rf := range current {
-		rfs[rf.res.Address.String()] = rf
+		rfs[rf.res.Address] = rf
 	}
 	deposed, err := p.refresh(ctx, append(work.Deposed, orphans...), !opts.SkipRefresh)
 	if err != nil {
 		return nil, err
 	}
 
-	known := map[string]cty.Value{}
+	known := map[addrs.Instance]cty.Value{}
 	for addr, rf := range rfs {
 		if !rf.gone {
 			known[addr] = rf.actual
@@ -90,13 +90,13 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		pl.TargetStage = ""
 	}
 
-	desired := map[string]*stacks.Resource{}
+	desired := map[addrs.Instance]*stacks.Resource{}
 	for _, r := range ds.Resources {
-		desired[r.Address.String()] = r
+		desired[r.Address] = r
 	}
 	if !opts.Destroy {
 		for _, r := range ds.Resources {
-			c, err := p.changeFor(r, rfs[r.Address.String()], diffs)
+			c, err := p.changeFor(r, rfs[r.Address], diffs)
 			if err != nil {
 				return nil, err
 			}
@@ -104,7 +104,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		}
 	}
 	for _, rf := range current {
-		if _, ok := desired[rf.res.Address.String()]; ok && !opts.Destroy {
+		if _, ok := desired[rf.res.Address]; ok && !opts.Destroy {
 			continue
 		}
 		pl.Changes = append(pl.Changes, p.deleteChange(rf, ""))
@@ -129,7 +129,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	}
 	sortChanges(pl.Changes)
 	recordSensitivePaths(pl)
-	sort.Slice(pl.Drift, func(i, j int) bool { return addrs.CompareStrings(pl.Drift[i].Address, pl.Drift[j].Address) < 0 })
+	sort.Slice(pl.Drift, func(i, j int) bool { return addrs.Less(pl.Drift[i].Address, pl.Drift[j].Address) })
 
 	if len(opts.Targets) > 0 {
 		if t, ok := unmatchedTarget(pl.Changes, opts.Targets); ok {
@@ -152,7 +152,7 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 // references to the replaced resources unknown, until nothing changes. It
 // returns the diffs it made of the final evaluation's resources, by
 // address, for changeFor to use.
-func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*refreshed, destroy bool) (*stacks.DesiredSet, map[string]attrDiff, error) {
+func (p *Planner) evaluateForPlan(known map[addrs.Instance]cty.Value, rfs map[addrs.Instance]*refreshed, destroy bool) (*stacks.DesiredSet, map[addrs.Instance]attrDiff, error) {
 	for round := 0; ; round++ {
 		ds, diags := p.Evaluate(known, nil)
 		if diags.HasErrors() {
@@ -162,24 +162,24 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 			return ds, nil, nil
 		}
 		dropped := false
-		diffs := make(map[string]attrDiff, len(ds.Resources))
+		diffs := make(map[addrs.Instance]attrDiff, len(ds.Resources))
 		for _, r := range ds.Resources {
-			rf, ok := rfs[r.Address.String()]
+			rf, ok := rfs[r.Address]
 			if !ok || rf.gone {
 				continue
 			}
-			if _, stillKnown := known[r.Address.String()]; !stillKnown {
+			if _, stillKnown := known[r.Address]; !stillKnown {
 				continue
 			}
 			if rf.res.Status == state.StatusTainted {
-				delete(known, r.Address.String())
+				delete(known, r.Address)
 				dropped = true
 				continue
 			}
 			d := diffValues(rf.schema, keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges), rf.actual, r.Lifecycle)
-			diffs[r.Address.String()] = d
+			diffs[r.Address] = d
 			if len(d.replace) > 0 {
-				delete(known, r.Address.String())
+				delete(known, r.Address)
 				dropped = true
 			}
 		}
@@ -191,13 +191,13 @@ func (p *Planner) evaluateForPlan(known map[string]cty.Value, rfs map[string]*re
 
 // changeFor plans one desired resource against what exists.
 // diffs holds the diffs evaluateForPlan made already.
-func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]attrDiff) (*plan.Change, error) {
+func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[addrs.Instance]attrDiff) (*plan.Change, error) {
 	impl, err := p.executor().Kind(r.Address.Kind)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Address, err)
 	}
 	sch := impl.Schema()
-	c := &plan.Change{Address: r.Address.String(), Kind: r.Address.Kind, DependsOn: addrs.Strings(r.DependsOn),
+	c := &plan.Change{Address: r.Address, Kind: r.Address.Kind, DependsOn: r.DependsOn,
 		PreventDestroy: r.Lifecycle.PreventDestroy, AllowDataLoss: r.Lifecycle.AllowDataLoss}
 	if rf == nil || rf.gone {
 		c.Action = plan.ActionCreate
@@ -212,7 +212,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 	c.ID = rf.res.ID
 	c.Before = rf.actual
 	after := keepIgnored(r.Config, rf.actual, r.Lifecycle.IgnoreChanges)
-	d, ok := diffs[r.Address.String()]
+	d, ok := diffs[r.Address]
 	if !ok {
 		d = diffValues(sch, after, rf.actual, r.Lifecycle)
 	}
@@ -245,7 +245,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[string]
 }
 
 func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
-	c := &plan.Change{Address: rf.res.Address.String(), Kind: rf.res.Kind, Action: plan.ActionDelete, ID: rf.res.ID,
+	c := &plan.Change{Address: rf.res.Address, Kind: rf.res.Kind, Action: plan.ActionDelete, ID: rf.res.ID,
 		Deposed: reason != "", Reason: reason,
 		PreventDestroy: rf.res.PreventDestroy, AllowDataLoss: rf.res.AllowDataLoss}
 	c.Before = rf.actual
@@ -254,7 +254,7 @@ func (p *Planner) deleteChange(rf *refreshed, reason string) *plan.Change {
 		c.Reason = "it no longer exists at the provider; it is only removed from the state"
 	}
 	c.After = cty.NullVal(p.executor().ImpliedType(rf.schema))
-	c.DependsOn = addrs.Strings(rf.res.Dependencies)
+	c.DependsOn = rf.res.Dependencies
 	return c
 }
 
@@ -264,7 +264,7 @@ func driftOf(rf *refreshed) *plan.Drift {
 	if len(d.changed) == 0 {
 		return nil
 	}
-	return &plan.Drift{Address: rf.res.Address.String(), Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
+	return &plan.Drift{Address: rf.res.Address, Kind: rf.res.Kind, Paths: d.changed, Before: rf.prior, Actual: rf.actual}
 }
 
 // driftSchema treats optional+computed attributes as the provider's: their
@@ -345,7 +345,7 @@ func unmatchedTarget(changes []*plan.Change, targets []addrs.Target) (addrs.Targ
 	for _, t := range targets {
 		matched := false
 		for _, c := range changes {
-			if selects(t, c.Address) {
+			if t.Contains(c.Address) {
 				matched = true
 				break
 			}
@@ -360,19 +360,19 @@ func unmatchedTarget(changes []*plan.Change, targets []addrs.Target) (addrs.Targ
 // limitToTargets keeps the changes of the targeted addresses and of
 // everything they depend on; a deletion is kept only when targeted itself.
 func limitToTargets(changes []*plan.Change, targets []addrs.Target) []*plan.Change {
-	byAddr := map[string]*plan.Change{}
-	byBlock := map[string][]string{} // block address -> its instances' (stacks/dependency.go)
+	byAddr := map[addrs.Instance]*plan.Change{}
+	byBlock := map[addrs.Instance][]addrs.Instance{} // block address -> its instances' (addrs.Instance.Contains)
 	for _, c := range changes {
 		if !c.Deposed {
 			byAddr[c.Address] = c
-			if block, keyed := stacks.BlockAddress(c.Address); keyed {
-				byBlock[block] = append(byBlock[block], c.Address)
+			if !c.Address.Key.IsNone() {
+				byBlock[c.Address.Block()] = append(byBlock[c.Address.Block()], c.Address)
 			}
 		}
 	}
-	keep := map[string]bool{}
-	var visit func(addr string)
-	visit = func(addr string) {
+	keep := map[addrs.Instance]bool{}
+	var visit func(addr addrs.Instance)
+	visit = func(addr addrs.Instance) {
 		if keep[addr] {
 			return
 		}
@@ -388,7 +388,7 @@ func limitToTargets(changes []*plan.Change, targets []addrs.Target) []*plan.Chan
 	}
 	for _, c := range changes {
 		for _, t := range targets {
-			if selects(t, c.Address) {
+			if t.Contains(c.Address) {
 				visit(c.Address)
 			}
 		}
@@ -406,7 +406,7 @@ func limitToTargets(changes []*plan.Change, targets []addrs.Target) []*plan.Chan
 
 func sortChanges(cs []*plan.Change) {
 	sort.SliceStable(cs, func(i, j int) bool {
-		if c := addrs.CompareStrings(cs[i].Address, cs[j].Address); c != 0 {
+		if c := addrs.Compare(cs[i].Address, cs[j].Address); c != 0 {
 			return c < 0
 		}
 		return !cs[i].Deposed && cs[j].Deposed
@@ -435,23 +435,4 @@ func PathString(p cty.Path) string {
 		return ""
 	}
 	return schema.PathString(p)
-}
-
-// selects reports whether the target t selects the change at addr.
-func selects(t addrs.Target, addr string) bool {
-	a, err := addrs.Parse(addr)
-	return err == nil && t.Contains(a)
-}
-
-// addrsOf parses addresses the planner printed itself from typed ones, so
-// it never fails; it serves the fields that still hold addresses as text.
-func addrsOf(ss []string) []addrs.Instance {
-	if ss == nil {
-		return nil
-	}
-	out := make([]addrs.Instance, len(ss))
-	for i, s := range ss {
-		out[i] = addrs.MustParse(s)
-	}
-	return out
 }

@@ -108,7 +108,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 					defer func() { <-sem }()
 					refs := make([]providers.Ref, len(chunk))
 					for i, rf := range chunk {
-						refs[i] = p.executor().Ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID)
+						refs[i] = p.executor().Ref(rf.res.Address, rf.res.Kind, rf.res.ID)
 					}
 					res, err := br.ReadMany(ctx, refs)
 					if err == nil && len(res) != len(chunk) {
@@ -135,7 +135,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				v, exists, err := impl.Read(ctx, p.executor().Ref(rf.res.Address.String(), rf.res.Kind, rf.res.ID))
+				v, exists, err := impl.Read(ctx, p.executor().Ref(rf.res.Address, rf.res.Kind, rf.res.ID))
 				if err != nil {
 					fail(fmt.Errorf("refresh %s: %w", rf.res.Address, err))
 					return

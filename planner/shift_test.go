@@ -179,13 +179,13 @@ func TestShiftAppliesInSteps(t *testing.T) {
 	e.apply(PlanOptions{})
 	e.req.Stage = "two"
 	p := e.plan(PlanOptions{})
-	lb, _ := p.Change("load_balancer.edge")
+	lb, _ := p.Change(addrs.MustParse("load_balancer.edge"))
 	if lb.Shift == nil || len(lb.Shift.Paths) != 1 || lb.Shift.Paths[0].Bake != 10*time.Millisecond {
 		t.Fatalf("shift %+v, want /orders/ with the stack's settings", lb.Shift)
 	}
 	var steps []string
 	for _, s := range p.Steps {
-		steps = append(steps, s.Action+" "+s.Address)
+		steps = append(steps, s.Action+" "+s.Address.String())
 	}
 	if got := strings.Join(steps, ", "); got != "create autoscaling_group.orders, shift load_balancer.edge" {
 		t.Errorf("steps %s", got)

@@ -36,12 +36,12 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 	e := newEnv(t, map[string]string{"main.hcl": layeredGroups}, "s", map[string]cty.Value{"latency": cty.StringVal("5ms")})
 	p := e.plan(PlanOptions{})
 	for _, c := range p.Changes {
-		if strings.HasPrefix(c.Address, "autoscaling_group.b") && strings.Join(c.DependsOn, ",") != "autoscaling_group.a" {
+		if strings.HasPrefix(c.Address.String(), "autoscaling_group.b") && strings.Join(addrs.Strings(c.DependsOn), ",") != "autoscaling_group.a" {
 			t.Errorf("%s depends on %v, want [autoscaling_group.a]", c.Address, c.DependsOn)
 		}
 	}
 	for _, s := range p.Steps {
-		if strings.Contains(s.Address, "[*]") {
+		if strings.Contains(s.Address.String(), "[*]") {
 			t.Errorf("plan step %+v: barriers are not steps people see", s)
 		}
 	}
@@ -79,7 +79,7 @@ func TestBlockDependencyOrdersEveryInstance(t *testing.T) {
 	dp := e.plan(PlanOptions{Destroy: true})
 	pos := map[string]int{}
 	for i, s := range dp.Steps {
-		pos[s.Address] = i
+		pos[s.Address.String()] = i
 	}
 	for _, b := range []string{"autoscaling_group.b[0]", "autoscaling_group.b[1]", "autoscaling_group.b[2]"} {
 		for _, a := range []string{"autoscaling_group.a[0]", "autoscaling_group.a[1]", "autoscaling_group.a[2]"} {

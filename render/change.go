@@ -69,27 +69,23 @@ func headerOf(c *plan.Change) string {
 		if id == "" {
 			id = "without an id"
 		}
-		return c.Address + " (deposed object " + id + ") " + actionPhrase(c.Action)
+		return c.Address.String() + " (deposed object " + id + ") " + actionPhrase(c.Action)
 	case c.Adopted && c.Action == plan.ActionNoOp:
-		return c.Address + " was created by an interrupted apply and is adopted"
+		return c.Address.String() + " was created by an interrupted apply and is adopted"
 	case c.Adopted:
-		return c.Address + " was created by an interrupted apply and is adopted; it " + actionPhrase(c.Action)
+		return c.Address.String() + " was created by an interrupted apply and is adopted; it " + actionPhrase(c.Action)
 	}
-	return c.Address + " " + actionPhrase(c.Action)
+	return c.Address.String() + " " + actionPhrase(c.Action)
 }
 
 // blockLabel is the resource line's text without its symbol:
 // cache "sessions" {. Module path and instance key are in the header's
 // address, as Terraform shows them.
-func blockLabel(kind, address string) string {
-	name := address
-	if a, err := addrs.Parse(address); err == nil {
-		name = a.Name
-		if kind == "" {
-			kind = a.Kind
-		}
+func blockLabel(kind string, address addrs.Instance) string {
+	if kind == "" {
+		kind = address.Kind
 	}
-	return kind + " " + quote(name) + " {"
+	return kind + " " + quote(address.Name) + " {"
 }
 
 // orNull gives a missing value (cty.NilVal) a typed null, so one side of a
@@ -141,7 +137,7 @@ func viewChange(c *plan.Change, refused bool) changeView {
 
 // dataLossNote warns that a change destroys data, and says who consented.
 func dataLossNote(c *plan.Change) string {
-	note := "WARNING: destroys the data " + c.Address + " holds"
+	note := "WARNING: destroys the data " + c.Address.String() + " holds"
 	switch c.Consent {
 	case plan.ConsentStack:
 		return note + " (consent: lifecycle.allow_data_loss)"
@@ -198,11 +194,11 @@ func viewDrift(dr *plan.Drift, kind string, change *plan.Change) changeView {
 	d := newDiffer(sens)
 	v := changeView{}
 	if dr.Gone {
-		v.header = dr.Address + " has been deleted"
+		v.header = dr.Address.String() + " has been deleted"
 		v.lines = append(v.lines, line{level: 0, sym: "-", text: blockLabel(kind, dr.Address)})
 		compactDelete(&v.lines, d, before)
 	} else {
-		v.header = dr.Address + " has changed"
+		v.header = dr.Address.String() + " has changed"
 		v.lines = append(v.lines, line{level: 0, sym: "~", text: blockLabel(kind, dr.Address)})
 		d.relevant = dr.Paths // nil (no paths given): show every difference
 		d.showID = true
@@ -228,14 +224,11 @@ func driftSensitivity(dr *plan.Drift, change *plan.Change, before, actual cty.Va
 
 // kindOf finds a drifted resource's kind: from its change, else from its
 // address.
-func kindOf(address string, change *plan.Change) string {
+func kindOf(address addrs.Instance, change *plan.Change) string {
 	if change != nil && change.Kind != "" {
 		return change.Kind
 	}
-	if a, err := addrs.Parse(address); err == nil {
-		return a.Kind
-	}
-	return ""
+	return address.Kind
 }
 
 // outputLines renders the outputs that change, names aligned, sensitive

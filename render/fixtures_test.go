@@ -10,6 +10,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers/providertest"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // The plans the golden tests render, built the way the planner builds
@@ -78,36 +79,36 @@ func objs(os ...map[string]cty.Value) cty.Value {
 
 // create is a change that creates a resource from its configuration.
 func create(provider, kind, addr string, cfg map[string]cty.Value, deps ...string) *plan.Change {
-	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionCreate,
-		Before: nullOf(provider, kind), After: planned(provider, kind, object(provider, kind, cfg), cty.NilVal), DependsOn: deps}
+	return &plan.Change{Address: addrs.MustParse(addr), Kind: kind, Action: plan.ActionCreate,
+		Before: nullOf(provider, kind), After: planned(provider, kind, object(provider, kind, cfg), cty.NilVal), DependsOn: addresses(deps)}
 }
 
 // update is an in-place change from what exists to a new configuration.
 func update(provider, kind, addr string, actual, cfg map[string]cty.Value, changed ...cty.Path) *plan.Change {
 	a := object(provider, kind, actual)
-	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionUpdate, ID: actual["id"].AsString(),
+	return &plan.Change{Address: addrs.MustParse(addr), Kind: kind, Action: plan.ActionUpdate, ID: actual["id"].AsString(),
 		Before: a, After: planned(provider, kind, object(provider, kind, cfg), a), ChangedPaths: changed}
 }
 
 // noop is a change that leaves a resource as it is.
 func noop(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *plan.Change {
 	a := object(provider, kind, actual)
-	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionNoOp, ID: actual["id"].AsString(),
-		Before: a, After: a, DependsOn: deps}
+	return &plan.Change{Address: addrs.MustParse(addr), Kind: kind, Action: plan.ActionNoOp, ID: actual["id"].AsString(),
+		Before: a, After: a, DependsOn: addresses(deps)}
 }
 
 // replace is a replacement forced by the paths given.
 func replace(provider, kind, addr string, order plan.ReplaceOrder, actual, cfg map[string]cty.Value, forced ...cty.Path) *plan.Change {
 	a := object(provider, kind, actual)
-	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionReplace, ID: actual["id"].AsString(),
+	return &plan.Change{Address: addrs.MustParse(addr), Kind: kind, Action: plan.ActionReplace, ID: actual["id"].AsString(),
 		Before: a, After: planned(provider, kind, object(provider, kind, cfg), cty.NilVal),
 		ChangedPaths: forced, ReplacePaths: forced, ReplaceOrder: order}
 }
 
 // remove is a change that destroys what exists.
 func remove(provider, kind, addr string, actual map[string]cty.Value, deps ...string) *plan.Change {
-	return &plan.Change{Address: addr, Kind: kind, Action: plan.ActionDelete, ID: actual["id"].AsString(),
-		Before: object(provider, kind, actual), After: nullOf(provider, kind), DependsOn: deps}
+	return &plan.Change{Address: addrs.MustParse(addr), Kind: kind, Action: plan.ActionDelete, ID: actual["id"].AsString(),
+		Before: object(provider, kind, actual), After: nullOf(provider, kind), DependsOn: addresses(deps)}
 }
 
 func attrPath(names ...string) cty.Path {
@@ -147,7 +148,7 @@ func migrationPlan() *plan.Plan {
 		appGroup(map[string]cty.Value{"id": cty.NullVal(cty.String), "desired": cty.NullVal(cty.Number),
 			"env": cty.MapVal(map[string]cty.Value{"REDIS_ADDR": cty.UnknownVal(cty.String)})}),
 		attrPath("env"))
-	app.DependsOn = []string{"cache.sessions"}
+	app.DependsOn = addresses([]string{"cache.sessions"})
 	return &plan.Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "load-balanced", TargetStage: "cached",
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 4, StackHash: "sha256:4be1c0f6",
@@ -238,7 +239,7 @@ func blocksPlan() *plan.Plan {
 				map[string]cty.Value{"path": str("/*"), "target": str("autoscaling_group.canary"), "weight": num(10)},
 			)},
 	)
-	edge.DependsOn = []string{"autoscaling_group.app", "autoscaling_group.canary"}
+	edge.DependsOn = addresses([]string{"autoscaling_group.app", "autoscaling_group.canary"})
 	canary := create("local", "autoscaling_group", "autoscaling_group.canary", map[string]cty.Value{
 		"local": obj(map[string]cty.Value{"command": strs("./bin/shop", "--port", "$PORT", "--canary")}),
 	})
@@ -278,7 +279,7 @@ func modulesPlan() *plan.Plan {
 		map[string]cty.Value{"min": num(2), "max": num(10), "port": num(9090),
 			"aws": obj(map[string]cty.Value{"ami": str("ami-0abc1234"), "instance_type": str("t3.micro"), "user_data": userData("1.4.0")})},
 		attrPath("aws", "user_data"))
-	orders.DependsOn = []string{"cache.c[0]", "cache.c[1]"}
+	orders.DependsOn = addresses([]string{"cache.c[0]", "cache.c[1]"})
 	billing := create("aws", "autoscaling_group", `autoscaling_group.svc["billing"]`, map[string]cty.Value{
 		"port": num(9091),
 		"aws":  obj(map[string]cty.Value{"ami": str("ami-0abc1234")}),
@@ -311,7 +312,7 @@ func driftPlan() *plan.Plan {
 		"listener": objs(map[string]cty.Value{"port": num(80)}),
 		"route":    objs(map[string]cty.Value{"path": str("/*"), "target": str("autoscaling_group.app")}),
 	}), object("sim", "load_balancer", lbActual))
-	lb.DependsOn = []string{"autoscaling_group.app"}
+	lb.DependsOn = addresses([]string{"autoscaling_group.app"})
 	app := update("sim", "autoscaling_group", "autoscaling_group.app", appActual,
 		appGroup(map[string]cty.Value{"id": cty.NullVal(cty.String), "desired": cty.NullVal(cty.Number)}), attrPath("min"))
 	sessionsPrior := object("sim", "cache", map[string]cty.Value{"id": str("cache-000003"), "engine": str("redis"),
@@ -324,10 +325,10 @@ func driftPlan() *plan.Plan {
 		Lineage: "7f8e2c1a-0d4b-4c55-9a61-3b2f6f0e9d17", Serial: 9, StackHash: "sha256:4be1c0f6",
 		Changes: []*plan.Change{app, sessions, lb},
 		Drift: []*plan.Drift{
-			{Address: "autoscaling_group.app", Paths: []cty.Path{attrPath("min")},
+			{Address: addrs.MustParse("autoscaling_group.app"), Paths: []cty.Path{attrPath("min")},
 				Before: object("sim", "autoscaling_group", appBefore), Actual: object("sim", "autoscaling_group", appActual)},
-			{Address: "cache.sessions", Gone: true, Before: sessionsPrior, Actual: cty.NilVal},
-			{Address: "load_balancer.edge", Paths: []cty.Path{attrPath("listener").IndexInt(0).GetAttr("port")},
+			{Address: addrs.MustParse("cache.sessions"), Gone: true, Before: sessionsPrior, Actual: cty.NilVal},
+			{Address: addrs.MustParse("load_balancer.edge"), Paths: []cty.Path{attrPath("listener").IndexInt(0).GetAttr("port")},
 				Before: object("sim", "load_balancer", lbBefore), Actual: object("sim", "load_balancer", lbActual)},
 		},
 		Outputs: []*plan.OutputChange{
@@ -352,9 +353,9 @@ func refusedPlan() *plan.Plan {
 		Lineage: "a8c3f1d2-6b4e-4f90-8e27-c5d9b0a1e3f6", Serial: 30, StackHash: "sha256:5e6f7a8b",
 		Changes: []*plan.Change{orders, sessions, locks},
 		Refused: []*plan.Refusal{
-			{Address: "cache.sessions", Action: plan.ActionDelete,
+			{Address: addrs.MustParse("cache.sessions"), Action: plan.ActionDelete,
 				Reason: "cache.sessions has lifecycle { prevent_destroy = true }, so the plan may not delete it; remove that setting first if you mean to."},
-			{Address: "coordinator.locks", Action: plan.ActionReplace,
+			{Address: addrs.MustParse("coordinator.locks"), Action: plan.ActionReplace,
 				Reason: "the plan would replace coordinator.locks because engine changed, destroying the data it holds. To consent, set lifecycle { allow_data_loss = true } on it, or run again with --allow-data-loss."},
 		},
 	}
@@ -398,7 +399,7 @@ func sensitivePlan() *plan.Plan {
 		// The drift values carry no marks, as values read back from a
 		// provider do not: the change's marks for the same address hide
 		// them.
-		Drift: []*plan.Drift{{Address: "autoscaling_group.app", Paths: []cty.Path{attrPath("env").IndexString("DB_PASSWORD")},
+		Drift: []*plan.Drift{{Address: addrs.MustParse("autoscaling_group.app"), Paths: []cty.Path{attrPath("env").IndexString("DB_PASSWORD")},
 			Before: appDriftBefore, Actual: appDriftActual}},
 		Outputs: []*plan.OutputChange{
 			{Name: "db_url", Action: plan.ActionCreate, Sensitive: true, Before: cty.NullVal(cty.DynamicPseudoType), After: mark(str("postgres://app:" + secret + "@db2.internal/shop"))},
@@ -480,4 +481,13 @@ var fixtures = map[string]func() *plan.Plan{
 	"destroy":    destroyPlan,
 	"stage_only": stageOnlyPlan,
 	"targeted":   targetedPlan,
+}
+
+// addresses parses the addresses a fixture writes.
+func addresses(ss []string) []addrs.Instance {
+	var out []addrs.Instance
+	for _, s := range ss {
+		out = append(out, addrs.MustParse(s))
+	}
+	return out
 }

@@ -6,14 +6,13 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/kinds"
-	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // graphNode is one resource of the target architecture.
 type graphNode struct {
 	id      string // the node's identifier in the diagram source
-	address string
+	address addrs.Instance
 	kind    string
 	action  plan.Action
 	// module is the module path ("module.web"), empty at the root.
@@ -32,10 +31,8 @@ func graphNodes(p *plan.Plan) []graphNode {
 			continue
 		}
 		n := graphNode{address: c.Address, kind: c.Kind, action: c.Action}
-		if a, err := addrs.Parse(c.Address); err == nil && !a.Module.IsRoot() {
-			n.module = a.Module.String()
-		}
-		n.id = nodeID(c.Address, used)
+		n.module = c.Address.Module.String()
+		n.id = nodeID(c.Address.String(), used)
 		nodes = append(nodes, n)
 	}
 	return nodes
@@ -69,12 +66,12 @@ type graphEdge struct {
 // graphEdges lists the dependencies between drawn resources, from
 // Change.DependsOn.
 func graphEdges(p *plan.Plan, nodes []graphNode) []graphEdge {
-	byAddr := map[string]graphNode{}
-	byBlock := map[string][]graphNode{} // a dependency on a whole block (stacks/dependency.go)
+	byAddr := map[addrs.Instance]graphNode{}
+	byBlock := map[addrs.Instance][]graphNode{} // a dependency on a whole block (addrs.Instance.Contains)
 	for _, n := range nodes {
 		byAddr[n.address] = n
-		if block, keyed := stacks.BlockAddress(n.address); keyed {
-			byBlock[block] = append(byBlock[block], n)
+		if !n.address.Key.IsNone() {
+			byBlock[n.address.Block()] = append(byBlock[n.address.Block()], n)
 		}
 	}
 	var edges []graphEdge
@@ -134,9 +131,9 @@ var styledActions = []plan.Action{plan.ActionCreate, plan.ActionUpdate, plan.Act
 // one, so the diagram reads without colour too.
 func nodeLabel(n graphNode) (address, action string) {
 	if n.action == plan.ActionNoOp {
-		return n.address, ""
+		return n.address.String(), ""
 	}
-	return n.address, "(" + actionVerb(n.action) + ")"
+	return n.address.String(), "(" + actionVerb(n.action) + ")"
 }
 
 // Mermaid draws the plan's target architecture as a Mermaid flowchart:

@@ -123,7 +123,7 @@ func markdownTable(p *plan.Plan) string {
 func markdownWarnings(p *plan.Plan) string {
 	var items []string
 	for _, r := range p.Refused {
-		items = append(items, "**Refused to "+actionVerb(r.Action)+" "+code(r.Address)+".** "+escapeMarkdown(r.Reason)+" This plan cannot be applied.")
+		items = append(items, "**Refused to "+actionVerb(r.Action)+" "+code(r.Address.String())+".** "+escapeMarkdown(r.Reason)+" This plan cannot be applied.")
 	}
 	refused := refusedSet(p)
 	for _, c := range p.Changes {
@@ -145,11 +145,11 @@ func markdownWarnings(p *plan.Plan) string {
 		if c.Action == plan.ActionReplace {
 			doing = "Replacing"
 		}
-		items = append(items, "**Data loss:** "+doing+" "+code(c.Address)+" destroys the data it holds ("+consent+").")
+		items = append(items, "**Data loss:** "+doing+" "+code(c.Address.String())+" destroys the data it holds ("+consent+").")
 	}
 	for _, d := range p.Drift {
 		if d.Gone {
-			items = append(items, "**Drift:** "+code(d.Address)+" was deleted outside Stagecraft.")
+			items = append(items, "**Drift:** "+code(d.Address.String())+" was deleted outside Stagecraft.")
 			continue
 		}
 		var paths []string
@@ -160,7 +160,7 @@ func markdownWarnings(p *plan.Plan) string {
 		if len(paths) > 0 {
 			what = ": " + strings.Join(paths, ", ")
 		}
-		items = append(items, "**Drift:** "+code(d.Address)+" changed outside Stagecraft"+what+".")
+		items = append(items, "**Drift:** "+code(d.Address.String())+" changed outside Stagecraft"+what+".")
 	}
 	for _, w := range p.Warnings {
 		items = append(items, escapeMarkdown(w))
@@ -195,11 +195,11 @@ func markdownDetails(p *plan.Plan, changes []*plan.Change, budget int) string {
 	for _, d := range p.Drift {
 		c, _ := p.Change(d.Address)
 		v := viewDrift(d, kindOf(d.Address, c), c)
-		sections = append(sections, section{summarize(v.header, d.Address) + " outside Stagecraft", diffBody(v)})
+		sections = append(sections, section{summarize(v.header, d.Address.String()) + " outside Stagecraft", diffBody(v)})
 	}
 	for _, c := range changes {
 		v := viewChange(c, isRefused(refused, c))
-		sections = append(sections, section{summarize(v.header, c.Address), diffBody(v)})
+		sections = append(sections, section{summarize(v.header, c.Address.String()), diffBody(v)})
 	}
 	if lines := outputLines(p.Outputs); len(lines) > 0 {
 		var b strings.Builder

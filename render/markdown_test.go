@@ -19,7 +19,7 @@ func bigPlan(n int) *plan.Plan {
 		addr := fmt.Sprintf("autoscaling_group.svc[%d]", i)
 		c := create("sim", "autoscaling_group", addr, map[string]cty.Value{"port": num(int64(9000 + i)), "env": strMap("INDEX", fmt.Sprint(i))})
 		if i > 0 {
-			c.DependsOn = []string{fmt.Sprintf("autoscaling_group.svc[%d]", i-1)}
+			c.DependsOn = addresses([]string{fmt.Sprintf("autoscaling_group.svc[%d]", i-1)})
 		}
 		p.Changes = append(p.Changes, c)
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s is one of many.", addr))

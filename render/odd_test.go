@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // TestOddPlans renders plans no planner of this version makes (a plan file
@@ -19,19 +20,19 @@ func TestOddPlans(t *testing.T) {
 		change *plan.Change
 		want   string
 	}{
-		"no values": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionCreate},
+		"no values": {&plan.Change{Address: addrs.MustParse("cache.a"), Kind: "cache", Action: plan.ActionCreate},
 			`+ cache "a" {`},
-		"wholly unknown after": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionCreate,
+		"wholly unknown after": {&plan.Change{Address: addrs.MustParse("cache.a"), Kind: "cache", Action: plan.ActionCreate,
 			Before: cty.NullVal(objTy), After: cty.UnknownVal(objTy)}, "+ engine          = (known after apply)"},
-		"unknown kind": {&plan.Change{Address: "widget.w", Kind: "widget", Action: plan.ActionUpdate,
+		"unknown kind": {&plan.Change{Address: addrs.MustParse("widget.w"), Kind: "widget", Action: plan.ActionUpdate,
 			Before: cty.ObjectVal(map[string]cty.Value{"size": num(1)}), After: cty.ObjectVal(map[string]cty.Value{"size": num(2)})},
 			"~ size = 1 -> 2"},
-		"not an object": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionUpdate,
+		"not an object": {&plan.Change{Address: addrs.MustParse("cache.a"), Kind: "cache", Action: plan.ActionUpdate,
 			Before: str("x"), After: str("y")}, `~ value = "x" -> "y"`},
-		"address that does not parse": {&plan.Change{Address: "???", Kind: "cache", Action: plan.ActionDelete,
+		"no address": {&plan.Change{Kind: "cache", Action: plan.ActionDelete,
 			Before: object("sim", "cache", map[string]cty.Value{"id": str("c-1"), "engine": str("redis")}), After: cty.NullVal(objTy)},
-			`- cache "???" {`},
-		"type change": {&plan.Change{Address: "cache.a", Kind: "cache", Action: plan.ActionUpdate,
+			`- cache "" {`},
+		"type change": {&plan.Change{Address: addrs.MustParse("cache.a"), Kind: "cache", Action: plan.ActionUpdate,
 			Before: cty.ObjectVal(map[string]cty.Value{"v": str("1")}), After: cty.ObjectVal(map[string]cty.Value{"v": num(1)})},
 			`~ v = "1" -> 1`},
 	}

@@ -97,7 +97,7 @@ type textPlan struct {
 	p       *plan.Plan
 	st      styler
 	width   int
-	refused map[string]bool
+	refused map[refusal]bool
 }
 
 // para wraps a paragraph of prose at the width.
@@ -265,7 +265,7 @@ func (t *textPlan) refusals() string {
 	}
 	var b strings.Builder
 	for _, r := range t.p.Refused {
-		b.WriteString(t.box("Error", t.st.red, "Refused to "+actionVerb(r.Action)+" "+r.Address, r.Reason))
+		b.WriteString(t.box("Error", t.st.red, "Refused to "+actionVerb(r.Action)+" "+r.Address.String(), r.Reason))
 	}
 	b.WriteString("\n" + t.para("The plan cannot be applied while it refuses changes. Give the consent each error asks for, or change the stack, and plan again."))
 	return b.String()

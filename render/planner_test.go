@@ -14,6 +14,7 @@ import (
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -114,7 +115,7 @@ func newSimEnv(t *testing.T) *simEnv {
 	}
 	e := &simEnv{t: t, stack: st, backend: state.NewLocal(t.TempDir(), "dev")}
 	e.planner = &planner.Planner{Provider: prov, ProviderName: "sim", Stack: st.Name, Environment: "dev", Parallelism: 1,
-		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			r := e.req
 			r.Known = known
 			r.Reuse = reuse

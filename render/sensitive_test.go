@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // TestSensitivePathsHide: an attribute the plan records as sensitive is
@@ -19,10 +20,10 @@ func TestSensitivePathsHide(t *testing.T) {
 		return cty.ObjectVal(map[string]cty.Value{"name": str("db"), "password": str(pw)})
 	}
 	p := &plan.Plan{Environment: "dev", TargetStage: "s",
-		Changes: []*plan.Change{{Address: "widget.w", Kind: "widget", Action: plan.ActionUpdate,
+		Changes: []*plan.Change{{Address: addrs.MustParse("widget.w"), Kind: "widget", Action: plan.ActionUpdate,
 			Before: val(old), After: val(cur), ChangedPaths: []cty.Path{cty.GetAttrPath("password")},
 			SensitivePaths: []cty.Path{cty.GetAttrPath("password")}}},
-		Drift: []*plan.Drift{{Address: "widget.w", Kind: "widget", Paths: []cty.Path{cty.GetAttrPath("password")},
+		Drift: []*plan.Drift{{Address: addrs.MustParse("widget.w"), Kind: "widget", Paths: []cty.Path{cty.GetAttrPath("password")},
 			Before: val(old), Actual: val("s3cr3t-drifted")}},
 	}
 	for ext, render := range renderers {

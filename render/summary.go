@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // Summary is the plan in one line, the line Terraform users look for:
@@ -69,17 +70,23 @@ func changedOutputs(p *plan.Plan) int {
 	return n
 }
 
+// refusal is what a plan refuses: an action on an address.
+type refusal struct {
+	address addrs.Instance
+	action  plan.Action
+}
+
 // refusedSet indexes a plan's refusals by address and action.
-func refusedSet(p *plan.Plan) map[string]bool {
-	m := map[string]bool{}
+func refusedSet(p *plan.Plan) map[refusal]bool {
+	m := map[refusal]bool{}
 	for _, r := range p.Refused {
-		m[r.Address+" "+string(r.Action)] = true
+		m[refusal{r.Address, r.Action}] = true
 	}
 	return m
 }
 
-func isRefused(set map[string]bool, c *plan.Change) bool {
-	return !c.Deposed && set[c.Address+" "+string(c.Action)]
+func isRefused(set map[refusal]bool, c *plan.Change) bool {
+	return !c.Deposed && set[refusal{c.Address, c.Action}]
 }
 
 // actionVerb names an action the way people say it: create, update,

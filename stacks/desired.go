@@ -123,7 +123,7 @@ type Request struct {
 	// Known holds the actual values of resources that already exist, by
 	// address (as recorded in state). Their computed attributes are used
 	// for references instead of unknowns.
-	Known map[string]cty.Value
+	Known map[addrs.Instance]cty.Value
 	// Reuse, when set, takes over an earlier evaluation's results for the
 	// blocks whose inputs did not change (see Reuse).
 	Reuse *Reuse

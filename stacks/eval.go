@@ -35,7 +35,7 @@ type evaluator struct {
 	// sub-blocks and drops none.
 	provider  string
 	mode      evalMode
-	known     map[string]cty.Value
+	known     map[addrs.Instance]cty.Value
 	globals   map[string]cty.Value
 	diags     hcl.Diagnostics
 	resources []*Resource

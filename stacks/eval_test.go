@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/tools/txtar"
 )
@@ -310,7 +311,7 @@ output "endpoint" {
 }
 `})
 	tests := map[string]struct {
-		known     map[string]cty.Value
+		known     map[addrs.Instance]cty.Value
 		wantRedis cty.Value
 		wantNodes cty.Value
 	}{
@@ -319,7 +320,7 @@ output "endpoint" {
 			wantNodes: cty.UnknownVal(cty.String),
 		},
 		"existing cache": {
-			known: map[string]cty.Value{"cache.sessions": cty.ObjectVal(map[string]cty.Value{
+			known: map[addrs.Instance]cty.Value{addrs.MustParse("cache.sessions"): cty.ObjectVal(map[string]cty.Value{
 				"id":        cty.StringVal("c-1"),
 				"endpoint":  cty.StringVal("127.0.0.1:6379"),
 				"endpoints": cty.ListVal([]cty.Value{cty.StringVal("127.0.0.1:6379"), cty.StringVal("127.0.0.1:6380")}),
@@ -328,12 +329,12 @@ output "endpoint" {
 			wantNodes: cty.StringVal("127.0.0.1:6379,127.0.0.1:6380"),
 		},
 		"existing cache without the attribute": {
-			known:     map[string]cty.Value{"cache.sessions": cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("c-1")})},
+			known:     map[addrs.Instance]cty.Value{addrs.MustParse("cache.sessions"): cty.ObjectVal(map[string]cty.Value{"id": cty.StringVal("c-1")})},
 			wantRedis: cty.UnknownVal(cty.String),
 			wantNodes: cty.UnknownVal(cty.String),
 		},
 		"another resource known": {
-			known:     map[string]cty.Value{"cache.other": cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal("x")})},
+			known:     map[addrs.Instance]cty.Value{addrs.MustParse("cache.other"): cty.ObjectVal(map[string]cty.Value{"endpoint": cty.StringVal("x")})},
 			wantRedis: cty.UnknownVal(cty.String),
 			wantNodes: cty.UnknownVal(cty.String),
 		},

@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"golang.org/x/tools/txtar"
@@ -74,7 +75,7 @@ func readFixture(t *testing.T, path string) *fixture {
 func (fx *fixture) request(t *testing.T, st *Stack) Request {
 	req := Request{Environment: fx.env, Stage: fx.stage, Vars: fx.vars, Getenv: func(k string) string { return fx.getenv[k] }}
 	if len(fx.known) > 0 {
-		req.Known = map[string]cty.Value{}
+		req.Known = map[addrs.Instance]cty.Value{}
 		for addr, js := range fx.known {
 			ty, err := ctyjson.ImpliedType([]byte(js))
 			if err != nil {
@@ -84,7 +85,7 @@ func (fx *fixture) request(t *testing.T, st *Stack) Request {
 			if err != nil {
 				t.Fatalf("known %s: %v", addr, err)
 			}
-			req.Known[addr] = v
+			req.Known[addrs.MustParse(addr)] = v
 		}
 	}
 	return req

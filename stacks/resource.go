@@ -221,7 +221,7 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
 		sc.all[addr] = struct{}{}
-		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr.String()]))
+		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr]))
 		addrVals = append(addrVals, cty.StringVal(n.block.Address()+key.String()))
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), collect(n.body.meta, insts, addrVals)

@@ -6,6 +6,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers/schema"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // Reuse lets an evaluation take over the results of an earlier one of the
@@ -24,7 +25,7 @@ type Reuse struct {
 	Previous *DesiredSet
 	// Changed reports whether the known value of a resource instance
 	// changed since Previous was evaluated.
-	Changed func(addr string) bool
+	Changed func(addr addrs.Instance) bool
 }
 
 // blockResult is what evaluating one root resource block produced.
@@ -62,7 +63,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	}
 	changed := false
 	for addr := range prev.instances {
-		if ev.reuse.Changed(addr.String()) {
+		if ev.reuse.Changed(addr) {
 			changed = true
 			break
 		}
@@ -86,7 +87,7 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 	vals := make([]cty.Value, len(prev.resources))
 	for i, r := range prev.resources {
 		insts[i] = instance{key: keyValue(r.Address.Key)}
-		vals[i] = schema.WithComputed(provBlock, r.Config, ev.known[r.Address.String()])
+		vals[i] = schema.WithComputed(provBlock, r.Config, ev.known[r.Address])
 	}
 	n.value, n.addrValue = collect(n.body.meta, insts, vals), prev.addrValue
 	ev.blocks[key] = &blockResult{resources: prev.resources, value: n.value, addrValue: n.addrValue, instances: prev.instances}

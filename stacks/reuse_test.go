@@ -72,7 +72,7 @@ stage "s" {
 func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 	t.Parallel()
 	st := loadFiles(t, reuseStack)
-	req := Request{Environment: "dev", Known: map[string]cty.Value{}}
+	req := Request{Environment: "dev", Known: map[addrs.Instance]cty.Value{}}
 	prev := evaluate(t, st, req)
 	// The order resources come into existence in.
 	var order []addrs.Instance
@@ -81,14 +81,14 @@ func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 	}
 	reused := 0
 	for i, addr := range order {
-		known := map[string]cty.Value{}
+		known := map[addrs.Instance]cty.Value{}
 		for k, v := range req.Known {
 			known[k] = v
 		}
-		known[addr.String()] = idValue(t, prev, addr.String(), fmt.Sprintf("id-%d", i))
-		changed := map[string]bool{addr.String(): true}
+		known[addr] = idValue(t, prev, addr.String(), fmt.Sprintf("id-%d", i))
+		changed := map[addrs.Instance]bool{addr: true}
 		fresh := evaluate(t, st, Request{Environment: "dev", Known: known})
-		got := evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: func(a string) bool { return changed[a] }}})
+		got := evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: func(a addrs.Instance) bool { return changed[a] }}})
 		if len(got.Resources) != len(fresh.Resources) {
 			t.Fatalf("after %s: %d resources with reuse, %d fresh", addr, len(got.Resources), len(fresh.Resources))
 		}
@@ -116,7 +116,7 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	t.Parallel()
 	st := loadFiles(t, reuseStack)
 	prev := evaluate(t, st, Request{Environment: "dev"})
-	nothing := func(string) bool { return false }
+	nothing := func(addrs.Instance) bool { return false }
 	got := evaluate(t, st, Request{Environment: "dev", Reuse: &Reuse{Previous: prev, Changed: nothing}})
 	for _, r := range got.Resources {
 		p, _ := findResource(prev, r.Address)
@@ -129,8 +129,9 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	// a[0] now exists: block a's configuration is taken over, but what
 	// references see of it changed, so b is evaluated again and sees the
 	// id.
-	known := map[string]cty.Value{"autoscaling_group.a[0]": idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
-	onlyA0 := func(a string) bool { return a == "autoscaling_group.a[0]" }
+	a0 := addrs.MustParse("autoscaling_group.a[0]")
+	known := map[addrs.Instance]cty.Value{a0: idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
+	onlyA0 := func(a addrs.Instance) bool { return a == a0 }
 	got = evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
 	if p, _ := findResource(prev, addrs.MustParse("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
 		t.Error("block a's configuration was evaluated again although only what exists of a[0] changed")

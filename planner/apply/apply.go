@@ -174,11 +174,11 @@ type applier struct {
 	jw       *journalWriter
 	progress func(Event)
 	graph    *Graph
-	initial  map[string]*stacks.Resource
+	initial  map[addrs.Instance]*stacks.Resource
 	queue    *evalQueue
 
 	// announced holds the creates whose intents announceCreates journaled.
-	announced map[string]bool
+	announced map[addrs.Instance]bool
 
 	mu         sync.Mutex
 	cur        *state.State
@@ -192,7 +192,7 @@ type applier struct {
 // a crash, which finds nothing; so kinds without a Discoverer keep their
 // intents next to the call, where an interrupted create warns by name.
 func (a *applier) announceCreates(ctx context.Context) error {
-	a.announced = map[string]bool{}
+	a.announced = map[addrs.Instance]bool{}
 	var entries []state.JournalEntry
 	for _, c := range a.plan.Changes {
 		if c.Action != plan.ActionCreate || c.Deposed || c.Adopted {
@@ -205,7 +205,7 @@ func (a *applier) announceCreates(ctx context.Context) error {
 		if _, ok := impl.(providers.Discoverer); !ok {
 			continue
 		}
-		entries = append(entries, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName}))
+		entries = append(entries, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName}))
 		a.announced[c.Address] = true
 	}
 	if len(entries) == 0 {
@@ -232,7 +232,7 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", c.Address, err)
 		}
-		r := &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: dependencies(c)}
+		r := &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: c.DependsOn}
 		if c.Deposed {
 			a.cur.AddDeposed(r)
 			entries = append(entries, state.DeposedEntry(r))
@@ -249,7 +249,7 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 
 // prepare evaluates the stack once with what exists and builds the graph.
 func (a *applier) prepare() error {
-	known := map[string]cty.Value{}
+	known := map[addrs.Instance]cty.Value{}
 	for _, r := range a.cur.Resources {
 		if r.Status == state.StatusTainted {
 			continue
@@ -258,7 +258,7 @@ func (a *applier) prepare() error {
 		if err != nil {
 			return err
 		}
-		known[r.Address.String()] = v
+		known[r.Address] = v
 	}
 	// What the plan creates or replaces does not exist yet as far as the
 	// configuration of its dependents is concerned: they wait for it.
@@ -267,7 +267,7 @@ func (a *applier) prepare() error {
 			delete(known, c.Address)
 		}
 	}
-	a.initial = map[string]*stacks.Resource{}
+	a.initial = map[addrs.Instance]*stacks.Resource{}
 	var initialSet *stacks.DesiredSet
 	if !a.plan.Destroy {
 		ds, diags := a.x.Evaluate(copyKnown(known), nil)
@@ -280,7 +280,7 @@ func (a *applier) prepare() error {
 			// desired); the others are evaluated again when their turn
 			// comes, so keeping them would only hold memory.
 			if r.Config.IsWhollyKnown() {
-				a.initial[r.Address.String()] = r
+				a.initial[r.Address] = r
 			}
 		}
 	}
@@ -291,8 +291,8 @@ func (a *applier) prepare() error {
 	return a.buildGraph()
 }
 
-func copyKnown(m map[string]cty.Value) map[string]cty.Value {
-	out := make(map[string]cty.Value, len(m))
+func copyKnown(m map[addrs.Instance]cty.Value) map[addrs.Instance]cty.Value {
+	out := make(map[addrs.Instance]cty.Value, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
@@ -381,7 +381,7 @@ func (a *applier) do(ctx context.Context, s *Step) error {
 
 // desired returns the resource's configuration, evaluated again when the
 // first evaluation could not know all of it.
-func (a *applier) desired(addr string) (*stacks.Resource, error) {
+func (a *applier) desired(addr addrs.Instance) (*stacks.Resource, error) {
 	if r, ok := a.initial[addr]; ok {
 		if r.Config.IsWhollyKnown() {
 			return r, nil
@@ -394,10 +394,10 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	var intents []state.JournalEntry
 	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
 		// Keep the old copy on record until it is destroyed.
-		intents = append(intents, state.DeposeEntry(addrs.MustParse(c.Address), c.ID))
+		intents = append(intents, state.DeposeEntry(c.Address, c.ID))
 	}
 	if !a.announced[c.Address] {
-		intents = append(intents, state.IntentEntry(addrs.MustParse(c.Address), "create", &state.Resource{Address: addrs.MustParse(c.Address), Kind: c.Kind, Provider: a.x.ProviderName}))
+		intents = append(intents, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName}))
 	}
 	if len(intents) > 0 {
 		if err := a.jw.append(ctx, intents...); err != nil {
@@ -406,7 +406,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 	}
 	a.mu.Lock()
 	if c.Action == plan.ActionReplace && c.ReplaceOrder == plan.CreateBeforeDestroy {
-		a.cur.Depose(addrs.MustParse(c.Address), c.ID)
+		a.cur.Depose(c.Address, c.ID)
 	}
 	a.mu.Unlock()
 	actual, err := impl.Create(ctx, a.x.Ref(c.Address, c.Kind, ""), cfg)
@@ -416,7 +416,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 			// losing track of it.
 			_ = a.record(ctx, schema, res, actual, state.StatusTainted)
 		}
-		return opError("create", c.Address, err)
+		return opError("create", c.Address.String(), err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -431,7 +431,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 	prior, _ = prior.UnmarkDeep()
 	actual, err := impl.Update(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior, cfg)
 	if err != nil {
-		return opError("update", c.Address, err)
+		return opError("update", c.Address.String(), err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -439,16 +439,16 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
 	if err := impl.Delete(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior); err != nil {
-		return opError("delete", c.Address, err)
+		return opError("delete", c.Address.String(), err)
 	}
-	if err := a.jw.append(ctx, state.RemoveEntry(addrs.MustParse(c.Address), c.ID)); err != nil {
+	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
 		return err
 	}
 	a.mu.Lock()
 	if deposed {
-		a.cur.RemoveDeposed(addrs.MustParse(c.Address), c.ID)
-	} else if r, ok := a.cur.Resource(addrs.MustParse(c.Address)); ok && r.ID == c.ID {
-		a.cur.Remove(addrs.MustParse(c.Address))
+		a.cur.RemoveDeposed(c.Address, c.ID)
+	} else if r, ok := a.cur.Resource(c.Address); ok && r.ID == c.ID {
+		a.cur.Remove(c.Address)
 	}
 	a.mu.Unlock()
 	if !deposed {
@@ -491,15 +491,15 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 	a.cur.Set(r)
 	a.mu.Unlock()
 	if status == "" {
-		a.queue.set(res.Address.String(), actual)
+		a.queue.set(res.Address, actual)
 	}
 	return nil
 }
 
-func (a *applier) stateResource(addr string) (*state.Resource, bool) {
+func (a *applier) stateResource(addr addrs.Instance) (*state.Resource, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.cur.Resource(addrs.MustParse(addr))
+	return a.cur.Resource(addr)
 }
 
 // finish records the applied stage and the outputs, evaluated with
@@ -558,18 +558,5 @@ func sensitivePaths(v cty.Value) []string {
 		}
 	}
 	sort.Strings(out)
-	return out
-}
-
-// dependencies are the addresses a change depends on, as the state
-// records them.
-func dependencies(c *plan.Change) []addrs.Instance {
-	if c.DependsOn == nil {
-		return nil
-	}
-	out := make([]addrs.Instance, 0, len(c.DependsOn))
-	for _, d := range c.DependsOn {
-		out = append(out, addrs.MustParse(d))
-	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // evalQueue re-evaluates the stack during apply, when a resource's
@@ -25,14 +26,14 @@ type evalQueue struct {
 	eval Evaluator
 
 	mu    sync.Mutex
-	known map[string]cty.Value
+	known map[addrs.Instance]cty.Value
 	// gen counts the changes to known; changedAt is the generation of the
 	// last change of each address.
 	gen       uint64
-	changedAt map[string]uint64
+	changedAt map[addrs.Instance]uint64
 	// last holds the resources of the latest evaluation without errors,
 	// lastGen the generation of the values it saw.
-	last    map[string]*stacks.Resource
+	last    map[addrs.Instance]*stacks.Resource
 	lastGen uint64
 	// lastSet is that evaluation, whose unchanged blocks the next one
 	// takes over (stacks.Reuse).
@@ -42,7 +43,7 @@ type evalQueue struct {
 }
 
 type evalRequest struct {
-	addr string
+	addr addrs.Instance
 	out  chan evalResult
 }
 
@@ -51,12 +52,12 @@ type evalResult struct {
 	err error
 }
 
-func newEvalQueue(eval Evaluator, known map[string]cty.Value) *evalQueue {
-	return &evalQueue{eval: eval, known: known, changedAt: map[string]uint64{}}
+func newEvalQueue(eval Evaluator, known map[addrs.Instance]cty.Value) *evalQueue {
+	return &evalQueue{eval: eval, known: known, changedAt: map[addrs.Instance]uint64{}}
 }
 
 // set records the actual value of a resource that now exists.
-func (q *evalQueue) set(addr string, v cty.Value) {
+func (q *evalQueue) set(addr addrs.Instance, v cty.Value) {
 	q.mu.Lock()
 	q.known[addr] = v
 	q.changedLocked(addr)
@@ -64,7 +65,7 @@ func (q *evalQueue) set(addr string, v cty.Value) {
 }
 
 // remove forgets a resource that no longer exists.
-func (q *evalQueue) remove(addr string) {
+func (q *evalQueue) remove(addr addrs.Instance) {
 	q.mu.Lock()
 	delete(q.known, addr)
 	q.changedLocked(addr)
@@ -73,23 +74,23 @@ func (q *evalQueue) remove(addr string) {
 
 // changedLocked notes a change of the resource at addr, which is also a
 // change of its block for those that depend on the block as a whole.
-func (q *evalQueue) changedLocked(addr string) {
+func (q *evalQueue) changedLocked(addr addrs.Instance) {
 	q.gen++
 	q.changedAt[addr] = q.gen
-	if block, keyed := stacks.BlockAddress(addr); keyed {
-		q.changedAt[block] = q.gen
+	if !addr.Key.IsNone() {
+		q.changedAt[addr.Block()] = q.gen
 	}
 }
 
 // cachedLocked returns the latest evaluation's resource at addr when none
 // of its dependencies changed since that evaluation read them.
-func (q *evalQueue) cachedLocked(addr string) (*stacks.Resource, bool) {
+func (q *evalQueue) cachedLocked(addr addrs.Instance) (*stacks.Resource, bool) {
 	r, ok := q.last[addr]
 	if !ok {
 		return nil, false
 	}
 	for _, d := range r.DependsOn {
-		if q.changedAt[d.String()] > q.lastGen {
+		if q.changedAt[d] > q.lastGen {
 			return nil, false
 		}
 	}
@@ -99,17 +100,17 @@ func (q *evalQueue) cachedLocked(addr string) (*stacks.Resource, bool) {
 // snapshotLocked copies what is known now for an evaluation, with its
 // generation and what the latest evaluation found for the blocks whose
 // instances did not change since.
-func (q *evalQueue) snapshotLocked() (map[string]cty.Value, uint64, *stacks.Reuse) {
+func (q *evalQueue) snapshotLocked() (map[addrs.Instance]cty.Value, uint64, *stacks.Reuse) {
 	snapshot := copyKnown(q.known)
 	var reuse *stacks.Reuse
 	if q.lastSet != nil {
-		changed := map[string]bool{}
+		changed := map[addrs.Instance]bool{}
 		for addr, g := range q.changedAt {
 			if g > q.lastGen {
 				changed[addr] = true
 			}
 		}
-		reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr string) bool { return changed[addr] }}
+		reuse = &stacks.Reuse{Previous: q.lastSet, Changed: func(addr addrs.Instance) bool { return changed[addr] }}
 	}
 	return snapshot, q.gen, reuse
 }
@@ -126,7 +127,7 @@ func (q *evalQueue) final() (*stacks.DesiredSet, hcl.Diagnostics) {
 // resource evaluates the stack with everything known so far and returns
 // the desired resource at addr. The caller asks only once the resource's
 // dependencies are done.
-func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
+func (q *evalQueue) resource(addr addrs.Instance) (*stacks.Resource, error) {
 	q.mu.Lock()
 	if r, ok := q.cachedLocked(addr); ok {
 		q.mu.Unlock()
@@ -146,10 +147,10 @@ func (q *evalQueue) resource(addr string) (*stacks.Resource, error) {
 		snapshot, gen, reuse := q.snapshotLocked()
 		q.mu.Unlock()
 		ds, diags := q.eval(snapshot, reuse)
-		byAddr := map[string]*stacks.Resource{}
+		byAddr := map[addrs.Instance]*stacks.Resource{}
 		if ds != nil {
 			for _, r := range ds.Resources {
-				byAddr[r.Address.String()] = r
+				byAddr[r.Address] = r
 			}
 		}
 		q.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -20,7 +21,7 @@ const DefaultParallelism = 10
 // resources (by address); it is the stack language's Evaluate with the
 // environment, stage and variables fixed, passing reuse on as
 // Request.Reuse (nil: evaluate everything).
-type Evaluator func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics)
+type Evaluator func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics)
 
 // Executor carries plans out through one configured provider. The planner
 // reads the provider through it as well (Kind, Ref, DecodeResource).
@@ -62,8 +63,8 @@ func (x *Executor) Kind(kind string) (providers.ResourceKind, error) {
 }
 
 // Ref names a resource to the provider, with the owner's tags.
-func (x *Executor) Ref(addr, kind, id string) providers.Ref {
-	return providers.Ref{Address: addr, Kind: kind, ID: id, Stack: x.Stack, Environment: x.Environment}
+func (x *Executor) Ref(addr addrs.Instance, kind, id string) providers.Ref {
+	return providers.Ref{Address: addr.String(), Kind: kind, ID: id, Stack: x.Stack, Environment: x.Environment}
 }
 
 // DecodeResource reads a state resource's attributes with its kind's type.

@@ -14,20 +14,21 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
 // shiftNoteKey is the state note of a load balancer's stopped shift.
-func shiftNoteKey(addr string) string { return "shift:" + addr }
+func shiftNoteKey(addr addrs.Instance) string { return "shift:" + addr.String() }
 
 // haltedShift is what the state records when a gate stops a shift.
 type haltedShift struct {
-	LoadBalancer string    `json:"load_balancer"`
-	Path         string    `json:"path"`
-	At           int       `json:"at"`
-	FailedStep   int       `json:"failed_step"`
-	Reason       string    `json:"reason"`
-	Time         time.Time `json:"time"`
+	LoadBalancer addrs.Instance `json:"load_balancer"`
+	Path         string         `json:"path"`
+	At           int            `json:"at"`
+	FailedStep   int            `json:"failed_step"`
+	Reason       string         `json:"reason"`
+	Time         time.Time      `json:"time"`
 }
 
 // HaltedShifts turns the state's notes of stopped shifts into warnings.
@@ -53,7 +54,7 @@ func HaltedShifts(st *state.State) []string {
 // GateError is a traffic shift stopped by a failed gate; the traffic is
 // back at the last good step.
 type GateError struct {
-	Address string
+	Address addrs.Instance
 	Path    string
 	At      int
 	Step    int
@@ -71,7 +72,7 @@ func (e *GateError) Error() string {
 func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	obs, canObserve := impl.(providers.Observer)
 	if !canObserve {
-		providers.Warn(ctx, c.Address, "this provider reports no health or traffic figures, so traffic moves without gates")
+		providers.Warn(ctx, c.Address.String(), "this provider reports no health or traffic figures, so traffic moves without gates")
 	}
 	ref := a.x.Ref(c.Address, c.Kind, c.ID)
 	// current holds, per shifted path, the weights now in force.
@@ -99,7 +100,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		prior, _ = prior.UnmarkDeep()
 		actual, err := impl.Update(ctx, ref, prior, v)
 		if err != nil {
-			return opError("update", c.Address, err)
+			return opError("update", c.Address.String(), err)
 		}
 		return a.record(ctx, schema, res, actual, "")
 	}
@@ -109,7 +110,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		for si, share := range pending {
 			final := pi == len(c.Shift.Paths)-1 && si == len(pending)-1
 			current[sp.Path] = sp.Weights(share)
-			a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseStart})
+			a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseStart})
 			start := time.Now()
 			if err := apply(build(final)); err != nil {
 				return err
@@ -119,7 +120,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 				reason = a.gate(ctx, obs, ref, c, sp)
 			}
 			if reason != "" {
-				a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseFailed, Elapsed: time.Since(start), Err: fmt.Errorf("gate failed: %s", reason)})
+				a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseFailed, Elapsed: time.Since(start), Err: fmt.Errorf("gate failed: %s", reason)})
 				current[sp.Path] = sp.Weights(lastGood)
 				if err := apply(build(false)); err != nil {
 					return fmt.Errorf("%s: the gate failed (%s) and moving the traffic back failed too: %w", c.Address, reason, err)
@@ -130,7 +131,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 				}
 				return &GateError{Address: c.Address, Path: sp.Path, At: lastGood, Step: share, Reason: reason}
 			}
-			a.emit(Event{Address: c.Address, Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseDone, Elapsed: time.Since(start)})
+			a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseDone, Elapsed: time.Since(start)})
 			lastGood = share
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/dag"
 	"github.com/stagecraft/stagecraft/planner/plan"
-	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -112,11 +111,11 @@ type graphBuilder struct {
 	text  map[StepKey]string
 	// up maps an address to the step that brings it up to date, down to
 	// the step that removes its old copy.
-	up, down map[string]StepKey
+	up, down map[addrs.Instance]StepKey
 	// dependents maps an address to the addresses that depend on it.
-	dependents map[string][]string
+	dependents map[addrs.Instance][]addrs.Instance
 	// upByBlock maps a counted block to the up steps of its instances.
-	upByBlock map[string][]StepKey
+	upByBlock map[addrs.Instance][]StepKey
 }
 
 // BuildGraph turns changes into steps and orders them. current is what the
@@ -126,7 +125,7 @@ func BuildGraph(changes []*plan.Change, current []*state.Resource) (*Graph, erro
 	b := &graphBuilder{
 		changes: changes, current: current,
 		steps: map[StepKey]*Step{}, text: map[StepKey]string{},
-		up: map[string]StepKey{}, down: map[string]StepKey{},
+		up: map[addrs.Instance]StepKey{}, down: map[addrs.Instance]StepKey{},
 	}
 	// Ties go by the steps' text, so orders read the same in every run.
 	b.g = dag.New(func(x, y StepKey) int { return strings.Compare(b.text[x], b.text[y]) })
@@ -176,7 +175,7 @@ func (b *graphBuilder) addSteps() {
 		if c.Action == plan.ActionNoOp {
 			continue
 		}
-		cur := StepKey{Address: addrs.MustParse(c.Address)}
+		cur := StepKey{Address: c.Address}
 		switch {
 		case c.Deposed:
 			k := StepKey{Address: cur.Address, Phase: PhaseDeposed, Deposed: c.ID}
@@ -214,7 +213,7 @@ func (b *graphBuilder) orderReplacements() {
 }
 
 func (b *graphBuilder) collectDependents() {
-	b.dependents = map[string][]string{}
+	b.dependents = map[addrs.Instance][]addrs.Instance{}
 	for _, c := range b.changes {
 		for _, d := range c.DependsOn {
 			b.dependents[d] = append(b.dependents[d], c.Address)
@@ -222,26 +221,27 @@ func (b *graphBuilder) collectDependents() {
 	}
 	for _, r := range b.current {
 		for _, d := range r.Dependencies {
-			b.dependents[d.String()] = append(b.dependents[d.String()], r.Address.String())
+			b.dependents[d] = append(b.dependents[d], r.Address)
 		}
 	}
 }
 
-// groupByBlock: a dependency on a whole block (stacks/dependency.go) waits
-// for every instance of the block the plan brings up, through one barrier
-// node per block, so the edges stay as many as the dependencies written.
+// groupByBlock: a dependency on a whole block (addrs.Instance.Contains)
+// waits for every instance of the block the plan brings up, through one
+// barrier node per block, so the edges stay as many as the dependencies
+// written.
 func (b *graphBuilder) groupByBlock() {
-	b.upByBlock = map[string][]StepKey{}
+	b.upByBlock = map[addrs.Instance][]StepKey{}
 	for addr, key := range b.up {
-		if block, keyed := stacks.BlockAddress(addr); keyed {
-			b.upByBlock[block] = append(b.upByBlock[block], key)
+		if !addr.Key.IsNone() {
+			b.upByBlock[addr.Block()] = append(b.upByBlock[addr.Block()], key)
 		}
 	}
 }
 
 // barrier returns the barrier step of a block, made on first use.
-func (b *graphBuilder) barrier(block string) StepKey {
-	key := StepKey{Address: addrs.MustParse(block), Phase: PhaseBlock}
+func (b *graphBuilder) barrier(block addrs.Instance) StepKey {
+	key := StepKey{Address: block, Phase: PhaseBlock}
 	if _, ok := b.steps[key]; !ok {
 		b.add(&Step{Key: key, Op: OpBarrier})
 		for _, k := range b.upByBlock[block] {
@@ -274,8 +274,8 @@ func (b *graphBuilder) connectDowns() {
 			continue
 		}
 		deps := b.dependents[c.Address]
-		if block, keyed := stacks.BlockAddress(c.Address); keyed {
-			deps = append(slices.Clip(deps), b.dependents[block]...)
+		if !c.Address.Key.IsNone() {
+			deps = append(slices.Clip(deps), b.dependents[c.Address.Block()]...)
 		}
 		ownUp, hasUp := b.up[c.Address]
 		for _, dep := range deps {

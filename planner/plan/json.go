@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -36,9 +37,9 @@ type jsonPlan struct {
 }
 
 type jsonStep struct {
-	Address     string `json:"address"`
-	Action      string `json:"action"`
-	Description string `json:"description"`
+	Address     addrs.Instance `json:"address"`
+	Action      string         `json:"action"`
+	Description string         `json:"description"`
 }
 
 type jsonShiftPath struct {
@@ -52,7 +53,7 @@ type jsonShiftPath struct {
 }
 
 type jsonChange struct {
-	Address        string           `json:"address"`
+	Address        addrs.Instance   `json:"address"`
 	Kind           string           `json:"kind"`
 	Action         Action           `json:"action"`
 	ID             string           `json:"id,omitempty"`
@@ -65,7 +66,7 @@ type jsonChange struct {
 	SensitivePaths []string         `json:"sensitive_paths,omitempty"`
 	DataLoss       bool             `json:"data_loss,omitempty"`
 	Consent        Consent          `json:"consent,omitempty"`
-	DependsOn      []string         `json:"depends_on,omitempty"`
+	DependsOn      []addrs.Instance `json:"depends_on,omitempty"`
 	PreventDestroy bool             `json:"prevent_destroy,omitempty"`
 	AllowDataLoss  bool             `json:"allow_data_loss,omitempty"`
 	Shift          []*jsonShiftPath `json:"shift,omitempty"`
@@ -74,13 +75,13 @@ type jsonChange struct {
 }
 
 type jsonDrift struct {
-	Address        string        `json:"address"`
-	Kind           string        `json:"kind,omitempty"`
-	Gone           bool          `json:"gone,omitempty"`
-	Paths          []string      `json:"paths"`
-	SensitivePaths []string      `json:"sensitive_paths,omitempty"`
-	Before         *EncodedValue `json:"before"`
-	Actual         *EncodedValue `json:"actual"`
+	Address        addrs.Instance `json:"address"`
+	Kind           string         `json:"kind,omitempty"`
+	Gone           bool           `json:"gone,omitempty"`
+	Paths          []string       `json:"paths"`
+	SensitivePaths []string       `json:"sensitive_paths,omitempty"`
+	Before         *EncodedValue  `json:"before"`
+	Actual         *EncodedValue  `json:"actual"`
 }
 
 type jsonOutput struct {
@@ -92,9 +93,9 @@ type jsonOutput struct {
 }
 
 type jsonRefusal struct {
-	Address string `json:"address"`
-	Action  Action `json:"action"`
-	Reason  string `json:"reason"`
+	Address addrs.Instance `json:"address"`
+	Action  Action         `json:"action"`
+	Reason  string         `json:"reason"`
 }
 
 // Marshal encodes a plan as JSON. With redact, sensitive values are

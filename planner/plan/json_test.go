@@ -7,6 +7,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/stacks/marks"
 )
 
@@ -23,13 +24,13 @@ func TestMarshalRoundTrip(t *testing.T) {
 	in := &Plan{
 		Stack: "shop", Environment: "dev", Provider: "sim", AppliedStage: "a", TargetStage: "b", Lineage: "l", Serial: 3,
 		Changes: []*Change{{
-			Address: "cache.main", Kind: "cache", Action: ActionUpdate, After: after,
+			Address: addrs.MustParse("cache.main"), Kind: "cache", Action: ActionUpdate, After: after,
 			ChangedPaths:   []cty.Path{cty.GetAttrPath("env").Index(cty.StringVal("A]\""))},
 			SensitivePaths: []cty.Path{cty.GetAttrPath("password"), cty.GetAttrPath("user").IndexInt(1).GetAttr("token")},
 			Shift: &Shift{Paths: []*ShiftPath{{Path: "/", From: map[string]int{"a": 100}, To: map[string]int{"b": 100},
 				Steps: []int{10, 100}, Bake: 30 * time.Second, MaxErrorRate: 0.01}}},
 		}},
-		Drift: []*Drift{{Address: "cache.main", Kind: "cache", Paths: []cty.Path{cty.GetAttrPath("env")},
+		Drift: []*Drift{{Address: addrs.MustParse("cache.main"), Kind: "cache", Paths: []cty.Path{cty.GetAttrPath("env")},
 			SensitivePaths: []cty.Path{cty.GetAttrPath("password")}, Before: cty.EmptyObjectVal, Actual: cty.EmptyObjectVal}},
 	}
 	data, err := Marshal(in, false)
@@ -61,7 +62,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 // TestMarshalRedacts: the form for people leaves sensitive values out.
 func TestMarshalRedacts(t *testing.T) {
 	t.Parallel()
-	in := &Plan{Changes: []*Change{{Address: "cache.main", Kind: "cache", Action: ActionCreate,
+	in := &Plan{Changes: []*Change{{Address: addrs.MustParse("cache.main"), Kind: "cache", Action: ActionCreate,
 		After: cty.ObjectVal(map[string]cty.Value{"password": cty.StringVal("hunter2").Mark(marks.Sensitive)})}}}
 	data, err := Marshal(in, true)
 	if err != nil {
@@ -77,5 +78,13 @@ func TestUnmarshalRefusesNewerFormat(t *testing.T) {
 	_, err := Unmarshal([]byte(`{"format_version": 99}`))
 	if err == nil || !strings.Contains(err.Error(), "upgrade stagecraft") {
 		t.Errorf("Unmarshal of a newer format: err = %v, want one that says to upgrade", err)
+	}
+}
+
+func TestUnmarshalRefusesBadAddress(t *testing.T) {
+	t.Parallel()
+	_, err := Unmarshal([]byte(`{"format_version": 1, "changes": [{"address": "cache", "kind": "cache", "action": "create"}]}`))
+	if want := `decode plan: "cache" has no resource name; write cache.NAME`; err == nil || err.Error() != want {
+		t.Errorf("Unmarshal of a bad address: err = %v, want %q", err, want)
 	}
 }

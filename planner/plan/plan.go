@@ -7,6 +7,7 @@
 package plan
 
 import (
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -78,7 +79,8 @@ type Plan struct {
 
 // Change is what happens to one resource instance.
 type Change struct {
-	Address string
+	// Address is the resource instance the change is about.
+	Address addrs.Instance
 	Kind    string
 	Action  Action
 	// ID is the provider's identifier of the existing resource (empty for
@@ -114,8 +116,9 @@ type Change struct {
 	// Reason explains a change a person might not expect, such as a
 	// resource deleted outside Stagecraft being created again.
 	Reason string
-	// DependsOn lists the addresses this resource depends on.
-	DependsOn []string
+	// DependsOn lists the addresses this resource depends on; a block's
+	// address stands for all its instances (addrs.Instance.Contains).
+	DependsOn []addrs.Instance
 	// Lifecycle carries the flags the state records for later plans.
 	PreventDestroy bool
 	AllowDataLoss  bool
@@ -136,7 +139,7 @@ const (
 
 // Drift is a resource whose actual attributes changed outside Stagecraft.
 type Drift struct {
-	Address string
+	Address addrs.Instance
 	Kind    string
 	// Gone is true when the resource no longer exists at all.
 	Gone bool
@@ -161,7 +164,7 @@ type OutputChange struct {
 
 // Refusal is a change the plan will not make without consent.
 type Refusal struct {
-	Address string
+	Address addrs.Instance
 	Action  Action
 	// Reason is one sentence saying why and how to consent.
 	Reason string
@@ -193,7 +196,7 @@ func (p *Plan) HasChanges() bool {
 }
 
 // Change returns the change for an address.
-func (p *Plan) Change(addr string) (*Change, bool) {
+func (p *Plan) Change(addr addrs.Instance) (*Change, bool) {
 	for _, c := range p.Changes {
 		if c.Address == addr && !c.Deposed {
 			return c, true

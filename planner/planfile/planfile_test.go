@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -20,7 +21,7 @@ func TestRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tfplan")
 	p := &plan.Plan{Lineage: "L", Serial: 4, StackHash: "sha256:abc", Environment: "dev", TargetStage: "green",
-		Changes: []*plan.Change{{Address: "cache.sessions", Kind: "cache", Action: plan.ActionCreate,
+		Changes: []*plan.Change{{Address: addrs.MustParse("cache.sessions"), Kind: "cache", Action: plan.ActionCreate,
 			After: cty.ObjectVal(map[string]cty.Value{"engine": cty.StringVal("redis")})}}}
 	f := New(p, "dev", []stacks.VarInput{{Name: "port", Value: "8080"}}, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	if err := Write(path, f); err != nil {

@@ -37,6 +37,7 @@ import (
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -104,7 +105,7 @@ func run(ctx context.Context, o options, out, errOut io.Writer) error {
 	p := &planner.Planner{
 		Provider: provider, ProviderName: sim.Name, Stack: st.Name, Environment: "bench",
 		Parallelism: o.parallelism,
-		Evaluate: func(known map[string]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		Evaluate: func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
 			evals.Add(1)
 			return st.Evaluate(stacks.Request{Environment: "bench", Known: known, Reuse: reuse})
 		},
