@@ -13,6 +13,7 @@ import (
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/aws"
 	"github.com/stagecraft/stagecraft/providers/local"
+	"github.com/stagecraft/stagecraft/providers/local/cluster"
 	"github.com/stagecraft/stagecraft/providers/sim"
 )
 
@@ -65,13 +66,13 @@ func hiddenCommands() []*cobra.Command {
 	}
 	supervise.Flags().StringVar(&dir, "dir", "", "the environment's directory")
 	member := &cobra.Command{
-		Use:                local.EtcdMemberArg,
+		Use:                cluster.EtcdMemberArg,
 		Hidden:             true,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			return local.RunEtcdMember(ctx, args)
+			return cluster.RunEtcdMember(ctx, args)
 		},
 	}
 	return []*cobra.Command{supervise, member}
@@ -80,5 +81,5 @@ func hiddenCommands() []*cobra.Command {
 // isInternal reports whether the binary runs one of the local provider's
 // hidden commands, which handle their own signals.
 func isInternal(args []string) bool {
-	return len(args) > 1 && (args[1] == local.SupervisorArg || args[1] == local.EtcdMemberArg)
+	return len(args) > 1 && (args[1] == local.SupervisorArg || args[1] == cluster.EtcdMemberArg)
 }

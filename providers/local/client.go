@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // client talks to a supervisor over its unix socket.
@@ -58,7 +59,7 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	case resp.StatusCode == http.StatusNotFound:
 		return errNotFound
 	case resp.StatusCode >= 300:
-		var ae apiError
+		var ae supervisor.APIError
 		_ = json.NewDecoder(resp.Body).Decode(&ae)
 		if ae.Error == "" {
 			ae.Error = resp.Status
@@ -76,10 +77,10 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // hello asks who is listening, with a short deadline.
-func (c *client) hello(ctx context.Context) (hello, error) {
+func (c *client) hello(ctx context.Context) (supervisor.Hello, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	var h hello
+	var h supervisor.Hello
 	err := c.do(ctx, http.MethodGet, "/v1/hello", nil, &h)
 	return h, err
 }

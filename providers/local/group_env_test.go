@@ -23,6 +23,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -105,7 +106,7 @@ func newGroupTestEnv(t *testing.T, timeout time.Duration) *groupTestEnv {
 	e := newTestEnv(t)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("the supervisor's log ends:\n%s", tail(newEnvPaths(e.dataDir, "dev").Log(), 80))
+			t.Logf("the supervisor's log ends:\n%s", supervisor.Tail(supervisor.NewPaths(e.dataDir, "dev").Log(), 80))
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

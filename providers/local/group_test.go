@@ -14,6 +14,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/local/group"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // TestGroupReplacesFailedInstances makes one instance fail its health
@@ -116,7 +118,7 @@ func TestGroupCrashLoop(t *testing.T) {
 	stable, _ := e.create(t, kinds.AutoscalingGroup, "stable", e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1)}))
 	before := healthyTargets(e.observe(t, stable))
 	pid := e.supervisorPID()
-	cpu0, err := procCPUTicks(pid)
+	cpu0, err := group.ProcCPUTicks(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func TestGroupCrashLoop(t *testing.T) {
 	start := time.Now()
 	_, err = e.kind(ref.Kind).Create(e.ctx, ref, e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1), "local": crashing}))
 	elapsed := time.Since(start)
-	cpu1, _ := procCPUTicks(pid)
+	cpu1, _ := group.ProcCPUTicks(pid)
 	if err == nil {
 		t.Fatal("Create of a crash-looping group succeeded")
 	}
@@ -138,18 +140,18 @@ func TestGroupCrashLoop(t *testing.T) {
 	if strings.Contains(msg, "$INSTANCE_ID") || strings.Contains(msg, "$PORT") {
 		t.Errorf("$INSTANCE_ID or $PORT was not expanded:\n%s", msg)
 	}
-	logs, _ := filepath.Glob(filepath.Join(newEnvPaths(e.dataDir, "dev").Logs(), "autoscaling_group.crashy", "*.log"))
-	if len(logs) != groupMaxFailedStarts {
-		t.Errorf("%d instances were started (%v); want %d, spread by backoff", len(logs), logs, groupMaxFailedStarts)
+	logs, _ := filepath.Glob(filepath.Join(supervisor.NewPaths(e.dataDir, "dev").Logs(), "autoscaling_group.crashy", "*.log"))
+	if len(logs) != group.MaxFailedStarts {
+		t.Errorf("%d instances were started (%v); want %d, spread by backoff", len(logs), logs, group.MaxFailedStarts)
 	}
 	// Backoff: 1 s, then 2 s.
 	if elapsed < 3*time.Second || elapsed > 15*time.Second {
 		t.Errorf("Create failed after %s; want the 1 s and 2 s backoffs and then an answer", elapsed)
 	}
-	if used := time.Duration(cpu1-cpu0) * time.Second / procClockTicks; used > elapsed/4 {
+	if used := time.Duration(cpu1-cpu0) * time.Second / group.ProcClockTicks; used > elapsed/4 {
 		t.Errorf("the supervisor used %s of CPU during %s of crash loop", used, elapsed)
 	}
-	t.Logf("failed after %s using %s of supervisor CPU:\n%s", elapsed.Round(time.Millisecond), time.Duration(cpu1-cpu0)*time.Second/procClockTicks, msg)
+	t.Logf("failed after %s using %s of supervisor CPU:\n%s", elapsed.Round(time.Millisecond), time.Duration(cpu1-cpu0)*time.Second/group.ProcClockTicks, msg)
 
 	_, err = e.kind(stable.Kind).Update(e.ctx, stable, cty.NilVal, e.groupConfig(t, cfgAttrs{"min": cty.NumberIntVal(1), "max": cty.NumberIntVal(1), "local": crashing}))
 	if err == nil || !strings.Contains(err.Error(), "autoscaling_group.stable is unhealthy: ") || !strings.Contains(err.Error(), "keeps running its previous configuration") {
@@ -324,7 +326,7 @@ func TestGroupDeleteDrains(t *testing.T) {
 	if err != nil || r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, app.Address+" is not running") {
 		t.Errorf("GET / after the group was deleted: %+v, %v; want 503 naming %s", r, err, app.Address)
 	}
-	if _, err := os.Stat(filepath.Join(newEnvPaths(e.dataDir, "dev").Logs(), "autoscaling_group.app")); err != nil {
+	if _, err := os.Stat(filepath.Join(supervisor.NewPaths(e.dataDir, "dev").Logs(), "autoscaling_group.app")); err != nil {
 		t.Errorf("the instance logs are gone: %v", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // startTimeout bounds how long the CLI waits for a new supervisor.
@@ -32,7 +34,7 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 	}
 	paths := p.paths()
 	c = newClient(paths.Socket())
-	if h, err := c.hello(ctx); err == nil && h.API == apiVersion {
+	if h, err := c.hello(ctx); err == nil && h.API == supervisor.APIVersion {
 		p.client = c
 		return c, true, nil
 	}
@@ -48,7 +50,7 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 		return nil, false, err
 	}
 	defer lock.Unlock()
-	if h, err := c.hello(ctx); err == nil && h.API == apiVersion {
+	if h, err := c.hello(ctx); err == nil && h.API == supervisor.APIVersion {
 		p.client = c
 		return c, true, nil
 	}
@@ -58,7 +60,7 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 	}
 	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
-		if h, err := c.hello(ctx); err == nil && h.API == apiVersion {
+		if h, err := c.hello(ctx); err == nil && h.API == supervisor.APIVersion {
 			p.client = c
 			return c, true, nil
 		}
@@ -68,13 +70,13 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return nil, false, fmt.Errorf("the local supervisor did not start within %s; see %s:\n%s", startTimeout, paths.Log(), tail(paths.Log(), 10))
+	return nil, false, fmt.Errorf("the local supervisor did not start within %s; see %s:\n%s", startTimeout, paths.Log(), supervisor.Tail(paths.Log(), 10))
 }
 
 // clearStale removes what a dead supervisor left: its pid file, its socket,
 // and (if it still runs but does not answer, or speaks another API
 // version) the process itself.
-func (p *provider) clearStale(paths envPaths) {
+func (p *provider) clearStale(paths supervisor.Paths) {
 	if b, err := os.ReadFile(paths.PID()); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 && isSupervisor(pid) {
 			_ = signalProcess(pid, syscall.SIGTERM)
@@ -98,14 +100,15 @@ func isSupervisor(pid int) bool {
 	if err != nil {
 		return false
 	}
-	return strings.Contains(string(cmdline), supervisorArg)
+	return strings.Contains(string(cmdline), SupervisorArg)
 }
 
-// supervisorArg is the hidden command that runs a supervisor.
-const supervisorArg = "__supervise"
+// SupervisorArg is the hidden command of the stagecraft binary that runs a
+// supervisor: stagecraft __supervise --dir DIR.
+const SupervisorArg = "__supervise"
 
 // launch starts a supervisor process detached from the CLI.
-func (p *provider) launch(paths envPaths) error {
+func (p *provider) launch(paths supervisor.Paths) error {
 	if p.command == nil {
 		return errors.New("the local provider cannot start its supervisor: this build does not say how")
 	}
@@ -130,6 +133,6 @@ func (p *provider) launch(paths envPaths) error {
 // with the hidden command.
 func SupervisorCommand(exe string) func(dir string) *exec.Cmd {
 	return func(dir string) *exec.Cmd {
-		return exec.Command(exe, supervisorArg, "--dir", dir)
+		return exec.Command(exe, SupervisorArg, "--dir", dir)
 	}
 }

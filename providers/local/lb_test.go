@@ -13,6 +13,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // TestLoadBalancerRoutes sends requests through a load balancer to two
@@ -241,12 +242,12 @@ func TestLoadBalancerListenerPorts(t *testing.T) {
 	if !answers(oldPort) {
 		t.Fatalf("the load balancer does not answer on its port %d", oldPort)
 	}
-	newPort, err := freePort()
+	newPort, err := supervisor.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	v = e.update(t, ref, e.lbConfig(newPort, []any{"/", "autoscaling_group.app"}))
-	if got := int(listenerPort(v)); got != newPort || v.GetAttr("address").AsString() != hostPort(newPort) {
+	if got := int(listenerPort(v)); got != newPort || v.GetAttr("address").AsString() != supervisor.HostPort(newPort) {
 		t.Errorf("after the update the listener is on %d (%s), want %d", got, v.GetAttr("address").AsString(), newPort)
 	}
 	if !answers(newPort) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -15,44 +14,27 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/providers/local/cluster"
+	"github.com/stagecraft/stagecraft/providers/local/internal/localtest"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // TestMain lets the test binary stand in for the stagecraft binary: the
 // supervisor and etcd members it starts re-execute it with the hidden
 // commands.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		for i, a := range os.Args[1:] {
-			switch a {
-			case SupervisorArg:
-				dir := ""
-				rest := os.Args[i+2:]
-				for j := 0; j+1 < len(rest); j++ {
-					if rest[j] == "--dir" {
-						dir = rest[j+1]
-					}
+	localtest.Main(m, map[string]localtest.Command{
+		SupervisorArg: func(ctx context.Context, args []string) error {
+			dir := ""
+			for j := 0; j+1 < len(args); j++ {
+				if args[j] == "--dir" {
+					dir = args[j+1]
 				}
-				ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-				err := RunSupervisor(ctx, dir)
-				stop()
-				if err != nil {
-					fmt.Fprintln(os.Stderr, err)
-					os.Exit(1)
-				}
-				os.Exit(0)
-			case EtcdMemberArg:
-				ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-				err := RunEtcdMember(ctx, os.Args[i+2:])
-				stop()
-				if err != nil {
-					fmt.Fprintln(os.Stderr, err)
-					os.Exit(1)
-				}
-				os.Exit(0)
 			}
-		}
-	}
-	os.Exit(m.Run())
+			return RunSupervisor(ctx, dir)
+		},
+		cluster.EtcdMemberArg: cluster.RunEtcdMember,
+	})
 }
 
 // testEnv is one environment of the local provider under test, in a
@@ -88,7 +70,7 @@ func newTestEnv(t *testing.T) *testEnv {
 
 // supervisorPID is the running supervisor's pid, or 0.
 func (e *testEnv) supervisorPID() int {
-	b, err := os.ReadFile(newEnvPaths(e.dataDir, "dev").PID())
+	b, err := os.ReadFile(supervisor.NewPaths(e.dataDir, "dev").PID())
 	if err != nil {
 		return 0
 	}

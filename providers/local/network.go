@@ -17,7 +17,7 @@ type network struct {
 
 func newNetwork(id string) *network { return &network{id: id} }
 
-func (n *network) apply(_ context.Context, cfg cty.Value) (cty.Value, error) {
+func (n *network) Apply(_ context.Context, cfg cty.Value) (cty.Value, error) {
 	m := cfg.AsValueMap()
 	m["id"] = cty.StringVal(n.id)
 	m["public_subnet_ids"] = cty.ListValEmpty(cty.String)
@@ -26,11 +26,11 @@ func (n *network) apply(_ context.Context, cfg cty.Value) (cty.Value, error) {
 	return n.cfg, nil
 }
 
-func (n *network) current() cty.Value { return n.cfg }
+func (n *network) Current() cty.Value { return n.cfg }
 
-func (n *network) observe(context.Context) providers.Observation {
+func (n *network) Observe(context.Context) providers.Observation {
 	return providers.Observation{Healthy: true, Detail: "the local network is the loopback interface"}
 }
 
-func (n *network) stop(context.Context) error { return nil }
-func (n *network) halt(context.Context) error { return nil }
+func (n *network) Stop(context.Context) error { return nil }
+func (n *network) Halt(context.Context) error { return nil }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 	"github.com/stagecraft/stagecraft/providers/providertest"
 )
 
@@ -76,7 +77,7 @@ func TestSupervisorLifecycle(t *testing.T) {
 	if syscall.Kill(second, 0) == nil {
 		t.Errorf("the supervisor (pid %d) still runs after its last resource was deleted", second)
 	}
-	if _, err := os.Stat(newEnvPaths(e.dataDir, "dev").Socket()); err == nil {
+	if _, err := os.Stat(supervisor.NewPaths(e.dataDir, "dev").Socket()); err == nil {
 		t.Error("the socket is left behind")
 	}
 }

@@ -22,11 +22,12 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
 // Name is the provider's name in stack files.
-const Name = "local"
+const Name = supervisor.Provider
 
 // provider is the CLI side: it finds or starts the supervisor and forwards
 // every operation to it.
@@ -60,13 +61,15 @@ func (p *provider) SetWorkspace(ws providers.WorkspaceInfo) {
 	p.mu.Unlock()
 }
 
-func (p *provider) paths() envPaths { return newEnvPaths(p.ws.DataDir, p.ws.Environment) }
+func (p *provider) paths() supervisor.Paths {
+	return supervisor.NewPaths(p.ws.DataDir, p.ws.Environment)
+}
 
 // Configure accepts an empty provider block: the local provider has no
 // settings yet.
 func (p *provider) Configure(_ context.Context, config cty.Value) hcl.Diagnostics {
-	if errPlatform != nil {
-		msg := errPlatform.Error()
+	if supervisor.ErrPlatform != nil {
+		msg := supervisor.ErrPlatform.Error()
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported system", Detail: strings.ToUpper(msg[:1]) + msg[1:] + "."}}
 	}
 	var diags hcl.Diagnostics
@@ -108,17 +111,17 @@ func named(addr string, err error) error {
 	return fmt.Errorf("%s: %w", addr, err)
 }
 
-func (k *kind) decode(r resource) (cty.Value, error) {
+func (k *kind) decode(r supervisor.Resource) (cty.Value, error) {
 	return ctyjson.Unmarshal(r.Actual, k.schema.ImpliedType())
 }
 
-func (k *kind) request(r providers.Ref, desired cty.Value) (resourceRequest, error) {
+func (k *kind) request(r providers.Ref, desired cty.Value) (supervisor.ResourceRequest, error) {
 	desired, _ = desired.UnmarkDeep()
 	js, err := ctyjson.Marshal(desired, k.schema.ImpliedType())
 	if err != nil {
-		return resourceRequest{}, fmt.Errorf("%s: %w", r.Address, err)
+		return supervisor.ResourceRequest{}, fmt.Errorf("%s: %w", r.Address, err)
 	}
-	return resourceRequest{Address: r.Address, Kind: k.name, Tags: r.Tags(), StackDir: k.p.ws.Dir, Desired: js}, nil
+	return supervisor.ResourceRequest{Address: r.Address, Kind: k.name, Tags: r.Tags(), StackDir: k.p.ws.Dir, Desired: js}, nil
 }
 
 func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {
@@ -130,7 +133,7 @@ func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, erro
 		// No supervisor: nothing of this environment runs.
 		return cty.NilVal, false, nil
 	}
-	var res resource
+	var res supervisor.Resource
 	err = providers.Retry(ctx, providers.DefaultRetryPolicy(), func(ctx context.Context) error {
 		return c.do(ctx, http.MethodGet, "/v1/resources/"+url.PathEscape(r.ID), nil, &res)
 	})
@@ -162,14 +165,14 @@ func (k *kind) ReadMany(ctx context.Context, refs []providers.Ref) ([]providers.
 			ids = append(ids, r.ID)
 		}
 	}
-	var list []resource
+	var list []supervisor.Resource
 	err = providers.Retry(ctx, providers.DefaultRetryPolicy(), func(ctx context.Context) error {
 		return c.do(ctx, http.MethodGet, "/v1/resources?ids="+url.QueryEscape(strings.Join(ids, ",")), nil, &list)
 	})
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]resource{}
+	byID := map[string]supervisor.Resource{}
 	for _, r := range list {
 		byID[r.ID] = r
 	}
@@ -197,7 +200,7 @@ func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("create %s: %w", r.Address, err)
 	}
-	var res resource
+	var res supervisor.Resource
 	if err := c.do(ctx, http.MethodPost, "/v1/resources", req, &res); err != nil {
 		return cty.NilVal, named(r.Address, err)
 	}
@@ -216,7 +219,7 @@ func (k *kind) Update(ctx context.Context, r providers.Ref, _, desired cty.Value
 	if !found {
 		return cty.NilVal, fmt.Errorf("%s: the local supervisor is not running, so the resource is gone; run plan again to create it", r.Address)
 	}
-	var res resource
+	var res supervisor.Resource
 	err = c.do(ctx, http.MethodPut, "/v1/resources/"+url.PathEscape(r.ID), req, &res)
 	if errors.Is(err, errNotFound) {
 		return cty.NilVal, fmt.Errorf("%s no longer runs; run plan again to create it", r.Address)
@@ -249,7 +252,7 @@ func (k *kind) Discover(ctx context.Context, stack, environment string) ([]provi
 	if err != nil || !found {
 		return nil, err
 	}
-	var list []resource
+	var list []supervisor.Resource
 	if err := c.do(ctx, http.MethodGet, "/v1/resources", nil, &list); err != nil {
 		return nil, err
 	}

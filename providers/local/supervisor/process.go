@@ -1,0 +1,153 @@
+package supervisor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// ProcSpec describes a child process.
+type ProcSpec struct {
+	// Path is the program; Args its arguments (without the program).
+	Path string
+	Args []string
+	// Env is added to the supervisor's environment.
+	Env []string
+	// Dir is the working directory.
+	Dir string
+	// Log receives stdout and stderr (appended).
+	Log string
+}
+
+// Proc is a running child process. It runs in its own process group, so a
+// stop reaches everything it started, and it dies with the supervisor
+// (parent-death signal on Linux), so a supervisor killed with SIGKILL does
+// not leave servers behind.
+type Proc struct {
+	cmd  *exec.Cmd
+	Log  string
+	done chan struct{}
+
+	mu      sync.Mutex
+	exitErr error
+	started time.Time
+}
+
+// StartProc starts a child process.
+func StartProc(spec ProcSpec) (*Proc, error) {
+	if ErrPlatform != nil {
+		return nil, ErrPlatform
+	}
+	if err := os.MkdirAll(filepath.Dir(spec.Log), 0o755); err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(spec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(spec.Path, spec.Args...)
+	cmd.Dir = spec.Dir
+	cmd.Env = append(os.Environ(), spec.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = childAttrs()
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	p := &Proc{cmd: cmd, Log: spec.Log, done: make(chan struct{}), started: time.Now()}
+	go func() {
+		err := cmd.Wait()
+		logf.Close()
+		p.mu.Lock()
+		p.exitErr = err
+		p.mu.Unlock()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Done is closed once the process has ended.
+func (p *Proc) Done() <-chan struct{} { return p.done }
+
+// PID is the process id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended, and how.
+func (p *Proc) Exited() (bool, error) {
+	select {
+	case <-p.done:
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return true, p.exitErr
+	default:
+		return false, nil
+	}
+}
+
+// Stop sends SIGTERM to the process group, waits up to grace, then sends
+// SIGKILL. It returns once the process is gone.
+func (p *Proc) Stop(grace time.Duration) {
+	if ok, _ := p.Exited(); ok {
+		return
+	}
+	pgid := p.cmd.Process.Pid
+	_ = signalGroup(pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = signalGroup(pgid, syscall.SIGKILL)
+		<-p.done
+	}
+	// Anything the process started and left behind goes too.
+	_ = signalGroup(pgid, syscall.SIGKILL)
+}
+
+// Tail returns the last n lines of a log file, for error messages.
+func Tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const maxRead = 16 << 10
+	info, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := info.Size() - maxRead
+	if off < 0 {
+		off = 0
+	}
+	buf, err := io.ReadAll(io.NewSectionReader(f, off, maxRead))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(buf, nil)), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ExitDescription says how a process ended, for messages.
+func ExitDescription(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fmt.Sprintf("was killed by signal %d (%s)", int(ws.Signal()), ws.Signal())
+		}
+		return fmt.Sprintf("exited with status %d", ee.ExitCode())
+	}
+	if err == nil {
+		return "exited with status 0"
+	}
+	return err.Error()
+}
