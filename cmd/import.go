@@ -6,8 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/stacks/addrs"
+	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -63,18 +62,6 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	// An address that does not parse names no resource of the stage.
-	addr, perr := addrs.Parse(opts.Address)
-	var deps []addrs.Instance
-	kind := ""
-	for _, r := range ds.Resources {
-		if perr == nil && r.Address == addr {
-			kind, deps = r.Address.Kind, r.DependsOn
-		}
-	}
-	if kind == "" {
-		return userError("stage %q has no resource %s; import records a resource the stack declares, so write its block first", ds.Stage, opts.Address)
-	}
 	st, err := b.Read(ctx)
 	if err != nil {
 		return userError("cannot read the state: %s", err)
@@ -82,29 +69,19 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if st == nil {
 		st = state.New(w.stack.Name, w.env.Name)
 	}
-	if r, ok := st.Resource(addr); ok {
-		return userError("the state already tracks %s (id %s); remove it with state rm first to import another", opts.Address, r.ID)
+	r, err := planner.Importable(ds, st, opts.Address)
+	if err != nil {
+		return userError("%s", err)
 	}
 	p, err := w.provider(ctx, ds.ProviderConfig)
 	if err != nil {
 		return err
 	}
-	impl, ok := p.Kind(kind)
-	if !ok {
-		return userError("provider %q does not support %s resources", w.env.Provider, kind)
-	}
-	actual, exists, err := impl.Read(ctx, providers.Ref{Address: opts.Address, Kind: kind, ID: opts.ID, Stack: w.stack.Name, Environment: w.env.Name})
+	res, err := w.planner(p, w.request(opts.Stage)).Import(ctx, r, opts.ID)
 	if err != nil {
-		return userError("read %s %s: %s", kind, opts.ID, err)
+		return userError("%s", err)
 	}
-	if !exists {
-		return userError("provider %q has no %s with id %q", w.env.Provider, kind, opts.ID)
-	}
-	attrs, err := state.EncodeValue(actual, impl.Schema().ImpliedType())
-	if err != nil {
-		return userError("import %s: %s", opts.Address, err)
-	}
-	st.Set(&state.Resource{Address: addr, Kind: kind, Provider: w.env.Provider, ID: opts.ID, Attributes: attrs, Dependencies: deps})
+	st.Set(res)
 	if err := b.Write(ctx, st); err != nil {
 		return userError("cannot write the state: %s", err)
 	}

@@ -67,11 +67,10 @@ func (p *Planner) adopt(ctx context.Context, work *state.State, intents []state.
 			if err != nil || !pending[kind][addr] || known[f.Ref.ID] {
 				continue
 			}
-			attrs, err := state.EncodeValue(f.Actual, p.executor().ImpliedType(schema))
+			r, err := p.executor().NewResource(addr, kind, f.Ref.ID, f.Actual, schema)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("adopt %s: %w", f.Ref.Address, err)
 			}
-			r := &state.Resource{Address: addr, Kind: kind, Provider: p.ProviderName, ID: f.Ref.ID, Attributes: attrs}
 			known[f.Ref.ID] = true
 			if _, exists := work.Resource(addr); exists {
 				orphans = append(orphans, r)

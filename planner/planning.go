@@ -427,12 +427,3 @@ func pathList(ps []cty.Path) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
-
-// PathString renders an attribute path as a person writes it:
-// route[1].weight, env["KEY"]; the empty path is "".
-func PathString(p cty.Path) string {
-	if len(p) == 0 {
-		return ""
-	}
-	return schema.PathString(p)
-}

@@ -228,11 +228,11 @@ func (a *applier) recordAdopted(ctx context.Context) error {
 			return err
 		}
 		before, _ := c.Before.UnmarkDeep()
-		attrs, err := state.EncodeValue(before, a.x.ImpliedType(impl.Schema()))
+		r, err := a.x.NewResource(c.Address, c.Kind, c.ID, before, impl.Schema())
 		if err != nil {
 			return fmt.Errorf("adopt %s: %w", c.Address, err)
 		}
-		r := &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName, ID: c.ID, Attributes: attrs, Dependencies: c.DependsOn}
+		r.Dependencies = c.DependsOn
 		if c.Deposed {
 			a.cur.AddDeposed(r)
 			entries = append(entries, state.DeposedEntry(r))
@@ -470,20 +470,15 @@ func opError(op, addr string, err error) error {
 
 // record journals a resource's new actual value and updates the state.
 func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks.Resource, actual cty.Value, status string) error {
-	attrs, err := state.EncodeValue(actual, a.x.ImpliedType(schema))
+	id, _ := stringAttr(actual, "id")
+	r, err := a.x.NewResource(res.Address, res.Address.Kind, id, actual, schema)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)
 	}
-	id, _ := stringAttr(actual, "id")
-	r := &state.Resource{
-		Address: res.Address, Kind: res.Address.Kind, Provider: a.x.ProviderName, ID: id,
-		Attributes:     attrs,
-		SensitivePaths: sensitivePaths(res.Config),
-		Dependencies:   res.DependsOn,
-		Status:         status,
-		PreventDestroy: res.Lifecycle.PreventDestroy,
-		AllowDataLoss:  res.Lifecycle.AllowDataLoss,
-	}
+	r.SensitivePaths = sensitivePaths(res.Config)
+	r.Dependencies = res.DependsOn
+	r.Status = status
+	r.PreventDestroy, r.AllowDataLoss = res.Lifecycle.PreventDestroy, res.Lifecycle.AllowDataLoss
 	if err := a.jw.append(ctx, state.SetEntry(r)); err != nil {
 		return err
 	}

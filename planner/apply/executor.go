@@ -62,6 +62,18 @@ func (x *Executor) Kind(kind string) (providers.ResourceKind, error) {
 	return k, nil
 }
 
+// NewResource is the one place a state record is made from what the
+// provider reports: the attributes encoded with the kind's implied type,
+// the resource recorded as this provider's. Callers add what the stack
+// says (dependencies, lifecycle).
+func (x *Executor) NewResource(addr addrs.Instance, kind, id string, actual cty.Value, s *schema.Schema) (*state.Resource, error) {
+	attrs, err := state.EncodeValue(actual, x.ImpliedType(s))
+	if err != nil {
+		return nil, err
+	}
+	return &state.Resource{Address: addr, Kind: kind, Provider: x.ProviderName, ID: id, Attributes: attrs}, nil
+}
+
 // Ref names a resource to the provider, with the owner's tags.
 func (x *Executor) Ref(addr addrs.Instance, kind, id string) providers.Ref {
 	return providers.Ref{Address: addr.String(), Kind: kind, ID: id, Stack: x.Stack, Environment: x.Environment}
