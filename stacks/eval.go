@@ -336,7 +336,7 @@ func (sc *scope) refDeps(refs []ref) depSet {
 		default:
 			n := sc.resources[r.root+"."+r.name]
 			if n.expanded() {
-				// The block as a whole (see dependency.go).
+				// The block as a whole (see addrs.Instance.Contains).
 				deps[sc.module.Resource(n.block.Kind, n.block.Name).Instance(addrs.NoKey)] = struct{}{}
 				continue
 			}

@@ -31,10 +31,11 @@ func (i Instance) Contains(o Instance) bool {
 // String returns the address as stack files write it: the block's
 // address followed by the key, if any.
 func (i Instance) String() string {
-	if i.Key.text == "" {
+	if i.Key.IsNone() {
 		return i.Resource.String()
 	}
-	return i.Resource.String() + i.Key.text
+	var buf [128]byte
+	return string(i.appendText(buf[:0]))
 }
 
 // MarshalText writes the address's text form, so that JSON holds it as a
@@ -70,7 +71,7 @@ func (i Instance) appendText(b []byte) []byte {
 		b = append(b, '.')
 		b = append(b, i.Name...)
 	}
-	return append(b, i.Key.text...)
+	return i.Key.appendText(b)
 }
 
 // Strings returns the text forms of addresses, for files and messages that

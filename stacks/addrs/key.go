@@ -9,10 +9,6 @@ type Key struct {
 	kind keyKind
 	n    int
 	s    string
-	// text is the key as it appears in an address ("[0]", `["a"]`, "" for
-	// none), kept so that comparing and printing addresses allocates
-	// nothing.
-	text string
 }
 
 type keyKind uint8
@@ -33,12 +29,12 @@ func IntKey(n int) Key {
 	if n < 0 {
 		panic("addrs: negative instance key " + strconv.Itoa(n))
 	}
-	return Key{kind: intKey, n: n, text: "[" + strconv.Itoa(n) + "]"}
+	return Key{kind: intKey, n: n}
 }
 
 // StringKey returns the key of the instance for_each made for s.
 func StringKey(s string) Key {
-	return Key{kind: stringKey, s: s, text: "[" + strconv.Quote(s) + "]"}
+	return Key{kind: stringKey, s: s}
 }
 
 // IsNone reports whether k is NoKey.
@@ -52,7 +48,29 @@ func (k Key) Str() (string, bool) { return k.s, k.kind == stringKey }
 
 // String returns the key as it appears in an address: [0] or ["name"], or
 // the empty string for NoKey.
-func (k Key) String() string { return k.text }
+func (k Key) String() string {
+	switch k.kind {
+	case intKey:
+		return "[" + strconv.Itoa(k.n) + "]"
+	case stringKey:
+		return "[" + strconv.Quote(k.s) + "]"
+	}
+	return ""
+}
+
+// appendText appends the key as String writes it to b, without
+// allocating when b has room.
+func (k Key) appendText(b []byte) []byte {
+	switch k.kind {
+	case intKey:
+		b = strconv.AppendInt(append(b, '['), int64(k.n), 10)
+	case stringKey:
+		b = strconv.AppendQuote(append(b, '['), k.s)
+	default:
+		return b
+	}
+	return append(b, ']')
+}
 
 // Equal reports whether k and o are the same key. It is k == o, for
 // comparison libraries that cannot see unexported fields (go-cmp).

@@ -25,7 +25,7 @@ func (m Module) IsRoot() bool { return m.text == "" }
 
 // Child returns the path of the instance key of module call name within m.
 func (m Module) Child(name string, key Key) Module {
-	step := "module." + name + key.text
+	step := "module." + name + key.String()
 	if m.text == "" {
 		return Module{text: step}
 	}

@@ -39,7 +39,7 @@ func (r *Resource) UnmarshalText(text []byte) error {
 		return err
 	}
 	if !i.Key.IsNone() {
-		return &ParseError{Input: string(text), Reason: "names an instance, not a resource block; leave out " + i.Key.text}
+		return &ParseError{Input: string(text), Reason: "names an instance, not a resource block; leave out " + i.Key.String()}
 	}
 	*r = i.Resource
 	return nil
