@@ -2,18 +2,14 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/kinds"
-	"github.com/stagecraft/stagecraft/stacks"
-	"github.com/stagecraft/stagecraft/stacks/addrs"
+	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -56,15 +52,6 @@ next apply to delete.`,
 	return c
 }
 
-// foundResource is one resource discovered at the provider.
-type foundResource struct {
-	// addr is ref.Address parsed.
-	addr   addrs.Instance
-	ref    providers.Ref
-	actual cty.Value
-	attrs  []byte
-}
-
 func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 	w, err := openWorkspace(opts.Deps, opts.Global)
 	if err != nil {
@@ -98,14 +85,17 @@ func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 			_ = c.Close()
 		}
 	}()
-	found, err := w.discover(ctx, p)
-	if err != nil {
-		return err
+	rec, err := w.planner(p, req).RebuildState(ctx, ds)
+	if de := (*apply.DiagnosticsError)(nil); errors.As(err, &de) {
+		return w.planError(err)
 	}
-	rebuilt, extra, err := w.rebuildState(req, ds, found)
 	if err != nil {
-		return err
+		return userError("%s.", strings.TrimSuffix(err.Error(), "."))
 	}
+	for _, warning := range rec.Warnings {
+		fmt.Fprintf(w.deps.IO.ErrOut, "Warning: %s\n", warning)
+	}
+	rebuilt, extra := rec.State, rec.Extra
 	cur, readErr := b.Read(ctx)
 	if readErr != nil && state.IsKeyError(readErr) {
 		return userError("%s.", strings.TrimSuffix(readErr.Error(), "."))
@@ -130,125 +120,6 @@ func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 	}
 	fmt.Fprintf(w.deps.IO.Out, "\nWrote the rebuilt state of environment %q (lineage %s, serial %d). Run stagecraft plan to see what still differs.\n", w.env.Name, rebuilt.Lineage, rebuilt.Serial)
 	return nil
-}
-
-// discover lists every resource the provider holds for this stack and
-// environment, kind by kind.
-func (w *workspace) discover(ctx context.Context, p providers.Provider) ([]foundResource, error) {
-	var found []foundResource
-	var blind []string
-	has := 0
-	for _, kind := range kinds.Names() {
-		impl, ok := p.Kind(kind)
-		if !ok {
-			continue
-		}
-		has++
-		disc, ok := impl.(providers.Discoverer)
-		if !ok {
-			blind = append(blind, kind)
-			continue
-		}
-		list, err := disc.Discover(ctx, w.stack.Name, w.env.Name)
-		if err != nil {
-			return nil, userError("cannot list the %s resources of provider %q: %s.", kind, w.env.Provider, strings.TrimSuffix(err.Error(), "."))
-		}
-		ty := impl.Schema().ImpliedType()
-		for _, d := range list {
-			addr, err := addrs.Parse(d.Ref.Address)
-			if err != nil {
-				fmt.Fprintf(w.deps.IO.ErrOut, "Warning: skipping %s %s: its %s tag %q is not an address.\n", kind, d.Ref.ID, providers.TagAddress, d.Ref.Address)
-				continue
-			}
-			attrs, err := state.EncodeValue(d.Actual, ty)
-			if err != nil {
-				return nil, userError("cannot record %s (%s): %s.", d.Ref.Address, d.Ref.ID, err)
-			}
-			d.Ref.Kind = kind
-			found = append(found, foundResource{addr: addr, ref: d.Ref, actual: d.Actual, attrs: attrs})
-		}
-	}
-	if len(blind) == has {
-		return nil, userError("provider %q cannot list its resources by their tags, so the state cannot be rebuilt from them; use stagecraft import ADDRESS ID for each resource instead.", w.env.Provider)
-	}
-	if len(blind) > 0 {
-		fmt.Fprintf(w.deps.IO.ErrOut, "Warning: provider %q cannot list its %s resources; they are missing from the rebuilt state.\n", w.env.Provider, strings.Join(blind, ", "))
-	}
-	sort.Slice(found, func(i, j int) bool {
-		if c := addrs.Compare(found[i].addr, found[j].addr); c != 0 {
-			return c < 0
-		}
-		return found[i].ref.ID < found[j].ref.ID
-	})
-	return found, nil
-}
-
-// rebuildState makes the state the found resources describe: one resource
-// per address (further copies deposed), with the dependencies, lifecycle
-// and sensitive paths the stack gives them, the stage, and the outputs
-// evaluated with the found values.
-func (w *workspace) rebuildState(req stacks.Request, ds *stacks.DesiredSet, found []foundResource) (*state.State, []*state.Resource, error) {
-	st := state.New(w.stack.Name, w.env.Name)
-	st.Stage = ds.Stage
-	desired := map[addrs.Instance]*stacks.Resource{}
-	for _, r := range ds.Resources {
-		desired[r.Address] = r
-	}
-	known := map[addrs.Instance]cty.Value{}
-	var extra []*state.Resource
-	for _, f := range found {
-		r := &state.Resource{Address: f.addr, Kind: f.ref.Kind, Provider: w.env.Provider, ID: f.ref.ID, Attributes: f.attrs}
-		if d, ok := desired[r.Address]; ok && d.Address.Kind == r.Kind {
-			r.Dependencies = d.DependsOn
-			r.SensitivePaths = markedPaths(d.Config)
-			r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
-		}
-		if _, dup := st.Resource(r.Address); dup {
-			st.AddDeposed(r)
-			extra = append(extra, r)
-			continue
-		}
-		st.Set(r)
-		known[r.Address] = f.actual
-	}
-	req.Known = known
-	withKnown, diags := w.stack.Evaluate(req)
-	if diags.HasErrors() {
-		printDiags(w.deps, w.g, w.stack.Files, diags)
-		return nil, nil, silentExit(ExitError)
-	}
-	for _, o := range withKnown.Outputs {
-		if !o.Value.IsWhollyKnown() {
-			continue
-		}
-		plain, pvm := o.Value.UnmarkDeepWithPaths()
-		enc, err := state.EncodeOutput(plain, o.Sensitive || len(markedPathsOf(pvm)) > 0)
-		if err != nil {
-			return nil, nil, userError("output %s: %s.", o.Name, err)
-		}
-		if st.Outputs == nil {
-			st.Outputs = map[string]*state.Output{}
-		}
-		st.Outputs[o.Name] = enc
-	}
-	return st, extra, nil
-}
-
-// markedPaths lists the paths of v that carry the sensitive mark.
-func markedPaths(v cty.Value) []string {
-	_, pvm := v.UnmarkDeepWithPaths()
-	return markedPathsOf(pvm)
-}
-
-func markedPathsOf(pvm []cty.PathValueMarks) []string {
-	var out []string
-	for _, p := range pvm {
-		if _, ok := p.Marks[stacks.Sensitive]; ok {
-			out = append(out, state.FormatPath(p.Path))
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // printRecovered shows what recover found, against the stored state when

@@ -475,10 +475,8 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)
 	}
-	r.SensitivePaths = sensitivePaths(res.Config)
-	r.Dependencies = res.DependsOn
+	WithStack(r, res)
 	r.Status = status
-	r.PreventDestroy, r.AllowDataLoss = res.Lifecycle.PreventDestroy, res.Lifecycle.AllowDataLoss
 	if err := a.jw.append(ctx, state.SetEntry(r)); err != nil {
 		return err
 	}
@@ -541,6 +539,15 @@ func (a *applier) finish(ctx context.Context) error {
 		return nil
 	}
 	return a.jw.append(ctx, entries...)
+}
+
+// WithStack records on r what the stack says about the resource d: its
+// dependencies, the sensitive paths of its configuration and its
+// lifecycle flags.
+func WithStack(r *state.Resource, d *stacks.Resource) {
+	r.Dependencies = d.DependsOn
+	r.SensitivePaths = sensitivePaths(d.Config)
+	r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
 }
 
 // sensitivePaths lists the paths of a value that carry the sensitive mark.
