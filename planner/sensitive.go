@@ -13,16 +13,44 @@ import (
 // marks, so this is what lets whoever shows or saves the plan hide them
 // without knowing kinds.
 func recordSensitivePaths(pl *plan.Plan) {
+	// Most kinds declare nothing sensitive; their values are not walked.
+	declares := map[string]*schema.Schema{}
+	schemaOf := func(kind string) *schema.Schema {
+		s, seen := declares[kind]
+		if !seen {
+			if k, ok := kinds.Schema(kind); ok && hasSensitive(&k.Block) {
+				s = k
+			}
+			declares[kind] = s
+		}
+		return s
+	}
 	for _, c := range pl.Changes {
-		if s, ok := kinds.Schema(c.Kind); ok {
+		if s := schemaOf(c.Kind); s != nil {
 			c.SensitivePaths = declaredSensitive(s, c.Before, c.After)
 		}
 	}
 	for _, d := range pl.Drift {
-		if s, ok := kinds.Schema(d.Kind); ok {
+		if s := schemaOf(d.Kind); s != nil {
 			d.SensitivePaths = declaredSensitive(s, d.Before, d.Actual)
 		}
 	}
+}
+
+// hasSensitive reports whether b or a block inside it declares a
+// sensitive attribute.
+func hasSensitive(b *schema.Block) bool {
+	for _, a := range b.Attributes {
+		if a.Sensitive {
+			return true
+		}
+	}
+	for _, nb := range b.Blocks {
+		if hasSensitive(&nb.Block) {
+			return true
+		}
+	}
+	return false
 }
 
 // declaredSensitive lists, once each, the outermost paths of values that

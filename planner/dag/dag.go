@@ -20,8 +20,12 @@ type Graph[K comparable] struct {
 }
 
 type node[K comparable] struct {
-	deps map[K]bool // keys this node waits for
-	rdep map[K]bool // keys waiting for this node
+	key  K
+	deps map[*node[K]]bool // nodes this node waits for
+	rdep map[*node[K]]bool // nodes waiting for this node
+	// rank is the node's place in compare order, set by rank before an
+	// order or a walk, so ties are broken without calling compare again.
+	rank int
 }
 
 // New returns an empty graph whose ties are broken by compare.
@@ -32,7 +36,7 @@ func New[K comparable](compare func(a, b K) int) *Graph[K] {
 // Add adds a node; adding an existing key does nothing.
 func (g *Graph[K]) Add(key K) {
 	if _, ok := g.nodes[key]; !ok {
-		g.nodes[key] = &node[K]{deps: map[K]bool{}, rdep: map[K]bool{}}
+		g.nodes[key] = &node[K]{key: key, deps: map[*node[K]]bool{}, rdep: map[*node[K]]bool{}}
 	}
 }
 
@@ -49,8 +53,8 @@ func (g *Graph[K]) Connect(from, to K) {
 	if f == nil || t == nil {
 		panic(fmt.Sprintf("dag: connect %v -> %v: unknown node", from, to))
 	}
-	f.deps[to] = true
-	t.rdep[from] = true
+	f.deps[t] = true
+	t.rdep[f] = true
 }
 
 // Len is the number of nodes.
@@ -67,69 +71,82 @@ func (e *CycleError[K]) Error() string {
 	return fmt.Sprintf("the graph has a cycle through %v", e.Nodes)
 }
 
+// rank sorts the nodes once by compare and numbers them in that order.
+func (g *Graph[K]) rank() []*node[K] {
+	all := make([]*node[K], 0, len(g.nodes))
+	for _, n := range g.nodes {
+		all = append(all, n)
+	}
+	slices.SortFunc(all, func(a, b *node[K]) int { return g.compare(a.key, b.key) })
+	for i, n := range all {
+		n.rank = i
+	}
+	return all
+}
+
 // Order returns the keys so that every node comes after what it waits for
 // (ties broken by compare), or a *CycleError.
 func (g *Graph[K]) Order() ([]K, error) {
-	indeg := g.indegrees()
-	ready := g.roots(indeg)
+	all := g.rank()
+	indeg := indegrees(all)
+	ready := roots(all, indeg)
 	var out []K
 	for len(ready) > 0 {
-		k := ready[0]
+		n := ready[0]
 		ready = ready[1:]
-		out = append(out, k)
-		var next []K
-		for r := range g.nodes[k].rdep {
-			indeg[r]--
-			if indeg[r] == 0 {
+		out = append(out, n.key)
+		var next []*node[K]
+		for r := range n.rdep {
+			indeg[r.rank]--
+			if indeg[r.rank] == 0 {
 				next = append(next, r)
 			}
 		}
-		ready = g.merge(ready, next)
+		ready = merge(ready, next)
 	}
-	if len(out) == len(g.nodes) {
+	if len(out) == len(all) {
 		return out, nil
 	}
 	var cyc []K
-	for k, d := range indeg {
-		if d > 0 {
-			cyc = append(cyc, k)
+	for _, n := range all {
+		if indeg[n.rank] > 0 {
+			cyc = append(cyc, n.key)
 		}
 	}
-	slices.SortFunc(cyc, g.compare)
 	return nil, &CycleError[K]{Nodes: cyc}
 }
 
-// indegrees counts what each node waits for.
-func (g *Graph[K]) indegrees() map[K]int {
-	indeg := make(map[K]int, len(g.nodes))
-	for k, n := range g.nodes {
-		indeg[k] = len(n.deps)
+// indegrees counts what each node waits for, by rank.
+func indegrees[K comparable](all []*node[K]) []int {
+	indeg := make([]int, len(all))
+	for _, n := range all {
+		indeg[n.rank] = len(n.deps)
 	}
 	return indeg
 }
 
-// roots are the nodes that wait for nothing, in compare order.
-func (g *Graph[K]) roots(indeg map[K]int) []K {
-	var ready []K
-	for k, d := range indeg {
-		if d == 0 {
-			ready = append(ready, k)
+// roots are the nodes that wait for nothing, in rank order.
+func roots[K comparable](all []*node[K], indeg []int) []*node[K] {
+	var ready []*node[K]
+	for _, n := range all {
+		if indeg[n.rank] == 0 {
+			ready = append(ready, n)
 		}
 	}
-	slices.SortFunc(ready, g.compare)
 	return ready
 }
 
-// merge adds next (in any order) to the sorted ready list.
-func (g *Graph[K]) merge(ready, next []K) []K {
+// merge adds next (in any order) to the ready list, which is in rank
+// order.
+func merge[K comparable](ready, next []*node[K]) []*node[K] {
 	if len(next) == 0 {
 		return ready
 	}
-	slices.SortFunc(next, g.compare)
-	out := make([]K, 0, len(ready)+len(next))
+	slices.SortFunc(next, func(a, b *node[K]) int { return a.rank - b.rank })
+	out := make([]*node[K], 0, len(ready)+len(next))
 	i, j := 0, 0
 	for i < len(ready) && j < len(next) {
-		if g.compare(ready[i], next[j]) <= 0 {
+		if ready[i].rank <= next[j].rank {
 			out = append(out, ready[i])
 			i++
 		} else {
@@ -165,41 +182,42 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 		wg        sync.WaitGroup
 	)
 	type done struct {
-		key K
+		n   *node[K]
 		err error
 	}
 	doneCh := make(chan done, len(g.nodes))
-	indeg := g.indegrees()
-	ready := g.roots(indeg)
+	all := g.rank()
+	indeg := indegrees(all)
+	ready := roots(all, indeg)
 	running, finished := 0, 0
-	var skip func(k K)
-	skip = func(k K) {
-		for r := range g.nodes[k].rdep {
-			if _, seen := results[r]; seen {
+	var skip func(n *node[K])
+	skip = func(n *node[K]) {
+		for r := range n.rdep {
+			if _, seen := results[r.key]; seen {
 				continue
 			}
-			results[r] = fmt.Errorf("%w (%v)", ErrSkipped, k)
+			results[r.key] = fmt.Errorf("%w (%v)", ErrSkipped, n.key)
 			finished++
 			skip(r)
 		}
 	}
-	for finished < len(g.nodes) {
+	for finished < len(all) {
 		for len(ready) > 0 && running < parallelism && ctx.Err() == nil {
-			k := ready[0]
+			n := ready[0]
 			ready = ready[1:]
 			running++
 			wg.Add(1)
-			go func(k K) {
+			go func(n *node[K]) {
 				defer wg.Done()
-				doneCh <- done{k, fn(ctx, k)}
-			}(k)
+				doneCh <- done{n, fn(ctx, n.key)}
+			}(n)
 		}
 		if running == 0 {
 			// Cancelled (or nothing can run): everything left did not
 			// start.
-			for k := range g.nodes {
-				if _, ok := results[k]; !ok && !succeeded[k] {
-					results[k] = ErrNotStarted
+			for _, n := range all {
+				if _, ok := results[n.key]; !ok && !succeeded[n.key] {
+					results[n.key] = ErrNotStarted
 				}
 			}
 			break
@@ -208,21 +226,21 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 		running--
 		finished++
 		if d.err != nil {
-			results[d.key] = d.err
-			skip(d.key)
+			results[d.n.key] = d.err
+			skip(d.n)
 			continue
 		}
-		var next []K
-		for r := range g.nodes[d.key].rdep {
-			indeg[r]--
-			if indeg[r] == 0 {
-				if _, failed := results[r]; !failed {
+		var next []*node[K]
+		for r := range d.n.rdep {
+			indeg[r.rank]--
+			if indeg[r.rank] == 0 {
+				if _, failed := results[r.key]; !failed {
 					next = append(next, r)
 				}
 			}
 		}
-		ready = g.merge(ready, next)
-		succeeded[d.key] = true
+		ready = merge(ready, next)
+		succeeded[d.n.key] = true
 	}
 	wg.Wait()
 	return results
