@@ -154,13 +154,13 @@ func (k *cacheKind) Create(ctx context.Context, r providers.Ref, desired cty.Val
 	}
 	if s != nil {
 		if err := checkOwner(r, id, s.tags); err != nil {
-			return k.null(), fmt.Errorf("create %s: %w", r.Address, err)
+			return k.null(), r.Errorf("create", "%w", err)
 		}
 		if s.deleting() {
 			// An earlier copy is still going away (a replacement back to
 			// the same settings): wait, then create anew.
 			if err := k.waitGone(ctx, r, id, false); err != nil {
-				return k.null(), fmt.Errorf("create %s: %w", r.Address, err)
+				return k.null(), r.Errorf("create", "%w", err)
 			}
 			s = nil
 		}
@@ -172,7 +172,7 @@ func (k *cacheKind) Create(ctx context.Context, r providers.Ref, desired cty.Val
 	}
 	s, err = k.waitAvailable(ctx, r, id)
 	if err != nil {
-		return k.null(), fmt.Errorf("create %s: %w", r.Address, err)
+		return k.null(), r.Errorf("create", "%w", err)
 	}
 	// Adopted or fresh, bring it to the desired configuration (a no-op
 	// for a fresh cache).
@@ -190,7 +190,7 @@ func (k *cacheKind) create(ctx context.Context, r providers.Ref, id string, cfg 
 		return err
 	}
 	if len(net.PrivateSubnets) == 0 {
-		return fmt.Errorf("create %s: the network %s has no private subnets to place the cache in", r.Address, net.VPCID)
+		return r.Errorf("create", "the network %s has no private subnets to place the cache in", net.VPCID)
 	}
 	tags := ecTags(k.cacheTags(r, cfg))
 	_, err = ec.CreateCacheSubnetGroup(ctx, &elasticache.CreateCacheSubnetGroupInput{
@@ -324,11 +324,11 @@ func (k *cacheKind) Update(ctx context.Context, r providers.Ref, prior, desired 
 		return k.null(), err
 	}
 	if s == nil || s.deleting() {
-		return k.null(), fmt.Errorf("update %s: the cache %s no longer exists at AWS; plan again to create it", r.Address, r.ID)
+		return k.null(), r.Errorf("update", "the cache %s no longer exists at AWS; plan again to create it", r.ID)
 	}
 	if s.status() != "available" {
 		if s, err = k.waitAvailable(ctx, r, r.ID); err != nil {
-			return k.null(), fmt.Errorf("update %s: %w", r.Address, err)
+			return k.null(), r.Errorf("update", "%w", err)
 		}
 	}
 	if s, err = k.converge(ctx, "update", r, s, cfg); err != nil {
@@ -351,7 +351,7 @@ func (k *cacheKind) converge(ctx context.Context, op string, r providers.Ref, s 
 		{"network", cur.Network, cfg.Network},
 	} {
 		if fn.have != fn.set {
-			return s, fmt.Errorf("%s %s (%s): cannot change in place from %q to %q; the cache must be replaced", op, r.Address, fn.attr, fn.have, fn.set)
+			return s, r.AttrErrorf(op, fn.attr, "cannot change in place from %q to %q; the cache must be replaced", fn.have, fn.set)
 		}
 	}
 	var err error
@@ -363,7 +363,7 @@ func (k *cacheKind) converge(ctx context.Context, op string, r providers.Ref, s 
 	case "redis":
 		if cur.Nodes != cfg.Nodes {
 			if cur.clusterMode() != cfg.clusterMode() {
-				return s, fmt.Errorf("%s %s (nodes): going from %d to %d nodes switches redis cluster mode, which ElastiCache cannot do in place; replace the cache (change aws.node_type or move it to a new address)", op, r.Address, cur.Nodes, cfg.Nodes)
+				return s, r.AttrErrorf(op, "nodes", "going from %d to %d nodes switches redis cluster mode, which ElastiCache cannot do in place; replace the cache (change aws.node_type or move it to a new address)", cur.Nodes, cfg.Nodes)
 			}
 			in := &elasticache.ModifyReplicationGroupShardConfigurationInput{
 				ReplicationGroupId: sdk.String(id),
@@ -377,7 +377,7 @@ func (k *cacheKind) converge(ctx context.Context, op string, r providers.Ref, s 
 				return s, unsupported(op, r.Address, "nodes", "ModifyReplicationGroupShardConfiguration", err)
 			}
 			if err := wait(); err != nil {
-				return s, fmt.Errorf("%s %s (nodes): %w", op, r.Address, err)
+				return s, r.AttrErrorf(op, "nodes", "%w", err)
 			}
 		}
 		if cur.Replicas != cfg.Replicas {
@@ -399,7 +399,7 @@ func (k *cacheKind) converge(ctx context.Context, op string, r providers.Ref, s 
 				return s, unsupported(op, r.Address, "nodes", "ModifyCacheCluster", err)
 			}
 			if err := wait(); err != nil {
-				return s, fmt.Errorf("%s %s (nodes): %w", op, r.Address, err)
+				return s, r.AttrErrorf(op, "nodes", "%w", err)
 			}
 		}
 	}
@@ -446,7 +446,7 @@ func (k *cacheKind) setReplicas(ctx context.Context, op string, r providers.Ref,
 		}
 		next, err := k.waitAvailable(ctx, r, id)
 		if err != nil {
-			return fmt.Errorf("%s %s (replicas): %w", op, r.Address, err)
+			return r.AttrErrorf(op, "replicas", "%w", err)
 		}
 		s = next
 		return nil
@@ -473,7 +473,7 @@ func (k *cacheKind) setReplicas(ctx context.Context, op string, r providers.Ref,
 		}
 	}
 	if s, err = k.waitAvailable(ctx, r, id); err != nil {
-		return s, fmt.Errorf("%s %s (replicas): %w", op, r.Address, err)
+		return s, r.AttrErrorf(op, "replicas", "%w", err)
 	}
 	if cur.Replicas == 0 && cfg.Replicas > 0 && !cfg.clusterMode() {
 		if err := failover(true); err != nil {
@@ -501,7 +501,7 @@ func (k *cacheKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 		if st := s.status(); st != "available" && st != "create-failed" && st != "incompatible-network" {
 			// AWS refuses to delete a cache in the middle of a change.
 			if _, err := k.waitAvailable(ctx, r, id); err != nil {
-				return fmt.Errorf("delete %s: %w", r.Address, err)
+				return r.Errorf("delete", "%w", err)
 			}
 		}
 		if s.rg != nil {
@@ -514,7 +514,7 @@ func (k *cacheKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 		}
 	}
 	if err := k.waitGone(ctx, r, id, true); err != nil {
-		return fmt.Errorf("delete %s: %w", r.Address, err)
+		return r.Errorf("delete", "%w", err)
 	}
 	if err := k.deleteGroup(ctx, r, "subnet group", id, "CacheSubnetGroupInUse", func(ctx context.Context) error {
 		_, err := ec.DeleteCacheSubnetGroup(ctx, &elasticache.DeleteCacheSubnetGroupInput{CacheSubnetGroupName: sdk.String(id)}, mayBeUnimplemented)
@@ -557,7 +557,7 @@ func (k *cacheKind) waitAvailable(ctx context.Context, r providers.Ref, id strin
 			out = s
 			return true, nil
 		case "create-failed", "incompatible-network", "deleting", "deleted":
-			return false, fmt.Errorf("%s (%s) is %s at AWS", r.Address, id, st)
+			return false, r.Sentencef("", "%s (%s) is %s at AWS", r.Address, id, st)
 		}
 		return false, nil
 	})
@@ -594,7 +594,7 @@ func (k *cacheKind) waitGone(ctx context.Context, r providers.Ref, id string, bo
 // own error.
 func unsupported(op, addr, attr, awsOp string, err error) error {
 	if isEmulatorGap(err) {
-		return fmt.Errorf("%s %s (%s): the ElastiCache endpoint does not implement %s, so %s cannot change in place here", op, addr, attr, awsOp, attr)
+		return &providers.OperationError{Op: op, Address: addr, Attr: attr, Err: fmt.Errorf("the ElastiCache endpoint does not implement %s, so %s cannot change in place here", awsOp, attr)}
 	}
 	return awsError(op, addr, attr, err)
 }

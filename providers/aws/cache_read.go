@@ -250,7 +250,7 @@ func (k *cacheKind) listAll(ctx context.Context, op, what string) (map[string]*c
 	for rgs.HasMorePages() {
 		page, err := rgs.NextPage(ctx)
 		if err != nil {
-			return nil, awsError(op, what, "", err)
+			return nil, listError(op, what, "", err)
 		}
 		for i := range page.ReplicationGroups {
 			s := &cacheState{rg: &page.ReplicationGroups[i]}
@@ -263,7 +263,7 @@ func (k *cacheKind) listAll(ctx context.Context, op, what string) (map[string]*c
 	for ccs.HasMorePages() {
 		page, err := ccs.NextPage(ctx)
 		if err != nil {
-			return nil, awsError(op, what, "", err)
+			return nil, listError(op, what, "", err)
 		}
 		for i := range page.CacheClusters {
 			if page.CacheClusters[i].ReplicationGroupId != nil {
@@ -292,7 +292,7 @@ func (k *cacheKind) taggedARNs(ctx context.Context, op, what, stack, environment
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, awsError(op, what, "tags", err)
+			return nil, listError(op, what, "tags", err)
 		}
 		for _, m := range page.ResourceTagMappingList {
 			tags := map[string]string{}

@@ -172,7 +172,7 @@ func (k *coordinatorKind) Create(ctx context.Context, r providers.Ref, desired c
 	}
 	if s != nil {
 		if err := checkOwner(r, name, s.tags); err != nil {
-			return k.null(), fmt.Errorf("create %s: %w", r.Address, err)
+			return k.null(), r.Errorf("create", "%w", err)
 		}
 		if s, err = k.converge(ctx, "create", r, s, cfg); err != nil {
 			return k.null(), err
@@ -195,7 +195,7 @@ func (k *coordinatorKind) create(ctx context.Context, r providers.Ref, name stri
 		return err
 	}
 	if len(net.PrivateSubnets) == 0 {
-		return fmt.Errorf("create %s: the network %s has no private subnets to place the members in", r.Address, net.VPCID)
+		return r.Errorf("create", "the network %s has no private subnets to place the members in", net.VPCID)
 	}
 	ami, source, err := k.image(ctx, "create", r, cfg, nil)
 	if err != nil {
@@ -302,7 +302,7 @@ func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r provi
 	c := k.p.clients.ec2
 	script, err := renderUserData(cfg.Engine, r.Address, name)
 	if err != nil {
-		return "", fmt.Errorf("%s %s (engine): %w", op, r.Address, err)
+		return "", r.AttrErrorf(op, "engine", "%w", err)
 	}
 	var groups []string
 	if net != nil && net.DataGroup != "" {
@@ -347,7 +347,7 @@ func (k *coordinatorKind) ensureTemplate(ctx context.Context, op string, r provi
 
 // templateOf returns the data of the launch template a group launches
 // from, or nil when it has none or the template is gone.
-func (k *coordinatorKind) templateOf(ctx context.Context, op, addr string, g astypes.AutoScalingGroup) (*ec2types.ResponseLaunchTemplateData, error) {
+func (k *coordinatorKind) templateOf(ctx context.Context, about errorsAbout, g astypes.AutoScalingGroup) (*ec2types.ResponseLaunchTemplateData, error) {
 	if g.LaunchTemplate == nil || g.LaunchTemplate.LaunchTemplateId == nil {
 		return nil, nil
 	}
@@ -358,7 +358,7 @@ func (k *coordinatorKind) templateOf(ctx context.Context, op, addr string, g ast
 		if isNotFound(err) {
 			return nil, nil
 		}
-		return nil, awsError(op, addr, "aws", err)
+		return nil, about("aws", err)
 	}
 	if len(out.LaunchTemplateVersions) == 0 {
 		return nil, nil
@@ -381,7 +381,7 @@ func (k *coordinatorKind) Update(ctx context.Context, r providers.Ref, prior, de
 		return k.null(), err
 	}
 	if s == nil {
-		return k.null(), fmt.Errorf("update %s: the Auto Scaling group %s no longer exists; plan again to create it", r.Address, r.ID)
+		return k.null(), r.Errorf("update", "the Auto Scaling group %s no longer exists; plan again to create it", r.ID)
 	}
 	if s, err = k.converge(ctx, "update", r, s, cfg); err != nil {
 		return k.null(), err
@@ -397,7 +397,7 @@ func (k *coordinatorKind) converge(ctx context.Context, op string, r providers.R
 		{"network", s.tags[tagNetwork], cfg.Network},
 	} {
 		if fn.have != fn.want {
-			return s, fmt.Errorf("%s %s (%s): cannot change in place from %q to %q; the coordinator must be replaced", op, r.Address, fn.attr, fn.have, fn.want)
+			return s, r.AttrErrorf(op, fn.attr, "cannot change in place from %q to %q; the coordinator must be replaced", fn.have, fn.want)
 		}
 	}
 	// Put what the group runs on the roster first: members launched but
@@ -498,7 +498,7 @@ func (k *coordinatorKind) Delete(ctx context.Context, r providers.Ref, prior cty
 		return len(out.AutoScalingGroups) == 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", r.Address, err)
+		return r.Errorf("delete", "%w", err)
 	}
 	if err := k.pruneTemplates(ctx, "delete", r, name, ""); err != nil {
 		return err
@@ -593,7 +593,7 @@ func (k *coordinatorKind) ReadMany(ctx context.Context, refs []providers.Ref) ([
 		}
 	}
 	what := fmt.Sprintf("%d coordinators", len(refs))
-	states, err := k.describeGroups(ctx, "read", what, names, nil)
+	states, err := k.describeGroups(ctx, aboutList("read", what), names, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -611,7 +611,7 @@ func (k *coordinatorKind) ReadMany(ctx context.Context, refs []providers.Ref) ([
 // environment's tags, ordered by address.
 func (k *coordinatorKind) Discover(ctx context.Context, stack, environment string) ([]providers.Discovered, error) {
 	what := fmt.Sprintf("coordinators of stack %q environment %q", stack, environment)
-	states, err := k.describeGroups(ctx, "discover", what, nil, []astypes.Filter{
+	states, err := k.describeGroups(ctx, aboutList("discover", what), nil, []astypes.Filter{
 		{Name: sdk.String("tag:" + providers.TagStack), Values: []string{stack}},
 		{Name: sdk.String("tag:" + providers.TagEnvironment), Values: []string{environment}},
 	})

@@ -84,7 +84,7 @@ func rosterString(members []coordMember) string {
 // find describes the coordinator's group name; nil when there is none or
 // it is being deleted.
 func (k *coordinatorKind) find(ctx context.Context, op, addr, name string) (*coordState, error) {
-	states, err := k.describeGroups(ctx, op, addr, []string{name}, nil)
+	states, err := k.describeGroups(ctx, aboutResource(op, addr), []string{name}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (k *coordinatorKind) find(ctx context.Context, op, addr, name string) (*coo
 // describeGroups describes the groups named (in batches), or those
 // matching filters, with their instances (one call per 500) and launch
 // templates (one call each), by name. Groups being deleted are left out.
-func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, names []string, filters []astypes.Filter) (map[string]*coordState, error) {
+func (k *coordinatorKind) describeGroups(ctx context.Context, about errorsAbout, names []string, filters []astypes.Filter) (map[string]*coordState, error) {
 	as := k.p.clients.autoscaling
 	var groups []astypes.AutoScalingGroup
 	list := func(in *autoscaling.DescribeAutoScalingGroupsInput) error {
@@ -102,7 +102,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				return awsError(op, what, "", err)
+				return about("", err)
 			}
 			groups = append(groups, page.AutoScalingGroups...)
 		}
@@ -137,7 +137,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 		}
 		out[s.name()] = s
 	}
-	instances, err := k.instances(ctx, op, what, ids)
+	instances, err := k.instances(ctx, about, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 			m.roster = tagValue(in.Tags, tagMembers)
 		}
 		sort.Slice(s.members, func(i, j int) bool { return s.members[i].instanceID < s.members[j].instanceID })
-		lt, err := k.templateOf(ctx, op, what, s.group)
+		lt, err := k.templateOf(ctx, about, s.group)
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +171,7 @@ func (k *coordinatorKind) describeGroups(ctx context.Context, op, what string, n
 }
 
 // instances describes EC2 instances by id.
-func (k *coordinatorKind) instances(ctx context.Context, op, what string, ids []string) (map[string]ec2types.Instance, error) {
+func (k *coordinatorKind) instances(ctx context.Context, about errorsAbout, ids []string) (map[string]ec2types.Instance, error) {
 	out := map[string]ec2types.Instance{}
 	for start := 0; start < len(ids); start += 500 {
 		batch := ids[start:min(start+500, len(ids))]
@@ -179,7 +179,7 @@ func (k *coordinatorKind) instances(ctx context.Context, op, what string, ids []
 		for pages.HasMorePages() {
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				return nil, awsError(op, what, "members", err)
+				return nil, about("members", err)
 			}
 			for _, res := range page.Reservations {
 				for _, in := range res.Instances {
@@ -203,7 +203,7 @@ func (k *coordinatorKind) settle(ctx context.Context, op string, r providers.Ref
 			return false, err
 		}
 		if s == nil {
-			return false, fmt.Errorf("%s %s: the Auto Scaling group %s disappeared", op, r.Address, name)
+			return false, r.Errorf(op, "the Auto Scaling group %s disappeared", name)
 		}
 		serving, pending := 0, false
 		for _, m := range s.members {
@@ -217,7 +217,7 @@ func (k *coordinatorKind) settle(ctx context.Context, op string, r providers.Ref
 		return serving >= want && !pending, nil
 	})
 	if err != nil {
-		return s, fmt.Errorf("%s %s: %w", op, r.Address, err)
+		return s, r.Errorf(op, "%w", err)
 	}
 	used := map[int]bool{}
 	founding := true
@@ -335,7 +335,7 @@ func (k *coordinatorKind) shrink(ctx context.Context, op string, r providers.Ref
 	}
 	what := fmt.Sprintf("member %d (%s) of %s to leave the ensemble and power off", leaving.id, instance, r.Address)
 	err := k.p.waitFor(ctx, what, func(ctx context.Context) (bool, error) {
-		ins, err := k.instances(ctx, op, r.Address, []string{instance})
+		ins, err := k.instances(ctx, aboutResource(op, r.Address), []string{instance})
 		if err != nil {
 			return false, err
 		}
@@ -350,7 +350,7 @@ func (k *coordinatorKind) shrink(ctx context.Context, op string, r providers.Ref
 		return false, nil
 	})
 	if err != nil {
-		return s, fmt.Errorf("%s %s: %w", op, r.Address, err)
+		return s, r.Errorf(op, "%w", err)
 	}
 	if _, err := as.DetachInstances(ctx, &autoscaling.DetachInstancesInput{
 		AutoScalingGroupName: sdk.String(name), InstanceIds: []string{instance}, ShouldDecrementDesiredCapacity: sdk.Bool(false),

@@ -8,29 +8,60 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/stagecraft/stagecraft/providers"
 )
 
-// awsError wraps an AWS error with what was being done and to what, keeping
-// AWS's own error code and message: "create load_balancer.edge (listener
-// port): AWS ValidationError: ...".
+// awsError wraps an AWS error in a providers.OperationError that says what
+// was being done and to what, keeping AWS's own error code and message:
+// "create load_balancer.edge (listener port): AWS ValidationError: ...".
 func awsError(op, addr, attr string, err error) error {
 	if err == nil {
 		return nil
 	}
-	where := addr
-	if attr != "" {
-		where += " (" + attr + ")"
+	return &providers.OperationError{Op: op, Address: addr, Attr: attr, Err: awsCause(err)}
+}
+
+// listError is awsError for a call about several resources, described in
+// words ("3 caches"): a plain error, since it concerns no one address.
+func listError(op, what, attr string, err error) error {
+	if err == nil {
+		return nil
 	}
+	if attr != "" {
+		what += " (" + attr + ")"
+	}
+	return fmt.Errorf("%s %s: %w", op, what, awsCause(err))
+}
+
+// awsCause says plainly what an AWS error means: AWS's own code and
+// message, or what to do when no credentials could be found.
+func awsCause(err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		return fmt.Errorf("%s %s: AWS %s: %s", op, where, api.ErrorCode(), api.ErrorMessage())
+		return fmt.Errorf("AWS %s: %s", api.ErrorCode(), api.ErrorMessage())
 	}
 	if _, why, ok := strings.Cut(err.Error(), "get credentials: "); ok {
 		// The SDK's default chain found nothing usable; its own message
 		// says what it tried last, not what to do.
-		return fmt.Errorf("%s %s: no AWS credentials could be loaded (%s); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile or assume_role in the provider block", op, where, why)
+		return fmt.Errorf("no AWS credentials could be loaded (%s); set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or profile or assume_role in the provider block", why)
 	}
-	return fmt.Errorf("%s %s: %w", op, where, err)
+	return err
+}
+
+// errorsAbout names the subject of a call that serves one resource or
+// several in its errors: awsError or listError, with the operation bound.
+type errorsAbout func(attr string, err error) error
+
+// aboutResource names the resource at addr in the errors of op.
+func aboutResource(op, addr string) errorsAbout {
+	return func(attr string, err error) error { return awsError(op, addr, attr, err) }
+}
+
+// aboutList names several resources, described in words, in the errors of
+// op.
+func aboutList(op, what string) errorsAbout {
+	return func(attr string, err error) error { return listError(op, what, attr, err) }
 }
 
 // errorCode returns the AWS error code of err, or "".

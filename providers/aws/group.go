@@ -140,20 +140,20 @@ func (k *groupKind) decode(op string, r providers.Ref, desired cty.Value) (group
 	}
 	for attr, s := range map[string]string{"health_check.interval": cfg.health.Interval, "health_check.timeout": cfg.health.Timeout} {
 		if _, err := wholeSeconds(s); err != nil {
-			return cfg, fmt.Errorf("%s %s (%s): %q is not a duration", op, r.Address, attr, s)
+			return cfg, r.AttrErrorf(op, attr, "%q is not a duration", s)
 		}
 	}
 	for _, tag := range []struct{ key, value string }{{tagHealthCheck, cfg.health.tag()}, {tagScaling, cfg.scaling.tag()}} {
 		if len(tag.value) > 256 {
-			return cfg, fmt.Errorf("%s %s: the %s settings take %d characters as a tag, more than the 256 AWS allows; shorten the health check path", op, r.Address, strings.TrimPrefix(tag.key, "stagecraft:"), len(tag.value))
+			return cfg, r.Errorf(op, "the %s settings take %d characters as a tag, more than the 256 AWS allows; shorten the health check path", strings.TrimPrefix(tag.key, "stagecraft:"), len(tag.value))
 		}
 	}
 	ud, err := buildUserData(instanceConfig{Address: r.Address, Port: cfg.port, Env: cfg.env}, cfg.userData)
 	if err != nil {
-		return cfg, fmt.Errorf("%s %s (aws.user_data): %w", op, r.Address, err)
+		return cfg, r.AttrErrorf(op, "aws.user_data", "%w", err)
 	}
 	if len(ud) > userDataLimit {
-		return cfg, fmt.Errorf("%s %s (env, aws.user_data): the user data with the environment takes %d bytes, more than the %d AWS allows", op, r.Address, len(ud), userDataLimit)
+		return cfg, r.AttrErrorf(op, "env, aws.user_data", "the user data with the environment takes %d bytes, more than the %d AWS allows", len(ud), userDataLimit)
 	}
 	return cfg, nil
 }
@@ -236,7 +236,7 @@ func (k *groupKind) Create(ctx context.Context, r providers.Ref, desired cty.Val
 	}
 	if existing != nil && !ownerTagsMatch(asgTags(*existing), r) {
 		t := asgTags(*existing)
-		return cty.NilVal, fmt.Errorf("create %s: an Auto Scaling group named %s already exists and belongs to %s (%s/%s); Stagecraft does not take it over", r.Address, name, t[providers.TagAddress], t[providers.TagStack], t[providers.TagEnvironment])
+		return cty.NilVal, r.Errorf("create", "an Auto Scaling group named %s already exists and belongs to %s (%s/%s); Stagecraft does not take it over", name, t[providers.TagAddress], t[providers.TagStack], t[providers.TagEnvironment])
 	}
 	// existing != nil: an earlier create crashed before its result was
 	// recorded; this one completes it.
@@ -253,10 +253,10 @@ func (k *groupKind) Update(ctx context.Context, r providers.Ref, prior, desired 
 		return cty.NilVal, awsError("update", r.Address, "", err)
 	}
 	if existing == nil {
-		return cty.NilVal, fmt.Errorf("update %s: the Auto Scaling group %s no longer exists; plan again to create it", r.Address, r.ID)
+		return cty.NilVal, r.Errorf("update", "the Auto Scaling group %s no longer exists; plan again to create it", r.ID)
 	}
 	if tags := asgTags(*existing); tags[tagNetwork] != cfg.network {
-		return cty.NilVal, fmt.Errorf("update %s (network): the group runs in %q and cannot move to %q in place; it needs a replacement", r.Address, tags[tagNetwork], cfg.network)
+		return cty.NilVal, r.AttrErrorf("update", "network", "the group runs in %q and cannot move to %q in place; it needs a replacement", tags[tagNetwork], cfg.network)
 	}
 	return k.apply(ctx, "update", r, r.ID, existing, cfg)
 }
@@ -270,11 +270,11 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 	ac := k.p.clients.autoscaling
 	net, err := k.lookupNetwork(ctx, r, cfg.network)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
+		return cty.NilVal, r.Errorf(op, "%w", err)
 	}
 	sg, err := k.instanceSecurityGroup(ctx, r, net)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
+		return cty.NilVal, r.Errorf(op, "%w", err)
 	}
 	current := ""
 	if asg != nil && asg.LaunchTemplate != nil {
@@ -353,7 +353,7 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 		// Also after a crashed update: instances of another template are
 		// rolled even when this update changed nothing.
 		if err := k.roll(ctx, r, name, ltID, before, cfg.rollout); err != nil {
-			return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
+			return cty.NilVal, r.Errorf(op, "%w", err)
 		}
 	}
 	if err := k.pruneTemplates(ctx, op, r, name, ltID); err != nil {
@@ -361,16 +361,16 @@ func (k *groupKind) apply(ctx context.Context, op string, r providers.Ref, name 
 	}
 	if reroute {
 		if err := k.refreshRoutesTo(ctx, r); err != nil {
-			return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
+			return cty.NilVal, r.Errorf(op, "%w", err)
 		}
 	}
 	if err := k.waitInService(ctx, r, name); err != nil {
-		return cty.NilVal, fmt.Errorf("%s %s: %w", op, r.Address, err)
+		return cty.NilVal, r.Errorf(op, "%w", err)
 	}
 	r.ID = name
 	v, exists, err := k.Read(ctx, r)
 	if err == nil && !exists {
-		err = fmt.Errorf("%s %s: the Auto Scaling group %s vanished right after it was made", op, r.Address, name)
+		err = r.Errorf(op, "the Auto Scaling group %s vanished right after it was made", name)
 	}
 	return v, err
 }
@@ -471,7 +471,7 @@ func (k *groupKind) ensureTemplate(ctx context.Context, op string, r providers.R
 	c := k.p.clients.ec2
 	data, err := k.templateData(r, cfg, sg)
 	if err != nil {
-		return "", fmt.Errorf("%s %s (aws.user_data): %w", op, r.Address, err)
+		return "", r.AttrErrorf(op, "aws.user_data", "%w", err)
 	}
 	ltName := name + "-" + templateHash(data)
 	found, err := c.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: []ec2types.Filter{{Name: sdk.String("launch-template-name"), Values: []string{ltName}}}})
@@ -687,7 +687,7 @@ func (k *groupKind) value(g astypes.AutoScalingGroup, data *ec2types.ResponseLau
 func (k *groupKind) Discover(ctx context.Context, stack, environment string) ([]providers.Discovered, error) {
 	groups, err := k.groupsTagged(ctx, stack, environment, "")
 	if err != nil {
-		return nil, awsError("discover", "the autoscaling groups of "+stack+"/"+environment, "", err)
+		return nil, listError("discover", "the autoscaling groups of "+stack+"/"+environment, "", err)
 	}
 	if len(groups) == 0 {
 		return nil, nil
@@ -767,7 +767,7 @@ func (k *groupKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 		return len(out.AutoScalingGroups) == 0, nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", r.Address, err)
+		return r.Errorf("delete", "%w", err)
 	}
 	return k.pruneTemplates(ctx, "delete", r, r.ID, "")
 }

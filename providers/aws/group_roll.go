@@ -140,7 +140,7 @@ func (k *groupKind) waitRefresh(ctx context.Context, r providers.Ref, name, id s
 			astypes.InstanceRefreshStatusRollbackInProgress, astypes.InstanceRefreshStatusBaking:
 			return false, nil
 		}
-		return false, fmt.Errorf("roll %s: the instance refresh ended %s: %s", r.Address, ref.Status, sdk.ToString(ref.StatusReason))
+		return false, r.Errorf("roll", "the instance refresh ended %s: %s", ref.Status, sdk.ToString(ref.StatusReason))
 	})
 }
 

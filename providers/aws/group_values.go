@@ -27,22 +27,22 @@ import (
 // planner's business). The error names the address, as every error does.
 func (k *kindBase) checkDesired(op string, r providers.Ref, desired cty.Value) (cty.Value, error) {
 	if desired == cty.NilVal || desired.IsNull() {
-		return desired, fmt.Errorf("%s %s: no configuration given", op, r.Address)
+		return desired, r.Errorf(op, "no configuration given")
 	}
 	desired, _ = desired.UnmarkDeep()
 	ty := k.schema.ImpliedType()
 	if !desired.Type().Equals(ty) {
 		conv, err := convert.Convert(desired, ty)
 		if err != nil {
-			return desired, fmt.Errorf("%s %s: the value is not a %s configuration: %s", op, r.Address, k.kind, err)
+			return desired, r.Errorf(op, "the value is not a %s configuration: %s", k.kind, err)
 		}
 		desired = conv
 	}
 	if !desired.IsWhollyKnown() {
-		return desired, fmt.Errorf("%s %s: the configuration holds values not known yet; the planner resolves them before the call", op, r.Address)
+		return desired, r.Errorf(op, "the configuration holds values not known yet; the planner resolves them before the call")
 	}
 	if probs := k.schema.Problems(desired); len(probs) > 0 {
-		return desired, fmt.Errorf("%s %s: invalid configuration: %s", op, r.Address, strings.Join(probs, "; "))
+		return desired, r.Errorf(op, "invalid configuration: %s", strings.Join(probs, "; "))
 	}
 	return desired, nil
 }

@@ -95,7 +95,7 @@ func (k *loadBalancerKind) decode(op string, r providers.Ref, desired cty.Value)
 	for i, l := range listeners {
 		if p, ok := l.num("port"); ok {
 			if given[int32(p)] {
-				return cfg, fmt.Errorf("%s %s (listener[%d].port): port %d is given twice", op, r.Address, i, p)
+				return cfg, r.AttrErrorf(op, fmt.Sprintf("listener[%d].port", i), "port %d is given twice", p)
 			}
 			given[int32(p)] = true
 		}
@@ -118,7 +118,7 @@ func (k *loadBalancerKind) decode(op string, r providers.Ref, desired cty.Value)
 	}
 	routes := c.list("route")
 	if len(routes) > maxRoutes {
-		return cfg, fmt.Errorf("%s %s (route): %d routes; a load balancer takes at most %d", op, r.Address, len(routes), maxRoutes)
+		return cfg, r.AttrErrorf(op, "route", "%d routes; a load balancer takes at most %d", len(routes), maxRoutes)
 	}
 	for i, rt := range routes {
 		route := lbRoute{Path: rt.str("path"), Target: rt.str("target")}
@@ -129,10 +129,10 @@ func (k *loadBalancerKind) decode(op string, r providers.Ref, desired cty.Value)
 			route.Weight = &w
 		}
 		if n := len(schema.NormalizeRoutePath(route.Path)) + 1; n > maxPatternLength {
-			return cfg, fmt.Errorf("%s %s (route[%d].path): the path is %d characters long; AWS matches paths of at most %d", op, r.Address, i, n-1, maxPatternLength-1)
+			return cfg, r.AttrErrorf(op, fmt.Sprintf("route[%d].path", i), "the path is %d characters long; AWS matches paths of at most %d", n-1, maxPatternLength-1)
 		}
 		if tag := route.tag(); len(tag) > 256 {
-			return cfg, fmt.Errorf("%s %s (route[%d]): the route takes %d characters as a tag, more than the 256 AWS allows; shorten its path", op, r.Address, i, len(tag))
+			return cfg, r.AttrErrorf(op, fmt.Sprintf("route[%d]", i), "the route takes %d characters as a tag, more than the 256 AWS allows; shorten its path", len(tag))
 		}
 		cfg.routes = append(cfg.routes, route)
 	}
@@ -198,7 +198,7 @@ func (k *loadBalancerKind) Create(ctx context.Context, r providers.Ref, desired 
 	}
 	net, err := k.lookupNetwork(ctx, r, cfg.network)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("create %s: %w", r.Address, err)
+		return cty.NilVal, r.Errorf("create", "%w", err)
 	}
 	token := cfg.token(r)
 	name := resourceName(token, r.Address, 32)
@@ -214,7 +214,7 @@ func (k *loadBalancerKind) Create(ctx context.Context, r providers.Ref, desired 
 			return cty.NilVal, awsError("create", r.Address, "", err)
 		}
 		if t := tags[sdk.ToString(lb.LoadBalancerArn)]; !ownerTagsMatch(t, r) {
-			return cty.NilVal, fmt.Errorf("create %s: a load balancer named %s already exists and belongs to %s (%s/%s); Stagecraft does not take it over", r.Address, name, t[providers.TagAddress], t[providers.TagStack], t[providers.TagEnvironment])
+			return cty.NilVal, r.Errorf("create", "a load balancer named %s already exists and belongs to %s (%s/%s); Stagecraft does not take it over", name, t[providers.TagAddress], t[providers.TagStack], t[providers.TagEnvironment])
 		}
 	} else {
 		sg, err := k.listenerSecurityGroup(ctx, "create", r, name, token, net.VPCID)
@@ -224,7 +224,7 @@ func (k *loadBalancerKind) Create(ctx context.Context, r providers.Ref, desired 
 		tier := net.LBGroup
 		if tier == "" {
 			if tier, err = k.defaultSecurityGroup(ctx, r, net.VPCID); err != nil {
-				return cty.NilVal, fmt.Errorf("create %s: %w", r.Address, err)
+				return cty.NilVal, r.Errorf("create", "%w", err)
 			}
 		}
 		subnets, err := k.onePerZone(ctx, r, net.PublicSubnets)
@@ -274,14 +274,14 @@ func (k *loadBalancerKind) Update(ctx context.Context, r providers.Ref, prior, d
 		return cty.NilVal, awsError("update", r.Address, "", err)
 	}
 	if lb == nil {
-		return cty.NilVal, fmt.Errorf("update %s: the load balancer %s no longer exists; plan again to create it", r.Address, r.ID)
+		return cty.NilVal, r.Errorf("update", "the load balancer %s no longer exists; plan again to create it", r.ID)
 	}
 	tags, err := k.describeTags(ctx, []string{r.ID})
 	if err != nil {
 		return cty.NilVal, awsError("update", r.Address, "", err)
 	}
 	if tags[r.ID][tagToken] != cfg.token(r) {
-		return cty.NilVal, fmt.Errorf("update %s (type, network): the type and network of a load balancer cannot change in place; it needs a replacement", r.Address)
+		return cty.NilVal, r.AttrErrorf("update", "type, network", "the type and network of a load balancer cannot change in place; it needs a replacement")
 	}
 	if err := k.converge(ctx, "update", r, *lb, cfg); err != nil {
 		return cty.NilVal, err
@@ -292,7 +292,7 @@ func (k *loadBalancerKind) Update(ctx context.Context, r providers.Ref, prior, d
 func (k *loadBalancerKind) mustRead(ctx context.Context, op string, r providers.Ref) (cty.Value, error) {
 	v, exists, err := k.Read(ctx, r)
 	if err == nil && !exists {
-		err = fmt.Errorf("%s %s: the load balancer %s vanished right after it was made", op, r.Address, r.ID)
+		err = r.Errorf(op, "the load balancer %s vanished right after it was made", r.ID)
 	}
 	return v, err
 }
@@ -355,12 +355,12 @@ func (k *loadBalancerKind) waitActive(ctx context.Context, r providers.Ref, arn 
 		case elbtypes.LoadBalancerStateEnumActive, elbtypes.LoadBalancerStateEnumActiveImpaired:
 			return true, nil
 		case elbtypes.LoadBalancerStateEnumFailed:
-			return false, fmt.Errorf("create %s: the load balancer failed: %s", r.Address, sdk.ToString(lb.State.Reason))
+			return false, r.Errorf("create", "the load balancer failed: %s", sdk.ToString(lb.State.Reason))
 		}
 		return false, nil
 	})
 	if err != nil && !strings.Contains(err.Error(), r.Address) {
-		err = fmt.Errorf("create %s: %w", r.Address, err)
+		err = r.Errorf("create", "%w", err)
 	}
 	return err
 }
@@ -369,7 +369,7 @@ func (k *loadBalancerKind) waitActive(ctx context.Context, r providers.Ref, arn 
 // no more), the first by id.
 func (k *kindBase) onePerZone(ctx context.Context, r providers.Ref, ids []string) ([]string, error) {
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s: the network has no public subnets", r.Address)
+		return nil, r.Errorf("", "the network has no public subnets")
 	}
 	out, err := k.p.clients.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: ids})
 	if err != nil {
@@ -734,7 +734,7 @@ func (k *loadBalancerKind) Discover(ctx context.Context, stack, environment stri
 	where := "the load balancers of " + stack + "/" + environment
 	found, err := k.taggedResources(ctx, "elasticloadbalancing:loadbalancer", map[string]string{providers.TagStack: stack, providers.TagEnvironment: environment})
 	if err != nil {
-		return nil, awsError("discover", where, "", err)
+		return nil, listError("discover", where, "", err)
 	}
 	var arns []string
 	for arn, tags := range found {

@@ -24,7 +24,7 @@ var _ providers.Observer = (*loadBalancerKind)(nil)
 // call, so they stay zero: a migration gate on AWS checks health only.
 func (k *loadBalancerKind) Observe(ctx context.Context, r providers.Ref, _ cty.Value) (providers.Observation, error) {
 	if r.ID == "" {
-		return providers.Observation{}, fmt.Errorf("observe %s: it does not exist yet", r.Address)
+		return providers.Observation{}, r.Errorf("observe", "it does not exist yet")
 	}
 	c := k.p.clients.elbv2
 	var tgs []elbtypes.TargetGroup

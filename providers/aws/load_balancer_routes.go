@@ -281,7 +281,7 @@ func (k *loadBalancerKind) syncRules(ctx context.Context, op string, r providers
 		if !ok {
 			p := free(prefix)
 			if p == 0 {
-				return fmt.Errorf("%s %s (route): more than 100 path prefixes of length %d", op, r.Address, len(prefix))
+				return r.AttrErrorf(op, "route", "more than 100 path prefixes of length %d", len(prefix))
 			}
 			_, err := c.CreateRule(ctx, &elbv2.CreateRuleInput{
 				ListenerArn: sdk.String(listenerARN), Priority: sdk.Int32(p), Actions: actions,
@@ -302,7 +302,7 @@ func (k *loadBalancerKind) syncRules(ctx context.Context, op string, r providers
 		if n, err := strconv.Atoi(sdk.ToString(rule.Priority)); err != nil || int32(n) < base || int32(n) >= base+100 {
 			p := free(prefix)
 			if p == 0 {
-				return fmt.Errorf("%s %s (route): more than 100 path prefixes of length %d", op, r.Address, len(prefix))
+				return r.AttrErrorf(op, "route", "more than 100 path prefixes of length %d", len(prefix))
 			}
 			if _, err := c.SetRulePriorities(ctx, &elbv2.SetRulePrioritiesInput{RulePriorities: []elbtypes.RulePriorityPair{{RuleArn: rule.RuleArn, Priority: sdk.Int32(p)}}}); err != nil {
 				return awsError(op, r.Address, where, err)

@@ -54,7 +54,7 @@ func (k *loadBalancerKind) routeTargets(ctx context.Context, op string, r provid
 			return nil, awsError(op, r.Address, fmt.Sprintf("route[%d].target", i), err)
 		}
 		if len(groups) == 0 {
-			return nil, fmt.Errorf("%s %s (route[%d].target): %s does not exist at AWS; the group must be created before a load balancer routes to it", op, r.Address, i, rt.Target)
+			return nil, r.AttrErrorf(op, fmt.Sprintf("route[%d].target", i), "%s does not exist at AWS; the group must be created before a load balancer routes to it", rt.Target)
 		}
 		tags := asgTags(groups[0])
 		ti := targetInfo{groups: groups, port: 8080, health: healthCheck{Path: "/healthz", Interval: "5s", Timeout: "2s", Healthy: 2, Unhealthy: 3}}

@@ -73,10 +73,10 @@ func (k *networkKind) decode(op string, r providers.Ref, desired cty.Value) (net
 	}
 	p, err := netip.ParsePrefix(cidr)
 	if err != nil {
-		return networkConfig{}, fmt.Errorf("%s %s (cidr_block): %q is not a CIDR block", op, r.Address, cidr)
+		return networkConfig{}, r.AttrErrorf(op, "cidr_block", "%q is not a CIDR block", cidr)
 	}
 	if p.Bits() < 16 || p.Bits() > 24 {
-		return networkConfig{}, fmt.Errorf("%s %s (cidr_block): a VPC's range is a /16 to a /24 on AWS (the subnets are 16 times smaller, and at least a /28); %q is a /%d", op, r.Address, cidr, p.Bits())
+		return networkConfig{}, r.AttrErrorf(op, "cidr_block", "a VPC's range is a /16 to a /24 on AWS (the subnets are 16 times smaller, and at least a /28); %q is a /%d", cidr, p.Bits())
 	}
 	return networkConfig{cidr: p, zones: int(zones)}, nil
 }
@@ -149,11 +149,11 @@ func (k *networkKind) Update(ctx context.Context, r providers.Ref, prior, desire
 		return cty.NilVal, err
 	}
 	if !exists {
-		return cty.NilVal, fmt.Errorf("update %s: VPC %s no longer exists; plan again to create it", r.Address, r.ID)
+		return cty.NilVal, r.Errorf("update", "VPC %s no longer exists; plan again to create it", r.ID)
 	}
 	cc := cval{cur}
 	if cc.str("cidr_block") != nc.cidr.String() {
-		return cty.NilVal, fmt.Errorf("update %s (cidr_block): the range of a VPC cannot change in place (%s at AWS, %s configured); it needs a replacement", r.Address, cc.str("cidr_block"), nc.cidr)
+		return cty.NilVal, r.AttrErrorf("update", "cidr_block", "the range of a VPC cannot change in place (%s at AWS, %s configured); it needs a replacement", cc.str("cidr_block"), nc.cidr)
 	}
 	zones, err := k.zones(ctx, r, nc.zones)
 	if err != nil {
@@ -184,7 +184,7 @@ func (k *networkKind) zones(ctx context.Context, r providers.Ref, n int) ([]stri
 	}
 	sort.Strings(names)
 	if len(names) < n {
-		return nil, fmt.Errorf("%s (availability_zones): region %s has %d availability zones, fewer than the %d asked for", r.Address, k.p.clients.region, len(names), n)
+		return nil, r.AttrErrorf("", "availability_zones", "region %s has %d availability zones, fewer than the %d asked for", k.p.clients.region, len(names), n)
 	}
 	return names[:n], nil
 }
@@ -426,7 +426,7 @@ func (k *networkKind) mustRead(ctx context.Context, r providers.Ref, vpcID strin
 	r.ID = vpcID
 	v, exists, err := k.Read(ctx, r)
 	if err == nil && !exists {
-		err = fmt.Errorf("read %s: VPC %s vanished right after it was made", r.Address, vpcID)
+		err = r.Errorf("read", "VPC %s vanished right after it was made", vpcID)
 	}
 	return v, err
 }
@@ -530,7 +530,7 @@ func (k *networkKind) Discover(ctx context.Context, stack, environment string) (
 	}}); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, awsError("discover", "the networks of "+stack+"/"+environment, "", err)
+			return nil, listError("discover", "the networks of "+stack+"/"+environment, "", err)
 		}
 		vpcs = append(vpcs, page.Vpcs...)
 	}
@@ -600,7 +600,7 @@ func (k *networkKind) Delete(ctx context.Context, r providers.Ref, prior cty.Val
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("delete %s: %w", r.Address, err)
+		return r.Errorf("delete", "%w", err)
 	}
 
 	igws, err := c.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{Filters: []ec2types.Filter{{Name: sdk.String("attachment.vpc-id"), Values: []string{vpcID}}}})
@@ -718,7 +718,7 @@ func (k *kindBase) untilFree(ctx context.Context, r providers.Ref, part string, 
 		return false, awsError("delete", r.Address, part, err)
 	})
 	if err != nil && last != nil && !isNotFound(last) {
-		return fmt.Errorf("delete %s: %w (last: %s)", r.Address, err, awsError("delete", r.Address, part, last))
+		return r.Errorf("delete", "%w (last: %s)", err, awsError("delete", r.Address, part, last))
 	}
 	if err != nil {
 		return err

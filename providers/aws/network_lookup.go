@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
@@ -50,7 +49,7 @@ func (k *kindBase) lookupNetwork(ctx context.Context, r providers.Ref, networkAd
 			return nil, awsError("find the network of", r.Address, "network", err)
 		}
 		if len(vpcs.Vpcs) == 0 {
-			return nil, fmt.Errorf("%s is placed in %s, which does not exist at AWS yet", r.Address, networkAddr)
+			return nil, r.Sentencef("", "%s is placed in %s, which does not exist at AWS yet", r.Address, networkAddr)
 		}
 		info := &netInfo{VPCID: sdk.ToString(vpcs.Vpcs[0].VpcId)}
 		subnets, err := c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: sdk.String("vpc-id"), Values: []string{info.VPCID}}}})
@@ -98,7 +97,7 @@ func (k *kindBase) lookupNetwork(ctx context.Context, r providers.Ref, networkAd
 		return nil, awsError("find the default VPC for", r.Address, "", err)
 	}
 	if len(vpcs.Vpcs) == 0 {
-		return nil, fmt.Errorf("%s has no network and the region has no default VPC; add a network resource, or set vpc_id in the provider block", r.Address)
+		return nil, r.Sentencef("", "%s has no network and the region has no default VPC; add a network resource, or set vpc_id in the provider block", r.Address)
 	}
 	id := sdk.ToString(vpcs.Vpcs[0].VpcId)
 	ids, err := k.vpcSubnets(ctx, r, id)

@@ -65,6 +65,9 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 			ae.Error = resp.Status
 		}
 		err := errors.New(ae.Error)
+		if ae.Address != "" {
+			err = &providers.OperationError{Address: ae.Address, Err: err, Worded: true}
+		}
 		if ae.Retryable {
 			return providers.Retryable(err)
 		}

@@ -102,13 +102,14 @@ type kind struct {
 
 func (k *kind) Schema() *schema.Schema { return k.schema }
 
-// named prefixes an error with the address unless it starts with it
-// already.
-func named(addr string, err error) error {
-	if strings.HasPrefix(err.Error(), addr) {
+// named prefixes the supervisor's error with the address of r, unless it
+// is an operation error about r already (the supervisor said so).
+func named(r providers.Ref, err error) error {
+	var oe *providers.OperationError
+	if errors.As(err, &oe) && oe.Address == r.Address {
 		return err
 	}
-	return fmt.Errorf("%s: %w", addr, err)
+	return r.Errorf("", "%w", err)
 }
 
 func (k *kind) decode(r supervisor.Resource) (cty.Value, error) {
@@ -119,7 +120,7 @@ func (k *kind) request(r providers.Ref, desired cty.Value) (supervisor.ResourceR
 	desired, _ = desired.UnmarkDeep()
 	js, err := ctyjson.Marshal(desired, k.schema.ImpliedType())
 	if err != nil {
-		return supervisor.ResourceRequest{}, fmt.Errorf("%s: %w", r.Address, err)
+		return supervisor.ResourceRequest{}, r.Errorf("", "%w", err)
 	}
 	return supervisor.ResourceRequest{Address: r.Address, Kind: k.name, Tags: r.Tags(), StackDir: k.p.ws.Dir, Desired: js}, nil
 }
@@ -127,7 +128,7 @@ func (k *kind) request(r providers.Ref, desired cty.Value) (supervisor.ResourceR
 func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {
 	c, found, err := k.p.connect(ctx, false)
 	if err != nil {
-		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+		return cty.NilVal, false, r.Errorf("read", "%w", err)
 	}
 	if !found || r.ID == "" {
 		// No supervisor: nothing of this environment runs.
@@ -141,11 +142,11 @@ func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, erro
 		return cty.NilVal, false, nil
 	}
 	if err != nil {
-		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+		return cty.NilVal, false, r.Errorf("read", "%w", err)
 	}
 	v, err := k.decode(res)
 	if err != nil {
-		return cty.NilVal, false, fmt.Errorf("read %s: %w", r.Address, err)
+		return cty.NilVal, false, r.Errorf("read", "%w", err)
 	}
 	return v, true, nil
 }
@@ -183,7 +184,7 @@ func (k *kind) ReadMany(ctx context.Context, refs []providers.Ref) ([]providers.
 		}
 		v, err := k.decode(res)
 		if err != nil {
-			out[i].Err = fmt.Errorf("read %s: %w", r.Address, err)
+			out[i].Err = r.Errorf("read", "%w", err)
 			continue
 		}
 		out[i] = providers.ReadResult{Actual: v, Exists: true}
@@ -198,11 +199,11 @@ func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (
 	}
 	c, _, err := k.p.connect(ctx, true)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("create %s: %w", r.Address, err)
+		return cty.NilVal, r.Errorf("create", "%w", err)
 	}
 	var res supervisor.Resource
 	if err := c.do(ctx, http.MethodPost, "/v1/resources", req, &res); err != nil {
-		return cty.NilVal, named(r.Address, err)
+		return cty.NilVal, named(r, err)
 	}
 	return k.decode(res)
 }
@@ -214,18 +215,18 @@ func (k *kind) Update(ctx context.Context, r providers.Ref, _, desired cty.Value
 	}
 	c, found, err := k.p.connect(ctx, false)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s: %w", r.Address, err)
+		return cty.NilVal, r.Errorf("", "%w", err)
 	}
 	if !found {
-		return cty.NilVal, fmt.Errorf("%s: the local supervisor is not running, so the resource is gone; run plan again to create it", r.Address)
+		return cty.NilVal, r.Errorf("", "the local supervisor is not running, so the resource is gone; run plan again to create it")
 	}
 	var res supervisor.Resource
 	err = c.do(ctx, http.MethodPut, "/v1/resources/"+url.PathEscape(r.ID), req, &res)
 	if errors.Is(err, errNotFound) {
-		return cty.NilVal, fmt.Errorf("%s no longer runs; run plan again to create it", r.Address)
+		return cty.NilVal, r.Sentencef("update", "%s no longer runs; run plan again to create it", r.Address)
 	}
 	if err != nil {
-		return cty.NilVal, named(r.Address, err)
+		return cty.NilVal, named(r, err)
 	}
 	return k.decode(res)
 }
@@ -233,14 +234,14 @@ func (k *kind) Update(ctx context.Context, r providers.Ref, _, desired cty.Value
 func (k *kind) Delete(ctx context.Context, r providers.Ref, _ cty.Value) error {
 	c, found, err := k.p.connect(ctx, false)
 	if err != nil {
-		return fmt.Errorf("%s: %w", r.Address, err)
+		return r.Errorf("", "%w", err)
 	}
 	if !found || r.ID == "" {
 		return nil
 	}
 	err = c.do(ctx, http.MethodDelete, "/v1/resources/"+url.PathEscape(r.ID), nil, nil)
 	if err != nil && !errors.Is(err, errNotFound) {
-		return fmt.Errorf("%s: %w", r.Address, err)
+		return r.Errorf("", "%w", err)
 	}
 	return nil
 }

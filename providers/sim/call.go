@@ -40,22 +40,35 @@ func newSession(s settings, c *cloud) *session {
 	return ss
 }
 
-// call makes one simulated API call: it is the one place where latency,
-// throttling, injected transient errors and retries happen. fn is the
-// call's effect on the cloud; op and subject name the call in errors, as in
-// "create cache.sessions: ...".
+// call makes one simulated API call about several resources: op and
+// subject name the call in errors, as in "read 3 cache resources: ...".
 func (p *provider) call(ctx context.Context, op, subject string, fn func(s *session) error) error {
+	if err := p.try(ctx, fn); err != nil {
+		return fmt.Errorf("%s %s: %w", op, subject, err)
+	}
+	return nil
+}
+
+// callFor makes one simulated API call about the resource r; its error is
+// a providers.OperationError, as in "create cache.sessions: ...".
+func (p *provider) callFor(ctx context.Context, op string, r providers.Ref, fn func(s *session) error) error {
+	if err := p.try(ctx, fn); err != nil {
+		return r.Errorf(op, "%w", err)
+	}
+	return nil
+}
+
+// try makes one simulated API call: it is the one place where latency,
+// throttling, injected transient errors and retries happen. fn is the
+// call's effect on the cloud.
+func (p *provider) try(ctx context.Context, fn func(s *session) error) error {
 	s := p.session()
-	err := providers.Retry(ctx, p.retry, func(ctx context.Context) error {
+	return providers.Retry(ctx, p.retry, func(ctx context.Context) error {
 		if err := s.attempt(ctx); err != nil {
 			return err
 		}
 		return fn(s)
 	})
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", op, subject, err)
-	}
-	return nil
 }
 
 // attempt is the round trip of one try: the latency, then the API's

@@ -66,7 +66,7 @@ func (k *kind) Schema() *schema.Schema { return k.schema }
 // Read returns the resource with r.ID, or exists=false when there is none.
 func (k *kind) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {
 	var res *resource
-	err := k.p.call(ctx, opRead, r.Address, func(s *session) error {
+	err := k.p.callFor(ctx, opRead, r, func(s *session) error {
 		if err := s.failure(r.Address, opRead); err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (k *kind) ReadMany(ctx context.Context, refs []providers.Ref) ([]providers.
 		for i, r := range refs {
 			out[i] = providers.ReadResult{Actual: cty.NullVal(k.ty)}
 			if err := s.failure(r.Address, opRead); err != nil {
-				out[i].Err = fmt.Errorf("%s %s: %w", opRead, r.Address, err)
+				out[i].Err = r.Errorf(opRead, "%w", err)
 				continue
 			}
 			if found[i] != nil {
@@ -115,10 +115,10 @@ func (k *kind) ReadMany(ctx context.Context, refs []providers.Ref) ([]providers.
 func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (cty.Value, error) {
 	desired, err := k.check(desired)
 	if err != nil {
-		return cty.NullVal(k.ty), fmt.Errorf("%s %s: %w", opCreate, r.Address, err)
+		return cty.NullVal(k.ty), r.Errorf(opCreate, "%w", err)
 	}
 	var actual cty.Value
-	err = k.p.call(ctx, opCreate, r.Address, func(s *session) error {
+	err = k.p.callFor(ctx, opCreate, r, func(s *session) error {
 		if err := s.failure(r.Address, opCreate); err != nil {
 			return err
 		}
@@ -143,10 +143,10 @@ func (k *kind) Create(ctx context.Context, r providers.Ref, desired cty.Value) (
 func (k *kind) Update(ctx context.Context, r providers.Ref, prior, desired cty.Value) (cty.Value, error) {
 	desired, err := k.check(desired)
 	if err != nil {
-		return cty.NullVal(k.ty), fmt.Errorf("%s %s: %w", opUpdate, r.Address, err)
+		return cty.NullVal(k.ty), r.Errorf(opUpdate, "%w", err)
 	}
 	var actual cty.Value
-	err = k.p.call(ctx, opUpdate, r.Address, func(s *session) error {
+	err = k.p.callFor(ctx, opUpdate, r, func(s *session) error {
 		if err := s.failure(r.Address, opUpdate); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (k *kind) Update(ctx context.Context, r providers.Ref, prior, desired cty.V
 
 // Delete removes the resource with r.ID; one already gone is no error.
 func (k *kind) Delete(ctx context.Context, r providers.Ref, prior cty.Value) error {
-	return k.p.call(ctx, opDelete, r.Address, func(s *session) error {
+	return k.p.callFor(ctx, opDelete, r, func(s *session) error {
 		if err := s.failure(r.Address, opDelete); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func (k *kind) Observe(ctx context.Context, r providers.Ref, _ cty.Value) (provi
 		res       *resource
 		unhealthy map[string]bool
 	)
-	err := k.p.call(ctx, opObserve, r.Address, func(s *session) error {
+	err := k.p.callFor(ctx, opObserve, r, func(s *session) error {
 		var ok bool
 		if res, ok = s.cloud.get(k.name, r.ID); !ok {
 			return fmt.Errorf("sim: there is no %s with id %q", k.name, r.ID)

@@ -361,7 +361,7 @@ func (g *group) unhealthyError(why string) error {
 	if why != "" {
 		detail = why + ": " + detail
 	}
-	return fmt.Errorf("%s is unhealthy: %s", g.address, detail)
+	return &providers.OperationError{Address: g.address, Err: fmt.Errorf("%s is unhealthy: %s", g.address, detail), Worded: true}
 }
 
 // kickLocked wakes the loop.

@@ -49,4 +49,8 @@ type APIError struct {
 	// Retryable marks transient failures (a port taken between choosing
 	// and binding it).
 	Retryable bool `json:"retryable,omitempty"`
+	// Address is set when Error is a sentence that names this resource
+	// itself (a providers.OperationError), so the client does not name it
+	// again.
+	Address string `json:"address,omitempty"`
 }

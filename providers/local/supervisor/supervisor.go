@@ -188,7 +188,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, err error) {
 	var re *providers.RetryableError
-	writeJSON(w, code, APIError{Error: err.Error(), Retryable: errors.As(err, &re)})
+	ae := APIError{Error: err.Error(), Retryable: errors.As(err, &re)}
+	if oe := (*providers.OperationError)(nil); errors.As(err, &oe) {
+		ae.Address = oe.Address
+	}
+	writeJSON(w, code, ae)
 }
 
 // kindType is the value type of a kind for this provider.
