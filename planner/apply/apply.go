@@ -416,7 +416,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 			// losing track of it.
 			_ = a.record(ctx, schema, res, actual, state.StatusTainted)
 		}
-		return opError("create", c.Address.String(), err)
+		return opError(OpCreate, c.Address, err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -431,7 +431,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 	prior, _ = prior.UnmarkDeep()
 	actual, err := impl.Update(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior, cfg)
 	if err != nil {
-		return opError("update", c.Address.String(), err)
+		return opError(OpUpdate, c.Address, err)
 	}
 	return a.record(ctx, schema, res, actual, "")
 }
@@ -439,7 +439,7 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
 	if err := impl.Delete(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior); err != nil {
-		return opError("delete", c.Address.String(), err)
+		return opError(OpDelete, c.Address, err)
 	}
 	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
 		return err
@@ -457,12 +457,13 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *pl
 	return nil
 }
 
-// opError names the operation and the address, unless the provider's
-// message starts with the address already.
-func opError(op, addr string, err error) error {
-	// Providers name the address themselves, often with the operation.
-	msg := err.Error()
-	if strings.HasPrefix(msg, addr+" ") || strings.HasPrefix(msg, addr+":") || strings.HasPrefix(msg, op+" "+addr+":") || strings.HasPrefix(msg, op+" "+addr+" ") {
+// opError names the operation and the address in front of a provider's
+// error, unless the provider returned a providers.OperationError that says
+// as much already: about this address, for this operation or for none.
+// Any other error is wrapped, whatever its text says.
+func opError(op Op, addr addrs.Instance, err error) error {
+	var oe *providers.OperationError
+	if errors.As(err, &oe) && oe.Address == addr.String() && (oe.Worded || oe.Op == "" || oe.Op == op.String()) {
 		return err
 	}
 	return fmt.Errorf("%s %s: %w", op, addr, err)

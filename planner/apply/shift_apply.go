@@ -100,7 +100,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		prior, _ = prior.UnmarkDeep()
 		actual, err := impl.Update(ctx, ref, prior, v)
 		if err != nil {
-			return opError("update", c.Address.String(), err)
+			return opError(OpUpdate, c.Address, err)
 		}
 		return a.record(ctx, schema, res, actual, "")
 	}

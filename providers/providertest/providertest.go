@@ -8,6 +8,7 @@ package providertest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +246,10 @@ func (r *kindRun) invalid(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), ref.Address) {
 		t.Errorf("Create rejected the Invalid fixture with %q, which does not name the address %s; errors must say what they concern", err, ref.Address)
+	}
+	var oe *providers.OperationError
+	if !errors.As(err, &oe) || oe.Address != ref.Address {
+		t.Errorf("Create rejected the Invalid fixture with %q, which is not a *providers.OperationError about %s; the planner would name the address a second time", err, ref.Address)
 	}
 }
 
