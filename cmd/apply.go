@@ -13,9 +13,7 @@ import (
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
-	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
@@ -65,11 +63,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 	if opts.PlanFile != "" {
 		return applyPlanFile(ctx, opts)
 	}
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
@@ -82,18 +76,11 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	defer unlock()
-	inputs, err := w.frozenInputs()
-	if err != nil {
-		return err
-	}
-	res, err := w.makePlan(ctx, b, opts.Flags, inputs)
+	res, err := w.planAndRender(ctx, b, opts.Flags)
 	if err != nil {
 		return err
 	}
 	defer res.close()
-	if err := w.renderPlan(res.plan); err != nil {
-		return err
-	}
 	if len(res.plan.Refused) > 0 {
 		return silentExit(ExitError)
 	}
@@ -133,12 +120,9 @@ func (w *workspace) confirm(p *plan.Plan) error {
 
 // applyPlanFile applies a saved plan after checking it is not stale.
 func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
-	pf, err := planfile.Read(opts.PlanFile)
-	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
-		return userError("%s", err)
-	}
+	pf, err := readPlanFile(opts.PlanFile)
 	if err != nil {
-		return userError("%s.", strings.TrimSuffix(err.Error(), "."))
+		return err
 	}
 	if opts.Global.Env == "" {
 		opts.Global.Env = pf.Environment
@@ -186,11 +170,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if c, ok := p.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	}()
+	defer closeProvider(p)
 	if !plan.HasChanges() {
 		fmt.Fprintln(w.deps.IO.Out, "No changes to apply.")
 		return nil
@@ -278,14 +258,9 @@ func (w *workspace) printOutputs(b state.Backend) error {
 	}
 	fmt.Fprintln(w.deps.IO.Out, "\nOutputs:")
 	for _, name := range sortedOutputNames(st) {
-		o := st.Outputs[name]
-		v := "(sensitive)"
-		if !o.Sensitive {
-			val, err := o.Decode()
-			if err != nil {
-				continue
-			}
-			v = render.Value(val)
+		v, err := outputText(st.Outputs[name])
+		if err != nil {
+			continue
 		}
 		fmt.Fprintf(w.deps.IO.Out, "  %s = %s\n", name, v)
 	}

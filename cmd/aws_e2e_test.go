@@ -179,12 +179,7 @@ type awsStack struct {
 func newAWSStack(t *testing.T, endpoint string) *awsStack {
 	t.Helper()
 	tmp := t.TempDir()
-	s := &awsStack{t: t, bin: filepath.Join(tmp, "stagecraft"), dir: filepath.Join(tmp, "shop"), endpoint: endpoint}
-	build := exec.Command("go", "build", "-o", s.bin, "./cmd/stagecraft")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	s := &awsStack{t: t, bin: buildStagecraft(t), dir: filepath.Join(tmp, "shop"), endpoint: endpoint}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

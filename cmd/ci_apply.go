@@ -18,7 +18,6 @@ import (
 	"github.com/stagecraft/stagecraft/cmd/internal/github"
 	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/render"
-	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -101,7 +100,7 @@ func runCIApply(ctx context.Context, opts *CIApplyOptions) error {
 		err = userError("%s; plan it on a pull request first, or set allow-unplanned: true to plan and apply in this run", missing)
 	default:
 		fmt.Fprintf(opts.Deps.IO.ErrOut, "%s; allow-unplanned is true: planning and applying in this run.\n", missing)
-		run, err = planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "apply", LockWait: opts.LockWait}, func(w *workspace, b state.Backend, res *planResult, _ []stacks.VarInput) error {
+		run, err = planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "apply", LockWait: opts.LockWait}, func(w *workspace, b state.Backend, res *planResult) error {
 			if !res.plan.HasChanges() {
 				return nil
 			}

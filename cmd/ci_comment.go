@@ -3,8 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -51,13 +49,7 @@ func runCIComment(ctx context.Context, opts *CICommentOptions) error {
 	if opts.BodyFile == "" {
 		return userError("ci comment needs --body-file FILE (or - for stdin)")
 	}
-	var body []byte
-	var err error
-	if opts.BodyFile == "-" {
-		body, err = io.ReadAll(opts.Deps.IO.In)
-	} else {
-		body, err = os.ReadFile(opts.BodyFile)
-	}
+	body, err := readFileOrStdin(opts.Deps.IO.In, opts.BodyFile)
 	if err != nil {
 		return userError("cannot read the comment body %s: %s", opts.BodyFile, err)
 	}

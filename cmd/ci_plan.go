@@ -15,7 +15,6 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/render"
-	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -77,7 +76,7 @@ consent; a plan with changes is a success.`,
 func runCIPlan(ctx context.Context, opts *CIPlanOptions) error {
 	gh := readGitHubContext(opts.Deps.Getenv)
 	var saved string
-	run, err := planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "plan", LockWait: opts.LockWait}, func(w *workspace, _ state.Backend, res *planResult, inputs []stacks.VarInput) error {
+	run, err := planForCI(ctx, opts.Deps, opts.Global, ciPlanRequest{Flags: opts.Flags, Op: "plan", LockWait: opts.LockWait}, func(w *workspace, _ state.Backend, res *planResult) error {
 		if opts.PlanDir == "" {
 			return nil
 		}
@@ -85,7 +84,7 @@ func runCIPlan(ctx context.Context, opts *CIPlanOptions) error {
 			return userError("cannot create the plan directory %s: %s", opts.PlanDir, err)
 		}
 		path := filepath.Join(opts.PlanDir, ciPlanFileName)
-		if err := writePlanFile(path, w, res, inputs); err != nil {
+		if err := writePlanFile(path, w, res); err != nil {
 			return err
 		}
 		if err := writePlanHash(path); err != nil {
@@ -185,7 +184,7 @@ type ciPlan struct {
 
 // ciKeep is what a ci command does with a plan that may be applied, while
 // the state is still locked: save it, or carry it out.
-type ciKeep func(w *workspace, b state.Backend, res *planResult, inputs []stacks.VarInput) error
+type ciKeep func(w *workspace, b state.Backend, res *planResult) error
 
 // ciPlanRequest is what planForCI plans with.
 type ciPlanRequest struct {
@@ -203,11 +202,7 @@ type ciPlanRequest struct {
 func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, req ciPlanRequest, keep ciKeep) (*ciPlan, error) {
 	text := *g
 	text.Output = "text"
-	w, err := openWorkspace(deps, &text)
-	if err != nil {
-		return nil, err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(deps, &text)
 	if err != nil {
 		return nil, err
 	}
@@ -216,18 +211,11 @@ func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, req ciPlanRequ
 		return nil, err
 	}
 	defer unlock()
-	inputs, err := w.frozenInputs()
-	if err != nil {
-		return nil, err
-	}
-	res, err := w.makePlan(ctx, b, req.Flags, inputs)
+	res, err := w.planAndRender(ctx, b, req.Flags)
 	if err != nil {
 		return nil, err
 	}
 	defer res.close()
-	if err := w.renderPlan(res.plan); err != nil {
-		return nil, err
-	}
 	var md strings.Builder
 	if err := render.PlanMarkdown(&md, res.plan, render.Options{}); err != nil {
 		return nil, userError("cannot render the plan: %s", err)
@@ -237,7 +225,7 @@ func planForCI(ctx context.Context, deps *Deps, g *GlobalOptions, req ciPlanRequ
 		return run, userError("the plan has changes that need consent (see the refusals above); give it in the stack or with --allow-data-loss and plan again")
 	}
 	if keep != nil {
-		if err := keep(w, b, res, inputs); err != nil {
+		if err := keep(w, b, res); err != nil {
 			return run, err
 		}
 	}

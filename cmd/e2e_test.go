@@ -12,6 +12,18 @@ import (
 	"time"
 )
 
+// buildStagecraft builds the binary into a test directory.
+func buildStagecraft(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "stagecraft")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestEndToEnd builds the binary and drives it as a user does: init ->
 // validate -> plan -out -> apply the plan -> plan (no changes, exit 0 with
 // --detailed-exitcode) -> destroy.
@@ -20,12 +32,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "stagecraft")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildStagecraft(t)
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -90,12 +97,7 @@ func TestInterruptedApply(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "stagecraft")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildStagecraft(t)
 	s := newSession(t, map[string]string{"main.hcl": `
 provider "sim" {
   path    = ".stagecraft/cloud.jsonl"

@@ -62,9 +62,9 @@ func runImport(ctx context.Context, opts *ImportOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := b.Read(ctx)
+	st, err := readState(ctx, b)
 	if err != nil {
-		return userError("cannot read the state: %s", err)
+		return err
 	}
 	if st == nil {
 		st = state.New(w.stack.Name, w.env.Name)

@@ -106,9 +106,7 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 		if err != nil {
 			return err
 		}
-		if c, ok := p.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
+		closeProvider(p)
 		if _, err := w.backend(); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/json"
 	"io"
 	"os"
 
@@ -45,6 +46,23 @@ func NewIOStreams(in, out, errOut *os.File) *IOStreams {
 		}
 	}
 	return s
+}
+
+// printJSON prints v as indented JSON, the form of every -o json and
+// -json result.
+func printJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// readFileOrStdin reads the file a command is given, or stdin when
+// the name is "-".
+func readFileOrStdin(in io.Reader, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(in)
+	}
+	return os.ReadFile(name)
 }
 
 // isTerminal reports whether f is a terminal. A character device is not

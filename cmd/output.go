@@ -56,18 +56,35 @@ func sortedOutputNames(st *state.State) []string {
 	return names
 }
 
+// outputText is an output's value as text, or (sensitive): outputs are
+// stored with their secrets but never printed with them.
+func outputText(o *state.Output) (string, error) {
+	if o.Sensitive {
+		return "(sensitive)", nil
+	}
+	v, err := o.Decode()
+	if err != nil {
+		return "", err
+	}
+	return render.Value(v), nil
+}
+
+// outputJSONValue is an output's value in JSON, null when it is sensitive.
+func outputJSONValue(o *state.Output) json.RawMessage {
+	if o.Sensitive {
+		return json.RawMessage("null")
+	}
+	return o.Value
+}
+
 func runOutput(ctx context.Context, opts *OutputOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
-	b, err := w.backend()
+	st, err := readState(ctx, b)
 	if err != nil {
 		return err
-	}
-	st, err := b.Read(ctx)
-	if err != nil {
-		return userError("cannot read the state: %s", err)
 	}
 	if st == nil || len(st.Outputs) == 0 {
 		if opts.Name != "" {
@@ -114,29 +131,18 @@ func runOutput(ctx context.Context, opts *OutputOptions) error {
 		all := map[string]jo{}
 		for _, n := range names {
 			o := st.Outputs[n]
-			val := o.Value
-			if o.Sensitive {
-				val = json.RawMessage("null")
-			}
-			all[n] = jo{Sensitive: o.Sensitive, Type: o.Type, Value: val}
+			all[n] = jo{Sensitive: o.Sensitive, Type: o.Type, Value: outputJSONValue(o)}
 		}
 		var body any = all
 		if opts.Name != "" {
 			body = all[opts.Name]
 		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(body)
+		return printJSON(out, body)
 	}
 	for _, n := range names {
-		o := st.Outputs[n]
-		text := "(sensitive)"
-		if !o.Sensitive {
-			v, err := o.Decode()
-			if err != nil {
-				return userError("output %q: %s", n, err)
-			}
-			text = render.Value(v)
+		text, err := outputText(st.Outputs[n])
+		if err != nil {
+			return userError("output %q: %s", n, err)
 		}
 		if opts.Name != "" {
 			fmt.Fprintln(out, text)

@@ -79,11 +79,7 @@ changes.`,
 }
 
 func runPlan(ctx context.Context, opts *PlanOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
@@ -92,23 +88,16 @@ func runPlan(ctx context.Context, opts *PlanOptions) error {
 		return err
 	}
 	defer unlock()
-	inputs, err := w.frozenInputs()
-	if err != nil {
-		return err
-	}
-	res, err := w.makePlan(ctx, b, opts.Flags, inputs)
+	res, err := w.planAndRender(ctx, b, opts.Flags)
 	if err != nil {
 		return err
 	}
 	defer res.close()
-	if err := w.renderPlan(res.plan); err != nil {
-		return err
-	}
 	if len(res.plan.Refused) > 0 {
 		return silentExit(ExitError)
 	}
 	if opts.Out != "" {
-		if err := writePlanFile(opts.Out, w, res, inputs); err != nil {
+		if err := writePlanFile(opts.Out, w, res); err != nil {
 			return err
 		}
 		if opts.Global.Output == "text" {
@@ -128,12 +117,13 @@ type planResult struct {
 	provider providers.Provider
 	rec      *state.Recovery
 	desired  *stacks.DesiredSet
+	// inputs are the variable values the plan was made with, saved with
+	// it so that applying it later evaluates the same stack.
+	inputs []stacks.VarInput
 }
 
 func (r *planResult) close() {
-	if c, ok := r.provider.(interface{ Close() error }); ok {
-		_ = c.Close()
-	}
+	closeProvider(r.provider)
 }
 
 // makePlan evaluates, configures the provider and plans.
@@ -170,7 +160,25 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	if err != nil {
 		return nil, w.planError(err)
 	}
-	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, desired: ds}, nil
+	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, desired: ds, inputs: inputs}, nil
+}
+
+// planAndRender plans with the stack's frozen inputs and prints the plan
+// in the chosen format, as plan, apply and the ci commands all do first.
+func (w *workspace) planAndRender(ctx context.Context, b state.Backend, f PlanFlags) (*planResult, error) {
+	inputs, err := w.frozenInputs()
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.makePlan(ctx, b, f, inputs)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.renderPlan(res.plan); err != nil {
+		res.close()
+		return nil, err
+	}
+	return res, nil
 }
 
 // planError prints stack diagnostics, or turns a provider error into a
@@ -203,9 +211,22 @@ func (w *workspace) renderPlan(p *plan.Plan) error {
 	return nil
 }
 
+// readPlanFile reads a plan saved by plan -out, with an error as one
+// sentence for the user.
+func readPlanFile(path string) (*planfile.File, error) {
+	pf, err := planfile.Read(path)
+	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
+		return nil, userError("%s", err)
+	}
+	if err != nil {
+		return nil, userError("%s.", strings.TrimSuffix(err.Error(), "."))
+	}
+	return pf, nil
+}
+
 // writePlanFile saves a plan with what is needed to apply it later.
-func writePlanFile(path string, w *workspace, res *planResult, inputs []stacks.VarInput) error {
-	pf := planfile.New(res.plan, w.env.Name, inputs, time.Now())
+func writePlanFile(path string, w *workspace, res *planResult) error {
+	pf := planfile.New(res.plan, w.env.Name, res.inputs, time.Now())
 	if err := planfile.Write(path, pf); err != nil {
 		return userError("cannot save the plan to %s: %s.", path, err)
 	}

@@ -2,17 +2,13 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
-	"github.com/stagecraft/stagecraft/planner/planfile"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
@@ -50,27 +46,20 @@ Sensitive values show as (sensitive).`,
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
 	if opts.PlanFile != "" {
-		pf, err := planfile.Read(opts.PlanFile)
-		if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
-			return userError("%s", err)
-		}
+		pf, err := readPlanFile(opts.PlanFile)
 		if err != nil {
-			return userError("%s.", strings.TrimSuffix(err.Error(), "."))
+			return err
 		}
 		w := &workspace{deps: opts.Deps, g: opts.Global}
 		return w.renderPlan(pf.Plan)
 	}
-	w, err := openWorkspace(opts.Deps, opts.Global)
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
-	b, err := w.backend()
+	st, err := readState(ctx, b)
 	if err != nil {
 		return err
-	}
-	st, err := b.Read(ctx)
-	if err != nil {
-		return userError("cannot read the state: %s", err)
 	}
 	if st == nil {
 		st = state.New(w.stack.Name, w.env.Name)
@@ -130,14 +119,9 @@ func showStateText(out io.Writer, st *state.State) error {
 	if len(st.Outputs) > 0 {
 		fmt.Fprintln(out, "Outputs:")
 		for _, n := range sortedOutputNames(st) {
-			o := st.Outputs[n]
-			text := "(sensitive)"
-			if !o.Sensitive {
-				v, err := o.Decode()
-				if err != nil {
-					return userError("output %q: %s", n, err)
-				}
-				text = render.Value(v)
+			text, err := outputText(st.Outputs[n])
+			if err != nil {
+				return userError("output %q: %s", n, err)
 			}
 			fmt.Fprintf(out, "  %s = %s\n", n, text)
 		}
@@ -182,14 +166,8 @@ func showStateJSON(out io.Writer, st *state.State) error {
 	doc["resources"] = rs
 	outs := map[string]any{}
 	for n, o := range st.Outputs {
-		val := o.Value
-		if o.Sensitive {
-			val = json.RawMessage("null")
-		}
-		outs[n] = map[string]any{"sensitive": o.Sensitive, "value": val}
+		outs[n] = map[string]any{"sensitive": o.Sensitive, "value": outputJSONValue(o)}
 	}
 	doc["outputs"] = outs
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return printJSON(out, doc)
 }

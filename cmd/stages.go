@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -67,9 +66,7 @@ func runStages(ctx context.Context, opts *StagesOptions) error {
 	}
 	out := opts.Deps.IO.Out
 	if opts.Global.Output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"stack": st.Name, "stages": rows})
+		return printJSON(out, map[string]any{"stack": st.Name, "stages": rows})
 	}
 	width := 0
 	for _, r := range rows {

@@ -57,17 +57,13 @@ process is really gone: two applies at once can corrupt the environment.`,
 }
 
 func runStateList(ctx context.Context, opts *StateOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
+	_, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
-	b, err := w.backend()
+	st, err := readState(ctx, b)
 	if err != nil {
 		return err
-	}
-	st, err := b.Read(ctx)
-	if err != nil {
-		return userError("cannot read the state: %s", err)
 	}
 	if st == nil {
 		return nil
@@ -96,17 +92,13 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 }
 
 func runStateShow(ctx context.Context, opts *StateOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
-	b, err := w.backend()
+	st, err := readState(ctx, b)
 	if err != nil {
 		return err
-	}
-	st, err := b.Read(ctx)
-	if err != nil {
-		return userError("cannot read the state: %s", err)
 	}
 	addr := opts.Args[0]
 	// An address that does not parse names nothing the state has.
@@ -124,11 +116,7 @@ func runStateShow(ctx context.Context, opts *StateOptions) error {
 }
 
 func runStateRm(ctx context.Context, opts *StateOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
@@ -137,9 +125,9 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 		return err
 	}
 	defer unlock()
-	st, err := b.Read(ctx)
+	st, err := readState(ctx, b)
 	if err != nil {
-		return userError("cannot read the state: %s", err)
+		return err
 	}
 	if st == nil {
 		return userError("environment %q has no state yet; there is nothing to remove", w.env.Name)
@@ -172,11 +160,7 @@ func runStateRm(ctx context.Context, opts *StateOptions) error {
 }
 
 func runStateUnlock(ctx context.Context, opts *StateOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}

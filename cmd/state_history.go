@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,11 +47,7 @@ func runStateHistory(ctx context.Context, opts *StateHistoryOptions) error {
 	if opts.Limit < 0 {
 		return userError("--limit must be 0 (all) or more, not %d.", opts.Limit)
 	}
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
@@ -115,7 +110,5 @@ func historyJSON(out io.Writer, vs []state.StateVersion) error {
 		}
 		list = append(list, h)
 	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(list)
+	return printJSON(out, list)
 }

@@ -41,11 +41,7 @@ every attribute, secrets included: keep it safe.`,
 }
 
 func runStatePull(ctx context.Context, opts *StatePullOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}

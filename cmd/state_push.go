@@ -3,8 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,13 +44,7 @@ stored with a serial above both, so plans saved before it are stale.`,
 }
 
 func runStatePush(ctx context.Context, opts *StatePushOptions) error {
-	var data []byte
-	var err error
-	if opts.File == "-" {
-		data, err = io.ReadAll(opts.Deps.IO.In)
-	} else {
-		data, err = os.ReadFile(opts.File)
-	}
+	data, err := readFileOrStdin(opts.Deps.IO.In, opts.File)
 	if err != nil {
 		return userError("cannot read %s: %s.", opts.File, err)
 	}

@@ -80,11 +80,7 @@ func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if c, ok := p.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	}()
+	defer closeProvider(p)
 	rec, err := w.planner(p, req).RebuildState(ctx, ds)
 	if de := (*apply.DiagnosticsError)(nil); errors.As(err, &de) {
 		return w.planError(err)

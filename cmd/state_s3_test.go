@@ -356,18 +356,6 @@ func TestS3BackendCommands(t *testing.T) {
 	})
 }
 
-// buildStagecraft builds the binary into a test directory.
-func buildStagecraft(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "stagecraft")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/stagecraft")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // runner is one machine (a CI runner) with its own checkout of the stack.
 type runner struct {
 	t   *testing.T

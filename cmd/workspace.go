@@ -125,6 +125,38 @@ func (w *workspace) backend() (state.Backend, error) {
 	return w.openBackend(context.Background(), w.env.Backend) // see state_backend.go
 }
 
+// openWorkspaceBackend opens the workspace and its environment's state
+// backend: the first step of every command that reads or writes the state.
+func openWorkspaceBackend(deps *Deps, g *GlobalOptions) (*workspace, state.Backend, error) {
+	w, err := openWorkspace(deps, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := w.backend()
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, b, nil
+}
+
+// readState reads the stored state (nil when there is none yet), with a
+// read error as one sentence for the user.
+func readState(ctx context.Context, b state.Backend) (*state.State, error) {
+	st, err := b.Read(ctx)
+	if err != nil {
+		return nil, userError("cannot read the state: %s", err)
+	}
+	return st, nil
+}
+
+// closeProvider releases what a provider holds open (processes,
+// connections), for the providers that hold anything.
+func closeProvider(p providers.Provider) {
+	if c, ok := p.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}
+
 // provider builds and configures the environment's provider.
 func (w *workspace) provider(ctx context.Context, config cty.Value) (providers.Provider, error) {
 	p, ok := w.deps.Registry.New(w.env.Provider)
