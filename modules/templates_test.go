@@ -13,6 +13,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/modules"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
 
 // knownProviders are the providers the templates are written for.
@@ -242,22 +243,15 @@ func TestFill(t *testing.T) {
 	}
 }
 
-func resource(t *testing.T, ds *stacks.DesiredSet, addr string) *stacks.Resource {
-	t.Helper()
-	for _, r := range ds.Resources {
-		if r.Address.String() == addr {
-			return r
-		}
-	}
-	t.Fatalf("stage %s has no %s", ds.Stage, addr)
-	return nil
-}
-
 // routes lists a load balancer's routes as "PATH -> TARGET".
 func routes(t *testing.T, ds *stacks.DesiredSet, addr string) []string {
 	t.Helper()
+	lb, ok := ds.Resource(addrs.MustParse(addr))
+	if !ok {
+		t.Fatalf("stage %s has no %s", ds.Stage, addr)
+	}
 	var out []string
-	for _, r := range resource(t, ds, addr).Config.GetAttr("route").AsValueSlice() {
+	for _, r := range lb.Config.GetAttr("route").AsValueSlice() {
 		out = append(out, r.GetAttr("path").AsString()+" -> "+r.GetAttr("target").AsString())
 	}
 	return out

@@ -15,13 +15,8 @@ import (
 func Importable(ds *stacks.DesiredSet, st *state.State, address string) (*stacks.Resource, error) {
 	// An address that does not parse names no resource of the stage.
 	addr, perr := addrs.Parse(address)
-	var found *stacks.Resource
-	for _, r := range ds.Resources {
-		if perr == nil && r.Address == addr {
-			found = r
-		}
-	}
-	if found == nil {
+	found, ok := ds.Resource(addr)
+	if perr != nil || !ok {
 		return nil, fmt.Errorf("stage %q has no resource %s; import records a resource the stack declares, so write its block first", ds.Stage, address)
 	}
 	if r, ok := st.Resource(addr); ok {

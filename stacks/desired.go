@@ -40,6 +40,18 @@ type DesiredSet struct {
 	reads  map[string]string
 }
 
+// Resource returns the resource instance at addr, and whether the set has
+// one there: the lookup the planner and the tests of templates and stages
+// all make.
+func (d *DesiredSet) Resource(addr addrs.Instance) (*Resource, bool) {
+	for _, r := range d.Resources {
+		if r.Address == addr {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
 // Resource is one resource instance of the desired set.
 type Resource struct {
 	// Address is the instance's address, such as cache.sessions,

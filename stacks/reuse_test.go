@@ -97,7 +97,7 @@ func TestReuseMatchesAFreshEvaluation(t *testing.T) {
 			if r.Address != f.Address || !r.Config.RawEquals(f.Config) || fmt.Sprint(r.DependsOn) != fmt.Sprint(f.DependsOn) {
 				t.Errorf("after %s, %s with reuse:\n%#v %v\nfresh %s:\n%#v %v", addr, r.Address, r.Config, r.DependsOn, f.Address, f.Config, f.DependsOn)
 			}
-			if p, ok := findResource(prev, r.Address); ok && p == r {
+			if p, ok := prev.Resource(r.Address); ok && p == r {
 				reused++
 			}
 		}
@@ -119,7 +119,7 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	nothing := func(addrs.Instance) bool { return false }
 	got := evaluate(t, st, Request{Environment: "dev", Reuse: &Reuse{Previous: prev, Changed: nothing}})
 	for _, r := range got.Resources {
-		p, _ := findResource(prev, r.Address)
+		p, _ := prev.Resource(r.Address)
 		sameObject := p == r
 		wantSame := r.Address.Module.IsRoot() && r.Address.Name != "via_local"
 		if sameObject != wantSame {
@@ -133,11 +133,11 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	known := map[addrs.Instance]cty.Value{a0: idValue(t, prev, "autoscaling_group.a[0]", "id-a0")}
 	onlyA0 := func(a addrs.Instance) bool { return a == a0 }
 	got = evaluate(t, st, Request{Environment: "dev", Known: known, Reuse: &Reuse{Previous: prev, Changed: onlyA0}})
-	if p, _ := findResource(prev, addrs.MustParse("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
+	if p, _ := prev.Resource(addrs.MustParse("autoscaling_group.a[1]")); p != mustFind(t, got, "autoscaling_group.a[1]") {
 		t.Error("block a's configuration was evaluated again although only what exists of a[0] changed")
 	}
 	b0 := mustFind(t, got, "autoscaling_group.b[0]")
-	if p, _ := findResource(prev, addrs.MustParse("autoscaling_group.b[0]")); p == b0 {
+	if p, _ := prev.Resource(addrs.MustParse("autoscaling_group.b[0]")); p == b0 {
 		t.Fatal("block b was taken over although a[0], which it refers to, changed")
 	}
 	if up := b0.Config.GetAttr("env").Index(cty.StringVal("UP")); !up.IsKnown() || up.AsString() != "id-a0" {
@@ -145,18 +145,9 @@ func TestReuseSkipsWhatCannotBeTakenOver(t *testing.T) {
 	}
 }
 
-func findResource(ds *DesiredSet, addr addrs.Instance) (*Resource, bool) {
-	for _, r := range ds.Resources {
-		if r.Address == addr {
-			return r, true
-		}
-	}
-	return nil, false
-}
-
 func mustFind(t *testing.T, ds *DesiredSet, addr string) *Resource {
 	t.Helper()
-	r, ok := findResource(ds, addrs.MustParse(addr))
+	r, ok := ds.Resource(addrs.MustParse(addr))
 	if !ok {
 		t.Fatalf("no %s", addr)
 	}

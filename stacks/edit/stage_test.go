@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/modules"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/stacks/edit"
 )
 
@@ -191,13 +192,11 @@ func evaluate(t *testing.T, st *stacks.Stack, env, stage string) *stacks.Desired
 
 func desiredResource(t *testing.T, ds *stacks.DesiredSet, addr string) *stacks.Resource {
 	t.Helper()
-	for _, r := range ds.Resources {
-		if r.Address.String() == addr {
-			return r
-		}
+	r, ok := ds.Resource(addrs.MustParse(addr))
+	if !ok {
+		t.Fatalf("stage %s has no %s", ds.Stage, addr)
 	}
-	t.Fatalf("stage %s has no %s", ds.Stage, addr)
-	return nil
+	return r
 }
 
 // lbRoutes lists a load balancer's routes as "PATH -> TARGET".
