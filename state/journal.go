@@ -201,6 +201,40 @@ func (e *JournalEntry) validate() error {
 	return nil
 }
 
+// checkAppendable checks entries a caller asks a journal to append: each
+// must be valid, and base and resume entries are the backend's own.
+func checkAppendable(es []JournalEntry) error {
+	for i := range es {
+		if es[i].Op == OpBase || es[i].Op == OpResume {
+			return fmt.Errorf("%q entries are written by the backend only", es[i].Op)
+		}
+		if err := es[i].validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendEntries appends es to buf as journal lines, numbered on from seq
+// and stamped with the current time where they carry none, as every
+// backend's journal writes them. It returns the buffer and the last
+// number given.
+func appendEntries(buf []byte, es []JournalEntry, seq uint64) ([]byte, uint64, error) {
+	now := time.Now().UTC()
+	for _, e := range es {
+		seq++
+		e.Seq = seq
+		if e.Time.IsZero() {
+			e.Time = now
+		}
+		var err error
+		if buf, err = appendEntryLine(buf, &e); err != nil {
+			return buf, seq, fmt.Errorf("encode entry %d: %w", seq, err)
+		}
+	}
+	return buf, seq, nil
+}
+
 // appendEntryLine appends e as one line of JSON. encoding/json escapes
 // newlines inside strings, so an entry is always exactly one line.
 func appendEntryLine(buf []byte, e *JournalEntry) ([]byte, error) {

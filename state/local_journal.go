@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 )
 
 // Journal opens the journal file for an apply. A journal that a crashed
@@ -142,13 +141,8 @@ func (j *localJournal) AppendBatch(_ context.Context, es []JournalEntry) error {
 	if len(es) == 0 {
 		return nil
 	}
-	for i := range es {
-		if es[i].Op == OpBase || es[i].Op == OpResume {
-			return fmt.Errorf("append to journal %s: %q entries are written by the backend only", j.path, es[i].Op)
-		}
-		if err := es[i].validate(); err != nil {
-			return fmt.Errorf("append to journal %s: %w", j.path, err)
-		}
+	if err := checkAppendable(es); err != nil {
+		return fmt.Errorf("append to journal %s: %w", j.path, err)
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -162,22 +156,11 @@ func (j *localJournal) AppendBatch(_ context.Context, es []JournalEntry) error {
 // writeLocked encodes es after whatever j.buf holds, numbering them from
 // j.seq, and writes and fsyncs them. j.mu must be held.
 func (j *localJournal) writeLocked(es []JournalEntry) error {
-	now := time.Now().UTC()
-	seq := j.seq
-	buf := j.buf
-	for _, e := range es {
-		seq++
-		e.Seq = seq
-		if e.Time.IsZero() {
-			e.Time = now
-		}
-		var err error
-		if buf, err = appendEntryLine(buf, &e); err != nil {
-			j.buf = buf[:0]
-			return fmt.Errorf("append to journal %s: encode entry %d: %w", j.path, seq, err)
-		}
-	}
+	buf, seq, err := appendEntries(j.buf, es, j.seq)
 	j.buf = buf[:0]
+	if err != nil {
+		return fmt.Errorf("append to journal %s: %w", j.path, err)
+	}
 	if _, err := j.f.Write(buf); err != nil {
 		j.err = fmt.Errorf("write journal %s: %w", j.path, err)
 		return j.err

@@ -159,14 +159,8 @@ func TestLocalJournalCrash(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	l, s := written(t)
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	if err := j.Append(ctx, IntentEntry(addrs.MustParse("queue.jobs"), "create", nil)); err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, ctx, l)
+	mustAppend(t, ctx, j, IntentEntry(addrs.MustParse("queue.jobs"), "create", nil))
 	if err := j.AppendBatch(ctx, []JournalEntry{
 		IntentEntry(addrs.MustParse("db.main"), "create", nil),
 		SetEntry(testResource(t, "db.main")),
@@ -200,14 +194,8 @@ func TestLocalJournalCrash(t *testing.T) {
 	if diff := cmp.Diff(want, summarise(rec2)); diff != "" {
 		t.Errorf("recovered state with a torn line (-want +got):\n%s", diff)
 	}
-	j2, err := next.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j2.Close()
-	if err := j2.Append(ctx, SetEntry(testResource(t, "queue.jobs"))); err != nil {
-		t.Fatal(err)
-	}
+	j2 := openJournal(t, ctx, next)
+	mustAppend(t, ctx, j2, SetEntry(testResource(t, "queue.jobs")))
 	rec3, err := next.Recover(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -236,15 +224,33 @@ func TestLocalJournalCrash(t *testing.T) {
 		t.Errorf("after Write, Recover = %+v; want the written state and an empty journal", summarise(got))
 	}
 	// The open journal keeps working against the new state.
-	if err := j2.Append(ctx, RemoveEntry(addrs.MustParse("queue.jobs"), "")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, ctx, j2, RemoveEntry(addrs.MustParse("queue.jobs"), ""))
 	after, err := next.Read(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := after.Resource(addrs.MustParse("queue.jobs")); ok || after.Serial != final.Serial+1 {
 		t.Errorf("after Write and one more entry: serial %d, queue.jobs present %v; want serial %d and queue.jobs removed", after.Serial, ok, final.Serial+1)
+	}
+}
+
+// openJournal opens l's journal for the test, closed when it ends (a
+// journal closed twice does not mind).
+func openJournal(t *testing.T, ctx context.Context, l *Local) Journal {
+	t.Helper()
+	j, err := l.Journal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// mustAppend appends e to j, failing the test when it cannot.
+func mustAppend(t *testing.T, ctx context.Context, j Journal, e JournalEntry) {
+	t.Helper()
+	if err := j.Append(ctx, e); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -264,19 +270,12 @@ func TestLocalJournalCorruptMiddleLine(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	l, _ := written(t)
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Append(ctx, StageEntry("green")); err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, ctx, l)
+	mustAppend(t, ctx, j, StageEntry("green"))
 	appendFile(t, l.JournalPath(), "{not json\n")
-	if err := j.Append(ctx, StageEntry("blue")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, ctx, j, StageEntry("blue"))
 	j.Close()
-	_, err = l.Read(ctx)
+	_, err := l.Read(ctx)
 	want := "read journal " + l.JournalPath() + ": line 3: "
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("Read error = %v, want it to start with %q", err, want)
@@ -287,13 +286,8 @@ func TestLocalWriteWithoutJournalRemovesIt(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	l, s := written(t)
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Append(ctx, StageEntry("green")); err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, ctx, l)
+	mustAppend(t, ctx, j, StageEntry("green"))
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -317,13 +311,8 @@ func TestLocalStaleJournalIgnored(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	l, s := written(t)
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Append(ctx, RemoveEntry(addrs.MustParse("cache.sessions"), "")); err != nil {
-		t.Fatal(err)
-	}
+	j := openJournal(t, ctx, l)
+	mustAppend(t, ctx, j, RemoveEntry(addrs.MustParse("cache.sessions"), ""))
 	j.Close()
 	stale, err := os.ReadFile(l.JournalPath())
 	if err != nil {
@@ -358,11 +347,7 @@ func TestLocalJournalNeedsState(t *testing.T) {
 func TestLocalJournalOnlyOne(t *testing.T) {
 	t.Parallel()
 	l, _ := written(t)
-	j, err := l.Journal(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	openJournal(t, t.Context(), l)
 	if _, err := l.Journal(t.Context()); err == nil || !strings.Contains(err.Error(), "already open") {
 		t.Errorf("second Journal: error = %v, want already open", err)
 	}
@@ -371,11 +356,7 @@ func TestLocalJournalOnlyOne(t *testing.T) {
 func TestLocalJournalRejectsBadEntries(t *testing.T) {
 	t.Parallel()
 	l, _ := written(t)
-	j, err := l.Journal(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t, t.Context(), l)
 	tests := map[string]JournalEntry{
 		"base":            {Op: OpBase, Lineage: "x"},
 		"resume":          {Op: OpResume},
@@ -416,11 +397,7 @@ func TestLocalPersistsAfterCancel(t *testing.T) {
 	t.Parallel()
 	l, s := written(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t, ctx, l)
 	cancel()
 	if err := j.Append(ctx, SetEntry(testResource(t, "queue.jobs"))); err != nil {
 		t.Errorf("Append after cancel: %v", err)
@@ -446,11 +423,7 @@ func TestLocalJournalConcurrentAppends(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	l, _ := written(t)
-	j, err := l.Journal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openJournal(t, ctx, l)
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)

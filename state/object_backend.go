@@ -421,13 +421,8 @@ func (j *objectJournal) AppendBatch(ctx context.Context, es []JournalEntry) erro
 	if len(es) == 0 {
 		return nil
 	}
-	for i := range es {
-		if es[i].Op == OpBase || es[i].Op == OpResume {
-			return fmt.Errorf("append to journal %s: %q entries are written by the backend only", j.b.store.Where(j.b.journalPrefix), es[i].Op)
-		}
-		if err := es[i].validate(); err != nil {
-			return fmt.Errorf("append to journal %s: %w", j.b.store.Where(j.b.journalPrefix), err)
-		}
+	if err := checkAppendable(es); err != nil {
+		return fmt.Errorf("append to journal %s: %w", j.b.store.Where(j.b.journalPrefix), err)
 	}
 	return j.write(ctx, es)
 }
@@ -441,19 +436,9 @@ func (j *objectJournal) write(ctx context.Context, es []JournalEntry) error {
 	if j.err != nil {
 		return fmt.Errorf("append to journal %s: %w", j.b.store.Where(j.b.journalPrefix), j.err)
 	}
-	now := time.Now().UTC()
-	var buf []byte
-	seq := j.seq
-	for _, e := range es {
-		seq++
-		e.Seq = seq
-		if e.Time.IsZero() {
-			e.Time = now
-		}
-		var err error
-		if buf, err = appendEntryLine(buf, &e); err != nil {
-			return fmt.Errorf("append to journal: encode entry %d: %w", seq, err)
-		}
+	buf, seq, err := appendEntries(nil, es, j.seq)
+	if err != nil {
+		return fmt.Errorf("append to journal: %w", err)
 	}
 	data, err := j.b.seal(buf)
 	if err != nil {
