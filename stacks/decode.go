@@ -86,24 +86,13 @@ func (d *decoder) decodeRootFile(f *hcl.File) hcl.Diagnostics {
 		case "stack":
 			diags = append(diags, d.decodeStackBlock(b)...)
 		case "variable":
-			v, vd := decodeVariable(b)
-			diags = append(diags, vd...)
-			if v != nil {
-				diags = append(diags, d.addVariable(v)...)
-			}
+			diags = append(diags, d.addVariable(b)...)
 		case "locals":
 			diags = append(diags, d.decodeLocals(b)...)
 		case "output":
-			o, od := decodeOutput(b)
+			var od hcl.Diagnostics
+			d.stack.Outputs, od = appendOutput(d.stack.Outputs, b)
 			diags = append(diags, od...)
-			if o != nil {
-				for _, prev := range d.stack.Outputs {
-					if prev.Name == o.Name {
-						diags = append(diags, duplicate("output", o.Name, o.DeclRange, prev.DeclRange))
-					}
-				}
-				d.stack.Outputs = append(d.stack.Outputs, o)
-			}
 		case "provider":
 			p := &ProviderBlock{Name: b.Labels[0], Body: b.Body, DeclRange: b.DefRange}
 			if prev, ok := d.stack.Provider(p.Name); ok {
@@ -166,14 +155,35 @@ func (d *decoder) decodeStackBlock(b *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func (d *decoder) addVariable(v *Variable) hcl.Diagnostics {
+// addVariable decodes a variable block of a stack's root files or of a
+// module and declares the variable, once per name.
+func (d *decoder) addVariable(b *hcl.Block) hcl.Diagnostics {
+	v, diags := decodeVariable(b)
+	if v == nil {
+		return diags
+	}
 	for _, prev := range d.stack.Variables {
 		if prev.Name == v.Name {
-			return hcl.Diagnostics{duplicate("variable", v.Name, v.DeclRange, prev.DeclRange)}
+			return append(diags, duplicate("variable", v.Name, v.DeclRange, prev.DeclRange))
 		}
 	}
 	d.stack.Variables = append(d.stack.Variables, v)
-	return nil
+	return diags
+}
+
+// appendOutput decodes an output block of a stack's root files or of a
+// module onto outputs, reporting a second output of the same name.
+func appendOutput(outputs []*Output, b *hcl.Block) ([]*Output, hcl.Diagnostics) {
+	o, diags := decodeOutput(b)
+	if o == nil {
+		return outputs, diags
+	}
+	for _, prev := range outputs {
+		if prev.Name == o.Name {
+			diags = append(diags, duplicate("output", o.Name, o.DeclRange, prev.DeclRange))
+		}
+	}
+	return append(outputs, o), diags
 }
 
 func (d *decoder) decodeLocals(b *hcl.Block) hcl.Diagnostics {

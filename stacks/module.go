@@ -176,24 +176,13 @@ func (l *loader) loadModule(ms moduleSource) (*moduleConfig, hcl.Diagnostics) {
 		for _, b := range content.Blocks {
 			switch b.Type {
 			case "variable":
-				v, vd := decodeVariable(b)
-				diags = append(diags, vd...)
-				if v != nil {
-					diags = append(diags, d.addVariable(v)...)
-				}
+				diags = append(diags, d.addVariable(b)...)
 			case "locals":
 				diags = append(diags, d.decodeLocals(b)...)
 			case "output":
-				o, od := decodeOutput(b)
+				var od hcl.Diagnostics
+				m.outputs, od = appendOutput(m.outputs, b)
 				diags = append(diags, od...)
-				if o != nil {
-					for _, prev := range m.outputs {
-						if prev.Name == o.Name {
-							diags = append(diags, duplicate("output", o.Name, o.DeclRange, prev.DeclRange))
-						}
-					}
-					m.outputs = append(m.outputs, o)
-				}
 			case "module":
 				m.modules = append(m.modules, &ModuleCall{Name: b.Labels[0], Body: b.Body, DeclRange: b.DefRange})
 			case "stage", "environment", "provider", "stack":
