@@ -3,6 +3,7 @@ package planner
 import (
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks"
 )
@@ -49,7 +50,7 @@ func diffBlock(b *schema.Block, desired, actual cty.Value, path cty.Path, ignore
 		if a.Computed && dv.IsKnown() && dv.IsNull() {
 			continue
 		}
-		if valuesEqual(dv, av) {
+		if plan.ValuesEqual(dv, av) {
 			continue
 		}
 		d.changed = append(d.changed, p)
@@ -81,7 +82,7 @@ func diffBlock(b *schema.Block, desired, actual cty.Value, path cty.Path, ignore
 			dv, _ = dv.Unmark()
 			av, _ = av.Unmark()
 			if !dv.IsKnown() || dv.IsNull() || av.IsNull() || !av.IsKnown() || dv.LengthInt() != av.LengthInt() {
-				if valuesEqual(dv, av) {
+				if plan.ValuesEqual(dv, av) {
 					continue
 				}
 				d.changed = append(d.changed, p)
@@ -128,22 +129,6 @@ func attr(obj cty.Value, name string) cty.Value {
 func hasAttr(ty cty.Type, name string) bool {
 	_, ok := ty.AttributeTypes()[name]
 	return ok
-}
-
-// valuesEqual compares two values, whatever their marks; an unknown value
-// is never equal.
-func valuesEqual(a, b cty.Value) bool {
-	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
-		return false
-	}
-	if a.IsNull() || b.IsNull() {
-		return a.IsNull() && b.IsNull()
-	}
-	if !a.Type().Equals(b.Type()) {
-		return false
-	}
-	eq, _ := a.Equals(b).Unmark()
-	return eq.IsKnown() && eq.True()
 }
 
 func ignored(p cty.Path, ignore []cty.Path) bool {

@@ -26,7 +26,7 @@ func planOutputs(st *state.State, ds *stacks.DesiredSet, destroy bool) []*plan.O
 					oc.Action = plan.ActionUpdate
 					after, _ := o.Value.UnmarkDeep()
 					before, _ := v.UnmarkDeep()
-					if valuesEqual(after, before) {
+					if plan.ValuesEqual(after, before) {
 						oc.Action = plan.ActionNoOp
 					}
 				}

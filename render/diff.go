@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -117,7 +118,7 @@ func (d *differ) body(out *[]line, before, after cty.Value, path cty.Path, level
 	if !ty.IsObjectType() {
 		// Not an object of a kind (a plan from elsewhere): show the values
 		// whole.
-		if !equal(before, after) {
+		if !plan.ValuesEqual(before, after) {
 			d.attribute(out, "value", before, after, path, level)
 		}
 		return
@@ -174,7 +175,7 @@ func (d *differ) body(out *[]line, before, after cty.Value, path cty.Path, level
 // unchanged reports whether an attribute shows as unchanged: equal on
 // both sides, or outside what is relevant.
 func (d *differ) unchanged(before, after cty.Value, p cty.Path) bool {
-	return !d.isRelevant(p) || equal(before, after)
+	return !d.isRelevant(p) || plan.ValuesEqual(before, after)
 }
 
 // memberNames lists an object type's attribute names: id first, as it
@@ -381,7 +382,7 @@ func elements(v cty.Value) []cty.Value {
 // elements away from a change are counted instead of shown.
 func (d *differ) listElements(out *[]line, before, after cty.Value, p cty.Path, level int) {
 	be, ae := elements(before), elements(after)
-	ops := diffSequence(len(be), len(ae), func(i, j int) bool { return equal(be[i], ae[j]) })
+	ops := diffSequence(len(be), len(ae), func(i, j int) bool { return plan.ValuesEqual(be[i], ae[j]) })
 	var lines []line
 	var keep []bool
 	for _, op := range ops {
@@ -521,25 +522,6 @@ func withContext(lines []line, keep []bool, level int, what string) []line {
 		out = append(out, line{level: level, sym: " ", text: "# (" + plural(i-start, what) + " hidden)"})
 	}
 	return out
-}
-
-// equal reports whether two values are the same: an unknown value is
-// never equal to anything, and marks are ignored (sensitivity is decided
-// by path).
-func equal(a, b cty.Value) bool {
-	a, _ = a.UnmarkDeep()
-	b, _ = b.UnmarkDeep()
-	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
-		return false
-	}
-	if a.IsNull() || b.IsNull() {
-		return a.IsNull() && b.IsNull()
-	}
-	if !a.Type().Equals(b.Type()) {
-		return false
-	}
-	eq := a.Equals(b)
-	return eq.IsKnown() && eq.True()
 }
 
 // attrOf reads an attribute of an object value; null when the object is

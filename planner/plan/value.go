@@ -279,3 +279,23 @@ func applyMirror(v cty.Value, m any, fn func(cty.Value) cty.Value) cty.Value {
 	}
 	return v
 }
+
+// ValuesEqual reports whether two values are the same, so that the
+// planner and the rendered diff agree on what a change changes: an unknown
+// value is never equal to anything, and marks are ignored (sensitivity is
+// decided by path).
+func ValuesEqual(a, b cty.Value) bool {
+	a, _ = a.UnmarkDeep()
+	b, _ = b.UnmarkDeep()
+	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
+		return false
+	}
+	if a.IsNull() || b.IsNull() {
+		return a.IsNull() && b.IsNull()
+	}
+	if !a.Type().Equals(b.Type()) {
+		return false
+	}
+	eq := a.Equals(b)
+	return eq.IsKnown() && eq.True()
+}
