@@ -63,6 +63,12 @@ type graphEdge struct {
 	from, to graphNode
 }
 
+// deletes reports whether the edge touches a resource being deleted; both
+// formats draw such an edge dashed.
+func (e graphEdge) deletes() bool {
+	return e.from.action == plan.ActionDelete || e.to.action == plan.ActionDelete
+}
+
 // graphEdges lists the dependencies between drawn resources, from
 // Change.DependsOn.
 func graphEdges(p *plan.Plan, nodes []graphNode) []graphEdge {
@@ -107,6 +113,23 @@ func groups(nodes []graphNode) (root []graphNode, modules []string, byModule map
 		byModule[n.module] = append(byModule[n.module], n)
 	}
 	return root, modules, byModule
+}
+
+// writeGrouped writes nodes in the order groups gives: root resources at
+// the top level, then each module's inside a subgraph that the format
+// opens with openGroup and closes with closeGroup.
+func writeGrouped(b *strings.Builder, nodes []graphNode, writeNode func(n graphNode, indent string), openGroup func(i int, module string) string, closeGroup string) {
+	root, modules, byModule := groups(nodes)
+	for _, n := range root {
+		writeNode(n, "  ")
+	}
+	for i, m := range modules {
+		b.WriteString(openGroup(i, m))
+		for _, n := range byModule[m] {
+			writeNode(n, "    ")
+		}
+		b.WriteString(closeGroup)
+	}
 }
 
 // dataBearing reports whether a kind holds data, drawn as a cylinder.
@@ -157,20 +180,12 @@ func Mermaid(p *plan.Plan) string {
 		}
 		fmt.Fprintf(&b, "%s%s%s\"%s\"%s\n", indent, n.id, open, label, close)
 	}
-	root, modules, byModule := groups(nodes)
-	for _, n := range root {
-		writeNode(n, "  ")
-	}
-	for i, m := range modules {
-		fmt.Fprintf(&b, "  subgraph m_%d[\"%s\"]\n", i, mermaidText(m))
-		for _, n := range byModule[m] {
-			writeNode(n, "    ")
-		}
-		b.WriteString("  end\n")
-	}
+	writeGrouped(&b, nodes, writeNode, func(i int, module string) string {
+		return fmt.Sprintf("  subgraph m_%d[\"%s\"]\n", i, mermaidText(module))
+	}, "  end\n")
 	for _, e := range graphEdges(p, nodes) {
 		arrow := "-->"
-		if e.from.action == plan.ActionDelete || e.to.action == plan.ActionDelete {
+		if e.deletes() {
 			arrow = "-.->"
 		}
 		fmt.Fprintf(&b, "  %s %s %s\n", e.from.id, arrow, e.to.id)
@@ -235,20 +250,12 @@ func Dot(p *plan.Plan) string {
 		}
 		fmt.Fprintf(&b, "%s%s [%s];\n", indent, n.id, strings.Join(attrs, ", "))
 	}
-	root, modules, byModule := groups(nodes)
-	for _, n := range root {
-		writeNode(n, "  ")
-	}
-	for i, m := range modules {
-		fmt.Fprintf(&b, "  subgraph cluster_%d {\n    label=%s;\n    style=dashed;\n", i, dotQuote(m))
-		for _, n := range byModule[m] {
-			writeNode(n, "    ")
-		}
-		b.WriteString("  }\n")
-	}
+	writeGrouped(&b, nodes, writeNode, func(i int, module string) string {
+		return fmt.Sprintf("  subgraph cluster_%d {\n    label=%s;\n    style=dashed;\n", i, dotQuote(module))
+	}, "  }\n")
 	for _, e := range graphEdges(p, nodes) {
 		style := ""
-		if e.from.action == plan.ActionDelete || e.to.action == plan.ActionDelete {
+		if e.deletes() {
 			style = " [style=dashed]"
 		}
 		fmt.Fprintf(&b, "  %s -> %s%s;\n", e.from.id, e.to.id, style)

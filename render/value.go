@@ -134,13 +134,7 @@ func (f valueFormatter) format(v cty.Value, p cty.Path, indent string) string {
 		if s := "[" + strings.Join(elems, ", ") + "]"; fitsInline(s, v) {
 			return s
 		}
-		var b strings.Builder
-		b.WriteString("[\n")
-		for _, e := range elems {
-			b.WriteString(indent + f.unit + e + ",\n")
-		}
-		b.WriteString(indent + "]")
-		return b.String()
+		return f.lines("[", elems, ",", "]", indent)
 	case ty.IsMapType() || ty.IsObjectType():
 		keys := sortedKeys(v)
 		if len(keys) == 0 {
@@ -160,15 +154,22 @@ func (f valueFormatter) format(v cty.Value, p cty.Path, indent string) string {
 		if s := "{ " + strings.Join(inline, ", ") + " }"; fitsInline(s, v) {
 			return s
 		}
-		var b strings.Builder
-		b.WriteString("{\n")
-		for _, e := range elems {
-			b.WriteString(indent + f.unit + e + "\n")
-		}
-		b.WriteString(indent + "}")
-		return b.String()
+		return f.lines("{", elems, "", "}", indent)
 	}
 	return fmt.Sprintf("%#v", v)
+}
+
+// lines lays out a collection that does not fit on one line: open, then
+// each element on a line of its own one step deeper than indent and
+// ending with end, then close at indent.
+func (f valueFormatter) lines(open string, elems []string, end, close, indent string) string {
+	var b strings.Builder
+	b.WriteString(open + "\n")
+	for _, e := range elems {
+		b.WriteString(indent + f.unit + e + end + "\n")
+	}
+	b.WriteString(indent + close)
+	return b.String()
 }
 
 // fitsInline reports whether a collection rendered as s may stay on one
