@@ -78,11 +78,7 @@ func outputJSONValue(o *state.Output) json.RawMessage {
 }
 
 func runOutput(ctx context.Context, opts *OutputOptions) error {
-	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	st, err := readState(ctx, b)
+	w, st, err := readWorkspaceState(ctx, opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}

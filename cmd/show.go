@@ -53,11 +53,7 @@ func runShow(ctx context.Context, opts *ShowOptions) error {
 		w := &workspace{deps: opts.Deps, g: opts.Global}
 		return w.renderPlan(pf.Plan)
 	}
-	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	st, err := readState(ctx, b)
+	w, st, err := readWorkspaceState(ctx, opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}

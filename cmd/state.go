@@ -57,11 +57,7 @@ process is really gone: two applies at once can corrupt the environment.`,
 }
 
 func runStateList(ctx context.Context, opts *StateOptions) error {
-	_, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	st, err := readState(ctx, b)
+	_, st, err := readWorkspaceState(ctx, opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
@@ -92,11 +88,7 @@ func runStateList(ctx context.Context, opts *StateOptions) error {
 }
 
 func runStateShow(ctx context.Context, opts *StateOptions) error {
-	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	st, err := readState(ctx, b)
+	w, st, err := readWorkspaceState(ctx, opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}

@@ -149,6 +149,21 @@ func readState(ctx context.Context, b state.Backend) (*state.State, error) {
 	return st, nil
 }
 
+// readWorkspaceState opens the workspace and reads its environment's
+// state (nil when there is none yet), for the commands that only look at
+// it.
+func readWorkspaceState(ctx context.Context, deps *Deps, g *GlobalOptions) (*workspace, *state.State, error) {
+	w, b, err := openWorkspaceBackend(deps, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := readState(ctx, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w, st, nil
+}
+
 // closeProvider releases what a provider holds open (processes,
 // connections), for the providers that hold anything.
 func closeProvider(p providers.Provider) {
