@@ -82,17 +82,13 @@ type decoder struct {
 func (d *decoder) decodeRootFile(f *hcl.File) hcl.Diagnostics {
 	content, diags := f.Body.Content(rootSchema)
 	for _, b := range content.Blocks {
+		if vd, ok := d.decodeValueBlock(b, &d.stack.Outputs); ok {
+			diags = append(diags, vd...)
+			continue
+		}
 		switch b.Type {
 		case "stack":
 			diags = append(diags, d.decodeStackBlock(b)...)
-		case "variable":
-			diags = append(diags, d.addVariable(b)...)
-		case "locals":
-			diags = append(diags, d.decodeLocals(b)...)
-		case "output":
-			var od hcl.Diagnostics
-			d.stack.Outputs, od = appendOutput(d.stack.Outputs, b)
-			diags = append(diags, od...)
 		case "provider":
 			p := &ProviderBlock{Name: b.Labels[0], Body: b.Body, DeclRange: b.DefRange}
 			if prev, ok := d.stack.Provider(p.Name); ok {
@@ -153,6 +149,23 @@ func (d *decoder) decodeStackBlock(b *hcl.Block) hcl.Diagnostics {
 		d.stack.Description = s
 	}
 	return diags
+}
+
+// decodeValueBlock decodes the blocks a stack's root files and a module's
+// files hold alike: variables, locals, and outputs (added to outputs). It
+// reports false for a block of any other type.
+func (d *decoder) decodeValueBlock(b *hcl.Block, outputs *[]*Output) (hcl.Diagnostics, bool) {
+	switch b.Type {
+	case "variable":
+		return d.addVariable(b), true
+	case "locals":
+		return d.decodeLocals(b), true
+	case "output":
+		var diags hcl.Diagnostics
+		*outputs, diags = appendOutput(*outputs, b)
+		return diags, true
+	}
+	return nil, false
 }
 
 // addVariable decodes a variable block of a stack's root files or of a

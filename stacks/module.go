@@ -174,15 +174,11 @@ func (l *loader) loadModule(ms moduleSource) (*moduleConfig, hcl.Diagnostics) {
 		content, cd := f.Body.Content(moduleRootSchema)
 		diags = append(diags, cd...)
 		for _, b := range content.Blocks {
+			if vd, ok := d.decodeValueBlock(b, &m.outputs); ok {
+				diags = append(diags, vd...)
+				continue
+			}
 			switch b.Type {
-			case "variable":
-				diags = append(diags, d.addVariable(b)...)
-			case "locals":
-				diags = append(diags, d.decodeLocals(b)...)
-			case "output":
-				var od hcl.Diagnostics
-				m.outputs, od = appendOutput(m.outputs, b)
-				diags = append(diags, od...)
 			case "module":
 				m.modules = append(m.modules, &ModuleCall{Name: b.Labels[0], Body: b.Body, DeclRange: b.DefRange})
 			case "stage", "environment", "provider", "stack":
