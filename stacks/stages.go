@@ -46,22 +46,10 @@ func (s *Stack) resolveStageSeen(name string, seen map[string]bool) (*resolvedSt
 		}
 	}
 	for i, addr := range st.Remove {
-		found := false
-		for j, r := range out.resources {
-			if r.Address() == addr {
-				out.resources = append(out.resources[:j:j], out.resources[j+1:]...)
-				found = true
-				break
-			}
-		}
-		for j, m := range out.modules {
-			if m.Address() == addr {
-				out.modules = append(out.modules[:j:j], out.modules[j+1:]...)
-				found = true
-				break
-			}
-		}
-		if found {
+		var removedResource, removedModule bool
+		out.resources, removedResource = removeBlock(out.resources, addr)
+		out.modules, removedModule = removeBlock(out.modules, addr)
+		if removedResource || removedModule {
 			out.removedBy[addr] = st.Name
 			continue
 		}
@@ -73,39 +61,60 @@ func (s *Stack) resolveStageSeen(name string, seen map[string]bool) (*resolvedSt
 			Detail:  detail + "; check the address or drop it from remove.",
 			Subject: st.removeRanges[i].Ptr()})
 	}
-	for _, r := range st.Resources {
-		delete(out.removedBy, r.Address())
-		merged := false
-		for j, prev := range out.resources {
-			if prev.Address() == r.Address() {
-				c := *r
-				c.Body = mergeOver(prev.Body, r.Body)
-				out.resources[j] = &c
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			out.resources = append(out.resources, r)
-		}
-	}
-	for _, m := range st.Modules {
-		delete(out.removedBy, m.Address())
-		merged := false
-		for j, prev := range out.modules {
-			if prev.Address() == m.Address() {
-				c := *m
-				c.Body = mergeOver(prev.Body, m.Body)
-				out.modules[j] = &c
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			out.modules = append(out.modules, m)
-		}
-	}
+	out.resources = mergeBlocks(out.resources, st.Resources, (*ResourceBlock).mergedOver, out.removedBy)
+	out.modules = mergeBlocks(out.modules, st.Modules, (*ModuleCall).mergedOver, out.removedBy)
 	return out, diags
+}
+
+// addressed is a block a stage writes by address: a resource block or a
+// module call.
+type addressed interface{ Address() string }
+
+// removeBlock drops the block at addr, if there is one, from a copy of
+// blocks (the parent stage's list stays as it was).
+func removeBlock[B addressed](blocks []B, addr string) ([]B, bool) {
+	for j, b := range blocks {
+		if b.Address() == addr {
+			return append(blocks[:j:j], blocks[j+1:]...), true
+		}
+	}
+	return blocks, false
+}
+
+// mergeBlocks writes a stage's own blocks over the inherited ones: a block
+// at an inherited address takes its place, merged over it by over; a new
+// one goes at the end. A block written again is no longer removed.
+func mergeBlocks[B addressed](inherited, own []B, over func(b, prev B) B, removedBy map[string]string) []B {
+	for _, b := range own {
+		delete(removedBy, b.Address())
+		merged := false
+		for j, prev := range inherited {
+			if prev.Address() == b.Address() {
+				inherited[j] = over(b, prev)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			inherited = append(inherited, b)
+		}
+	}
+	return inherited
+}
+
+// mergedOver is r written over the inherited block prev at its address.
+func (r *ResourceBlock) mergedOver(prev *ResourceBlock) *ResourceBlock {
+	c := *r
+	c.Body = mergeOver(prev.Body, r.Body)
+	return &c
+}
+
+// mergedOver is m written over the inherited module call prev at its
+// address.
+func (m *ModuleCall) mergedOver(prev *ModuleCall) *ModuleCall {
+	c := *m
+	c.Body = mergeOver(prev.Body, m.Body)
+	return &c
 }
 
 // definedIn lists the stages that write a block with the given address.
