@@ -120,78 +120,81 @@ func checkGolden(t *testing.T, path string, got []byte) {
 // environment and compares the desired set with the golden JSON.
 func TestValidStacks(t *testing.T) {
 	t.Parallel()
-	paths, _ := filepath.Glob(filepath.Join("testdata", "valid", "*.txtar"))
-	if len(paths) == 0 {
+	n := eachFixture(t, "valid", func(t *testing.T, p string, fx *fixture, st *Stack, diags hcl.Diagnostics) {
+		if diags.HasErrors() {
+			t.Fatalf("load:\n%s", renderDiags(st.Files, diags))
+		}
+		if d := st.Validate(ValidateRequest{Getenv: func(k string) string { return fx.getenv[k] }}); d.HasErrors() {
+			t.Fatalf("validate:\n%s", renderDiags(st.Files, d))
+		}
+		var out bytes.Buffer
+		if fx.env != "" {
+			ds, d := st.Evaluate(fx.request(t, st))
+			if d.HasErrors() {
+				t.Fatalf("evaluate:\n%s", renderDiags(st.Files, d))
+			}
+			out.Write(desiredJSON(t, ds))
+			if w := renderDiags(st.Files, d); w != "" {
+				out.WriteString("\n" + w)
+			}
+		} else {
+			out.WriteString("validates\n")
+		}
+		checkGolden(t, strings.TrimSuffix(p, ".txtar")+".golden", out.Bytes())
+	})
+	if n == 0 {
 		t.Fatal("no fixtures")
 	}
+}
+
+// eachFixture loads every txtar fixture in testdata/DIR, each in a
+// parallel subtest named after it, and hands check the fixture's path,
+// its contents and what loading it gave. It returns how many there are.
+func eachFixture(t *testing.T, dir string, check func(t *testing.T, path string, fx *fixture, st *Stack, diags hcl.Diagnostics)) int {
+	paths, _ := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
 	for _, p := range paths {
 		name := strings.TrimSuffix(filepath.Base(p), ".txtar")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			fx := readFixture(t, p)
 			st, diags := LoadFS(fx.fsys, ".")
-			if diags.HasErrors() {
-				t.Fatalf("load:\n%s", renderDiags(st.Files, diags))
-			}
-			if d := st.Validate(ValidateRequest{Getenv: func(k string) string { return fx.getenv[k] }}); d.HasErrors() {
-				t.Fatalf("validate:\n%s", renderDiags(st.Files, d))
-			}
-			var out bytes.Buffer
-			if fx.env != "" {
-				ds, d := st.Evaluate(fx.request(t, st))
-				if d.HasErrors() {
-					t.Fatalf("evaluate:\n%s", renderDiags(st.Files, d))
-				}
-				out.Write(desiredJSON(t, ds))
-				if w := renderDiags(st.Files, d); w != "" {
-					out.WriteString("\n" + w)
-				}
-			} else {
-				out.WriteString("validates\n")
-			}
-			checkGolden(t, strings.TrimSuffix(p, ".txtar")+".golden", out.Bytes())
+			check(t, p, fx, st, diags)
 		})
 	}
+	return len(paths)
 }
 
 // TestInvalidStacks checks that every invalid fixture fails with the
 // expected diagnostics at the expected lines.
 func TestInvalidStacks(t *testing.T) {
 	t.Parallel()
-	paths, _ := filepath.Glob(filepath.Join("testdata", "invalid", "*.txtar"))
-	if len(paths) < 30 {
-		t.Errorf("only %d invalid fixtures; the language promises 30+", len(paths))
-	}
-	for _, p := range paths {
-		name := strings.TrimSuffix(filepath.Base(p), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fx := readFixture(t, p)
-			st, diags := LoadFS(fx.fsys, ".")
-			files := map[string]*hcl.File{}
-			if st != nil {
-				files = st.Files
-				if fx.env != "" {
-					_, d := st.Evaluate(fx.request(t, st))
-					diags = append(diags, d...)
-				} else {
-					diags = append(diags, st.Validate(ValidateRequest{Vars: fx.vars, Getenv: func(k string) string { return fx.getenv[k] }, KnownProviders: []string{"aws", "local", "sim"}})...)
-				}
+	n := eachFixture(t, "invalid", func(t *testing.T, p string, fx *fixture, st *Stack, diags hcl.Diagnostics) {
+		files := map[string]*hcl.File{}
+		if st != nil {
+			files = st.Files
+			if fx.env != "" {
+				_, d := st.Evaluate(fx.request(t, st))
+				diags = append(diags, d...)
+			} else {
+				diags = append(diags, st.Validate(ValidateRequest{Vars: fx.vars, Getenv: func(k string) string { return fx.getenv[k] }, KnownProviders: []string{"aws", "local", "sim"}})...)
 			}
-			diags = dedupe(diags)
-			if !diags.HasErrors() {
-				t.Fatalf("expected errors, got none")
+		}
+		diags = dedupe(diags)
+		if !diags.HasErrors() {
+			t.Fatalf("expected errors, got none")
+		}
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError && d.Subject == nil && !strings.Contains(fx.comment, "nosubject") {
+				t.Errorf("diagnostic %q has no source range", d.Summary)
 			}
-			for _, d := range diags {
-				if d.Severity == hcl.DiagError && d.Subject == nil && !strings.Contains(fx.comment, "nosubject") {
-					t.Errorf("diagnostic %q has no source range", d.Summary)
-				}
-				if d.Detail == "" {
-					t.Errorf("diagnostic %q has no detail", d.Summary)
-				}
+			if d.Detail == "" {
+				t.Errorf("diagnostic %q has no detail", d.Summary)
 			}
-			checkGolden(t, strings.TrimSuffix(p, ".txtar")+".golden", []byte(renderDiags(files, diags)))
-		})
+		}
+		checkGolden(t, strings.TrimSuffix(p, ".txtar")+".golden", []byte(renderDiags(files, diags)))
+	})
+	if n < 30 {
+		t.Errorf("only %d invalid fixtures; the language promises 30+", n)
 	}
 }
 
