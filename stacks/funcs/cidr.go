@@ -18,29 +18,9 @@ import (
 
 // cidrSubnetFunc is Terraform's cidrsubnet(prefix, newbits, netnum): subnet
 // number netnum of the subnets made by extending prefix by newbits bits.
-var cidrSubnetFunc = function.New(&function.Spec{
-	Description: "Returns the subnet number netnum of the subnets made by extending a CIDR prefix by newbits bits.",
-	Params: []function.Parameter{
-		{Name: "prefix", Type: cty.String},
-		{Name: "newbits", Type: cty.Number},
-		{Name: "netnum", Type: cty.Number},
-	},
-	Type:         function.StaticReturnType(cty.String),
-	RefineResult: refineNotNull,
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		prefix, err := parsePrefix(args[0], 0)
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
-		newbits, err := wholeNumber(args[1], 1, "newbits")
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
-		netnum, err := wholeNumber(args[2], 2, "netnum")
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
-
+var cidrSubnetFunc = prefixFunc("Returns the subnet number netnum of the subnets made by extending a CIDR prefix by newbits bits.",
+	[]string{"newbits", "netnum"}, func(prefix netip.Prefix, nums []*big.Int) (cty.Value, error) {
+		newbits, netnum := nums[0], nums[1]
 		addrLen := prefix.Addr().BitLen()
 		if newbits.Sign() < 0 {
 			return cty.UnknownVal(cty.String), function.NewArgErrorf(1, "newbits must not be negative; it is the number of bits to add to the prefix length")
@@ -59,30 +39,14 @@ var cidrSubnetFunc = function.New(&function.Spec{
 
 		offset := new(big.Int).Lsh(netnum, uint(addrLen-newLen))
 		return cty.StringVal(netip.PrefixFrom(addAddr(prefix.Addr(), offset), newLen).String()), nil
-	},
-})
+	})
 
 // cidrHostFunc is Terraform's cidrhost(prefix, hostnum): the address of host
 // number hostnum in prefix. A negative hostnum counts from the end, so -1 is
 // the last address.
-var cidrHostFunc = function.New(&function.Spec{
-	Description: "Returns the address of host number hostnum within a CIDR prefix; a negative number counts back from the last address.",
-	Params: []function.Parameter{
-		{Name: "prefix", Type: cty.String},
-		{Name: "hostnum", Type: cty.Number},
-	},
-	Type:         function.StaticReturnType(cty.String),
-	RefineResult: refineNotNull,
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		prefix, err := parsePrefix(args[0], 0)
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
-		hostnum, err := wholeNumber(args[1], 1, "hostnum")
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
-
+var cidrHostFunc = prefixFunc("Returns the address of host number hostnum within a CIDR prefix; a negative number counts back from the last address.",
+	[]string{"hostnum"}, func(prefix netip.Prefix, nums []*big.Int) (cty.Value, error) {
+		hostnum := nums[0]
 		size := pow2(prefix.Addr().BitLen() - prefix.Bits())
 		offset := new(big.Int).Set(hostnum)
 		if offset.Sign() < 0 {
@@ -93,30 +57,18 @@ var cidrHostFunc = function.New(&function.Spec{
 			return cty.UnknownVal(cty.String), function.NewArgErrorf(1, "%s has %s addresses, numbered 0 to %s (or -%s to -1 from the end), so there is no host %s", prefix, size, last, size, hostnum)
 		}
 		return cty.StringVal(addAddr(prefix.Addr(), offset).String()), nil
-	},
-})
+	})
 
 // cidrNetmaskFunc is Terraform's cidrnetmask(prefix): the netmask of an IPv4
 // prefix in dotted-decimal form, for the systems that want one.
-var cidrNetmaskFunc = function.New(&function.Spec{
-	Description: "Returns the netmask of an IPv4 CIDR prefix in dotted-decimal form.",
-	Params: []function.Parameter{
-		{Name: "prefix", Type: cty.String},
-	},
-	Type:         function.StaticReturnType(cty.String),
-	RefineResult: refineNotNull,
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		prefix, err := parsePrefix(args[0], 0)
-		if err != nil {
-			return cty.UnknownVal(cty.String), err
-		}
+var cidrNetmaskFunc = prefixFunc("Returns the netmask of an IPv4 CIDR prefix in dotted-decimal form.",
+	nil, func(prefix netip.Prefix, _ []*big.Int) (cty.Value, error) {
 		if !prefix.Addr().Is4() {
 			return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "%s is an IPv6 prefix, and IPv6 has no netmasks; use the prefix length instead", prefix)
 		}
 		mask := ^uint32(0) << (32 - prefix.Bits()) // Go makes a shift by 32 zero, as /0 needs.
 		return cty.StringVal(netip.AddrFrom4([4]byte{byte(mask >> 24), byte(mask >> 16), byte(mask >> 8), byte(mask)}).String()), nil
-	},
-})
+	})
 
 // cidrSubnetsFunc is Terraform's cidrsubnets(prefix, newbits...): consecutive
 // subnets of prefix, one for each newbits argument, each extending the prefix
@@ -179,6 +131,35 @@ var cidrSubnetsFunc = function.New(&function.Spec{
 		return cty.ListVal(subnets), nil
 	},
 })
+
+// prefixFunc makes a CIDR function that returns a string from a prefix
+// and the whole-number parameters named in numbers: it parses and checks
+// them, in that order, and hands them to impl.
+func prefixFunc(description string, numbers []string, impl func(prefix netip.Prefix, nums []*big.Int) (cty.Value, error)) function.Function {
+	params := []function.Parameter{{Name: "prefix", Type: cty.String}}
+	for _, n := range numbers {
+		params = append(params, function.Parameter{Name: n, Type: cty.Number})
+	}
+	return function.New(&function.Spec{
+		Description:  description,
+		Params:       params,
+		Type:         function.StaticReturnType(cty.String),
+		RefineResult: refineNotNull,
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			prefix, err := parsePrefix(args[0], 0)
+			if err != nil {
+				return cty.UnknownVal(cty.String), err
+			}
+			nums := make([]*big.Int, len(numbers))
+			for i, n := range numbers {
+				if nums[i], err = wholeNumber(args[i+1], i+1, n); err != nil {
+					return cty.UnknownVal(cty.String), err
+				}
+			}
+			return impl(prefix, nums)
+		},
+	})
+}
 
 // parsePrefix parses a CIDR prefix argument and clears its host bits, as
 // Terraform does: "10.1.2.3/24" means the network 10.1.2.0/24.
