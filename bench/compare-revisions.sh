@@ -67,7 +67,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	for side in old new; do
 		# Revisions before 2026-12-08 label their MiB figures "-MB".
 		(cd "$root/planner" && "$work/$side.planner.test" -test.run '^$' -test.bench "$BENCH" -test.benchtime "$BENCHTIME" -test.count 1 -test.timeout 60m) |
-			grep -E '^(Benchmark|goos|goarch|pkg|cpu)' | sed -E 's/ ([a-z-]+)-MB( |$)/ \1-MiB\2/g' >>"$out/$side.planner.txt"
+			grep -E '^(Benchmark|goos|goarch|pkg|cpu)' | sed -E 's/ ([a-z-]+)-MB([[:space:]]|$)/ \1-MiB\2/g' >>"$out/$side.planner.txt"
 		for s in $SHAPES; do
 			IFS=: read -r n layers noop <<<"$s"
 			args=(-n "$n" -layers "$layers")
