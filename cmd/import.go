@@ -42,14 +42,7 @@ resource differs from the stack.`,
 }
 
 func runImport(ctx context.Context, opts *ImportOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	if err := w.checkStage(opts.Stage); err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceAtStage(opts.Deps, opts.Global, opts.Stage)
 	if err != nil {
 		return err
 	}

@@ -53,14 +53,7 @@ next apply to delete.`,
 }
 
 func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
-	w, err := openWorkspace(opts.Deps, opts.Global)
-	if err != nil {
-		return err
-	}
-	if err := w.checkStage(opts.Stage); err != nil {
-		return err
-	}
-	b, err := w.backend()
+	w, b, err := openWorkspaceAtStage(opts.Deps, opts.Global, opts.Stage)
 	if err != nil {
 		return err
 	}

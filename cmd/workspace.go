@@ -128,8 +128,17 @@ func (w *workspace) backend() (state.Backend, error) {
 // openWorkspaceBackend opens the workspace and its environment's state
 // backend: the first step of every command that reads or writes the state.
 func openWorkspaceBackend(deps *Deps, g *GlobalOptions) (*workspace, state.Backend, error) {
+	return openWorkspaceAtStage(deps, g, "")
+}
+
+// openWorkspaceAtStage is openWorkspaceBackend for the commands that take
+// --stage: an unknown stage is reported before the backend is opened.
+func openWorkspaceAtStage(deps *Deps, g *GlobalOptions, stage string) (*workspace, state.Backend, error) {
 	w, err := openWorkspace(deps, g)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := w.checkStage(stage); err != nil {
 		return nil, nil, err
 	}
 	b, err := w.backend()
