@@ -143,11 +143,7 @@ func (d *decoder) decodeStackBlock(b *hcl.Block) hcl.Diagnostics {
 	d.stackBlock = b.DefRange.Ptr()
 	d.stack.Name = b.Labels[0]
 	content, diags := b.Body.Content(stackBlockSchema)
-	if a, ok := content.Attributes["description"]; ok {
-		s, sd := constString(a)
-		diags = append(diags, sd...)
-		d.stack.Description = s
-	}
+	diags = append(diags, constAttr(content, "description", constString, &d.stack.Description)...)
 	return diags
 }
 
@@ -273,21 +269,9 @@ func decodeVariable(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 	diags := checkName("variable", v.Name, b.LabelRanges[0])
 	content, cd := b.Body.Content(variableSchema)
 	diags = append(diags, cd...)
-	if a, ok := content.Attributes["description"]; ok {
-		s, d := constString(a)
-		diags = append(diags, d...)
-		v.Description = s
-	}
-	if a, ok := content.Attributes["sensitive"]; ok {
-		bv, d := constBool(a)
-		diags = append(diags, d...)
-		v.Sensitive = bv
-	}
-	if a, ok := content.Attributes["nullable"]; ok {
-		bv, d := constBool(a)
-		diags = append(diags, d...)
-		v.Nullable = bv
-	}
+	diags = append(diags, constAttr(content, "description", constString, &v.Description)...)
+	diags = append(diags, constAttr(content, "sensitive", constBool, &v.Sensitive)...)
+	diags = append(diags, constAttr(content, "nullable", constBool, &v.Nullable)...)
 	if a, ok := content.Attributes["type"]; ok {
 		ty, defaults, d := typeexpr.TypeConstraintWithDefaults(a.Expr)
 		diags = append(diags, d...)
@@ -350,16 +334,8 @@ func decodeOutput(b *hcl.Block) (*Output, hcl.Diagnostics) {
 	} else {
 		return nil, diags
 	}
-	if a, ok := content.Attributes["description"]; ok {
-		s, d := constString(a)
-		diags = append(diags, d...)
-		o.Description = s
-	}
-	if a, ok := content.Attributes["sensitive"]; ok {
-		bv, d := constBool(a)
-		diags = append(diags, d...)
-		o.Sensitive = bv
-	}
+	diags = append(diags, constAttr(content, "description", constString, &o.Description)...)
+	diags = append(diags, constAttr(content, "sensitive", constBool, &o.Sensitive)...)
 	if a, ok := content.Attributes["depends_on"]; ok {
 		trs, d := dependsOnList(a.Expr)
 		diags = append(diags, d...)
@@ -403,11 +379,7 @@ func decodeStage(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 	diags := checkName("stage", s.Name, b.LabelRanges[0])
 	content, cd := b.Body.Content(stageSchema)
 	diags = append(diags, cd...)
-	if a, ok := content.Attributes["description"]; ok {
-		str, d := constString(a)
-		diags = append(diags, d...)
-		s.Description = str
-	}
+	diags = append(diags, constAttr(content, "description", constString, &s.Description)...)
 	if a, ok := content.Attributes["extends"]; ok {
 		str, d := constString(a)
 		diags = append(diags, d...)

@@ -532,11 +532,7 @@ func (sc *scope) lifecycle(n *resourceNode) Lifecycle {
 	}
 	content, d := blk.Body.Content(lifecycleSchema)
 	sc.addDiags(d)
-	if a, ok := content.Attributes["prevent_destroy"]; ok {
-		b, bd := constBool(a)
-		sc.addDiags(bd)
-		lc.PreventDestroy = b
-	}
+	sc.addDiags(constAttr(content, "prevent_destroy", constBool, &lc.PreventDestroy))
 	if a, ok := content.Attributes["allow_data_loss"]; ok {
 		b, bd := constBool(a)
 		sc.addDiags(bd)

@@ -55,6 +55,19 @@ func constBool(a *hcl.Attribute) (bool, hcl.Diagnostics) {
 	return v.True(), diags
 }
 
+// constAttr sets *into from the constant attribute name of a block's
+// content, read with read (constString, constBool); a block without it
+// leaves *into as it was (the default).
+func constAttr[T any](content *hcl.BodyContent, name string, read func(*hcl.Attribute) (T, hcl.Diagnostics), into *T) hcl.Diagnostics {
+	a, ok := content.Attributes[name]
+	if !ok {
+		return nil
+	}
+	v, diags := read(a)
+	*into = v
+	return diags
+}
+
 // constName reads a name given as a string ("local") or a bare word (local).
 func constName(a *hcl.Attribute) (string, hcl.Diagnostics) {
 	if tr, d := hcl.AbsTraversalForExpr(a.Expr); !d.HasErrors() && len(tr) == 1 {
