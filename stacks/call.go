@@ -86,14 +86,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 			child.vars[v.Name] = sc.finishVariable(v, val, rng, "")
 			child.varRanges[v.Name] = rng
 		}
-		child.validateVariables(mod.variables)
-		for _, l := range mod.locals {
-			child.locals[l.Name] = l
-		}
-		child.addResources(mod.resources)
-		child.addCalls(mod.modules)
-		child.outputs = mod.outputs
-		child.run()
+		child.runBody(mod.variables, mod.locals, mod.resources, mod.modules, mod.outputs)
 		outs := map[string]cty.Value{}
 		ci := &callInstance{outputDeps: map[string]depSet{}, all: child.all}
 		for name, v := range child.outputVals {

@@ -157,6 +157,21 @@ func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir, origin string
 	}
 }
 
+// runBody evaluates a module's body in sc once its variables have values:
+// it checks them, declares the locals, resource blocks, module calls and
+// outputs, and runs the scope. The root module and called modules are
+// evaluated alike.
+func (sc *scope) runBody(variables []*Variable, locals []*Local, resources []*ResourceBlock, calls []*ModuleCall, outputs []*Output) {
+	sc.validateVariables(variables)
+	for _, l := range locals {
+		sc.locals[l.Name] = l
+	}
+	sc.addResources(resources)
+	sc.addCalls(calls)
+	sc.outputs = outputs
+	sc.run()
+}
+
 // addResources prepares the resource blocks of the scope.
 func (sc *scope) addResources(blocks []*ResourceBlock) {
 	for _, b := range blocks {

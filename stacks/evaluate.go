@@ -126,14 +126,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 	root := newScope(ev, addrs.RootModule, s.fsys, s.dir, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
-	root.validateVariables(s.Variables)
-	for _, l := range s.Locals {
-		root.locals[l.Name] = l
-	}
-	root.addResources(rs.resources)
-	root.addCalls(rs.modules)
-	root.outputs = s.Outputs
-	root.run()
+	root.runBody(s.Variables, s.Locals, rs.resources, rs.modules, s.Outputs)
 
 	ds := &DesiredSet{Stack: s.Name, Stage: stageName, Provider: provider, ProviderConfig: cty.EmptyObjectVal}
 	if env != nil {
