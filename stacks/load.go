@@ -82,6 +82,15 @@ type loader struct {
 
 func (l *loader) displayName(p string) string { return l.display(p) }
 
+// parseSource parses a stack or variable file's source as HCL's JSON
+// form or its native syntax, naming it name in diagnostics.
+func parseSource(src []byte, json bool, name string) (*hcl.File, hcl.Diagnostics) {
+	if json {
+		return hcljson.Parse(src, name)
+	}
+	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+}
+
 // parseFile parses one file as native syntax or JSON by its name.
 func (l *loader) parseFile(fsys fs.FS, p, name string) (*hcl.File, hcl.Diagnostics) {
 	src, err := fs.ReadFile(fsys, p)
@@ -89,13 +98,7 @@ func (l *loader) parseFile(fsys fs.FS, p, name string) (*hcl.File, hcl.Diagnosti
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read stack file",
 			Detail: fmt.Sprintf("Reading %s failed: %s.", name, err)}}
 	}
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if strings.HasSuffix(p, ".json") {
-		f, diags = hcljson.Parse(src, name)
-	} else {
-		f, diags = hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	}
+	f, diags := parseSource(src, strings.HasSuffix(p, ".json"), name)
 	if f != nil {
 		l.files[name] = f
 	}

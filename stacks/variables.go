@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -131,13 +130,7 @@ func (sc *scope) readVarFile(path string, source []byte, decl map[string]*Variab
 			Detail: fmt.Sprintf("Reading -var-file %s failed: %s.", path, err)})
 		return nil
 	}
-	var f *hcl.File
-	var d hcl.Diagnostics
-	if strings.HasSuffix(path, ".json") {
-		f, d = hcljson.Parse(src, path)
-	} else {
-		f, d = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-	}
+	f, d := parseSource(src, strings.HasSuffix(path, ".json"), path)
 	sc.addDiags(d)
 	if f == nil || d.HasErrors() {
 		return nil
