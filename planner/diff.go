@@ -99,14 +99,22 @@ func diffBlock(b *schema.Block, desired, actual cty.Value, path cty.Path, ignore
 	}
 }
 
+// blockHasForceNew reports whether b or a block inside it has an
+// attribute whose change forces a replacement.
 func blockHasForceNew(b *schema.Block) bool {
+	return anyAttribute(b, func(a *schema.Attribute) bool { return a.ForceNew })
+}
+
+// anyAttribute reports whether b or a block nested in it has an attribute
+// for which is holds.
+func anyAttribute(b *schema.Block, is func(*schema.Attribute) bool) bool {
 	for _, a := range b.Attributes {
-		if a.ForceNew {
+		if is(a) {
 			return true
 		}
 	}
 	for _, nb := range b.Blocks {
-		if blockHasForceNew(&nb.Block) {
+		if anyAttribute(&nb.Block, is) {
 			return true
 		}
 	}

@@ -40,17 +40,7 @@ func recordSensitivePaths(pl *plan.Plan) {
 // hasSensitive reports whether b or a block inside it declares a
 // sensitive attribute.
 func hasSensitive(b *schema.Block) bool {
-	for _, a := range b.Attributes {
-		if a.Sensitive {
-			return true
-		}
-	}
-	for _, nb := range b.Blocks {
-		if hasSensitive(&nb.Block) {
-			return true
-		}
-	}
-	return false
+	return anyAttribute(b, func(a *schema.Attribute) bool { return a.Sensitive })
 }
 
 // declaredSensitive lists, once each, the outermost paths of values that
