@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -31,13 +32,16 @@ type evalQueue struct {
 	// last change of each address.
 	gen       uint64
 	changedAt map[addrs.Instance]uint64
-	// last holds the resources of the latest evaluation without errors,
-	// lastGen the generation of the values it saw.
-	last    map[addrs.Instance]*stacks.Resource
-	lastGen uint64
-	// lastSet is that evaluation, whose unchanged blocks the next one
-	// takes over (stacks.Reuse).
+	// lastSet is the latest evaluation without errors, lastGen the
+	// generation of the values it saw. Requests are answered from it as
+	// long as they can be (cachedLocked), and the next evaluation takes
+	// over its unchanged blocks (stacks.Reuse).
 	lastSet *stacks.DesiredSet
+	lastGen uint64
+	// answers is false while lastSet is the evaluation before the walk,
+	// which requests are not answered from: only an evaluation of the
+	// queue's own does.
+	answers bool
 	waiting []evalRequest
 	busy    bool
 }
@@ -85,7 +89,10 @@ func (q *evalQueue) changedLocked(addr addrs.Instance) {
 // cachedLocked returns the latest evaluation's resource at addr when none
 // of its dependencies changed since that evaluation read them.
 func (q *evalQueue) cachedLocked(addr addrs.Instance) (*stacks.Resource, bool) {
-	r, ok := q.last[addr]
+	if !q.answers {
+		return nil, false
+	}
+	r, ok := lookup(q.lastSet, addr)
 	if !ok {
 		return nil, false
 	}
@@ -147,18 +154,12 @@ func (q *evalQueue) resource(addr addrs.Instance) (*stacks.Resource, error) {
 		snapshot, gen, reuse := q.snapshotLocked()
 		q.mu.Unlock()
 		ds, diags := q.eval(snapshot, reuse)
-		byAddr := map[addrs.Instance]*stacks.Resource{}
-		if ds != nil {
-			for _, r := range ds.Resources {
-				byAddr[r.Address] = r
-			}
-		}
 		q.mu.Lock()
 		if !diags.HasErrors() {
-			q.last, q.lastGen, q.lastSet = byAddr, gen, ds
+			q.lastSet, q.lastGen, q.answers = ds, gen, true
 		}
 		for _, req := range batch {
-			switch r, ok := byAddr[req.addr]; {
+			switch r, ok := lookup(ds, req.addr); {
 			case diags.HasErrors():
 				req.out <- evalResult{err: &DiagnosticsError{Diags: diags}}
 			case !ok:
@@ -182,4 +183,21 @@ func (q *evalQueue) resource(addr addrs.Instance) (*stacks.Resource, error) {
 	q.mu.Unlock()
 	r := <-out
 	return r.res, r.err
+}
+
+// lookup finds the resource at addr in an evaluation's resources, which
+// are sorted by address, without a map of them: a map keyed by address
+// for every evaluation of a large stack costs more memory than the search
+// costs time.
+func lookup(ds *stacks.DesiredSet, addr addrs.Instance) (*stacks.Resource, bool) {
+	if ds == nil {
+		return nil, false
+	}
+	i, ok := slices.BinarySearchFunc(ds.Resources, addr, func(r *stacks.Resource, a addrs.Instance) int {
+		return addrs.Compare(r.Address, a)
+	})
+	if !ok {
+		return nil, false
+	}
+	return ds.Resources[i], true
 }
