@@ -20,8 +20,7 @@ func describeSteps(changes []*plan.Change, current []*state.Resource) []*plan.Mi
 	}
 	order, _ := g.Order()
 	var out []*plan.MigrationStep
-	for _, key := range order {
-		s := g.Steps[key]
+	for _, s := range order {
 		if s.IsBarrier() {
 			continue
 		}

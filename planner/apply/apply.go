@@ -136,18 +136,18 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 	var aerr *ApplyError
 	if len(res) > 0 {
 		aerr = &ApplyError{Failed: map[string]error{}}
-		for key, err := range res {
-			if a.graph.Steps[key].IsBarrier() {
+		for s, err := range res {
+			if s.IsBarrier() {
 				continue
 			}
 			switch {
 			case errors.Is(err, dag.ErrNotStarted):
 				aerr.Interrupted = true
-				aerr.Skipped = append(aerr.Skipped, key.String())
+				aerr.Skipped = append(aerr.Skipped, s.text)
 			case errors.Is(err, dag.ErrSkipped):
-				aerr.Skipped = append(aerr.Skipped, key.String())
+				aerr.Skipped = append(aerr.Skipped, s.text)
 			default:
-				aerr.Failed[key.String()] = err
+				aerr.Failed[s.text] = err
 			}
 		}
 		sort.Slice(aerr.Skipped, func(i, j int) bool { return addrs.CompareStrings(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
@@ -177,8 +177,9 @@ type applier struct {
 	initial  map[addrs.Instance]*stacks.Resource
 	queue    *evalQueue
 
-	// announced holds the creates whose intents announceCreates journaled.
-	announced map[addrs.Instance]bool
+	// announced holds the creates whose intents announceCreates journaled
+	// (by change, a smaller key than the address).
+	announced map[*plan.Change]bool
 
 	mu         sync.Mutex
 	cur        *state.State
@@ -192,7 +193,7 @@ type applier struct {
 // a crash, which finds nothing; so kinds without a Discoverer keep their
 // intents next to the call, where an interrupted create warns by name.
 func (a *applier) announceCreates(ctx context.Context) error {
-	a.announced = map[addrs.Instance]bool{}
+	a.announced = map[*plan.Change]bool{}
 	var entries []state.JournalEntry
 	for _, c := range a.plan.Changes {
 		if c.Action != plan.ActionCreate || c.Deposed || c.Adopted {
@@ -206,7 +207,7 @@ func (a *applier) announceCreates(ctx context.Context) error {
 			continue
 		}
 		entries = append(entries, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName}))
-		a.announced[c.Address] = true
+		a.announced[c] = true
 	}
 	if len(entries) == 0 {
 		return nil
@@ -326,8 +327,7 @@ var operationNames = map[Op]string{
 // run carries out one step. Provider calls are not cancelled with ctx: an
 // interrupt stops new work, and what is in flight finishes so the state
 // stays true.
-func (a *applier) run(ctx context.Context, key StepKey) error {
-	s := a.graph.Steps[key]
+func (a *applier) run(ctx context.Context, s *Step) error {
 	if s.IsBarrier() {
 		return nil
 	}
@@ -336,10 +336,10 @@ func (a *applier) run(ctx context.Context, key StepKey) error {
 	if c.Action == plan.ActionReplace && s.Op == OpCreate {
 		op = "replacing"
 	}
-	a.emit(Event{Address: key.String(), Operation: op, Phase: PhaseStart})
+	a.emit(Event{Address: s.text, Operation: op, Phase: PhaseStart})
 	start := time.Now()
 	err := a.do(context.WithoutCancel(ctx), s)
-	ev := Event{Address: key.String(), Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
+	ev := Event{Address: s.text, Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
 	if err != nil {
 		ev.Phase, ev.Err = PhaseFailed, err
 	}
@@ -396,7 +396,7 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 		// Keep the old copy on record until it is destroyed.
 		intents = append(intents, state.DeposeEntry(c.Address, c.ID))
 	}
-	if !a.announced[c.Address] {
+	if !a.announced[c] {
 		intents = append(intents, state.IntentEntry(c.Address, "create", &state.Resource{Address: c.Address, Kind: c.Kind, Provider: a.x.ProviderName}))
 	}
 	if len(intents) > 0 {

@@ -90,15 +90,22 @@ type Step struct {
 	Key    StepKey
 	Change *plan.Change // nil for a barrier
 	Op     Op
+	// text is Key.String(), made once: ties in the graph's order go by it.
+	text string
 }
+
+// String is the step's key as progress and errors show it (StepKey.String),
+// so messages that name a node of the graph name the step.
+func (s *Step) String() string { return s.text }
 
 // IsBarrier reports whether the step only orders others.
 func (s *Step) IsBarrier() bool { return s.Op == OpBarrier }
 
-// Graph is the apply graph: the steps and what each waits for.
+// Graph is the apply graph: the steps and what each waits for. Its nodes
+// are the steps themselves, so a large graph holds each step's key once,
+// in the step.
 type Graph struct {
-	*dag.Graph[StepKey]
-	Steps map[StepKey]*Step
+	*dag.Graph[*Step]
 }
 
 // graphBuilder holds what the passes of BuildGraph share.
@@ -106,16 +113,16 @@ type graphBuilder struct {
 	changes []*plan.Change
 	current []*state.Resource
 
-	g     *dag.Graph[StepKey]
-	steps map[StepKey]*Step
-	text  map[StepKey]string
+	g *dag.Graph[*Step]
+	// barriers holds the barrier step of each block that has one.
+	barriers map[addrs.Instance]*Step
 	// up maps an address to the step that brings it up to date, down to
 	// the step that removes its old copy.
-	up, down map[addrs.Instance]StepKey
+	up, down map[addrs.Instance]*Step
 	// dependents maps an address to the addresses that depend on it.
 	dependents map[addrs.Instance][]addrs.Instance
 	// upByBlock maps a counted block to the up steps of its instances.
-	upByBlock map[addrs.Instance][]StepKey
+	upByBlock map[addrs.Instance][]*Step
 }
 
 // BuildGraph turns changes into steps and orders them. current is what the
@@ -124,11 +131,13 @@ type graphBuilder struct {
 func BuildGraph(changes []*plan.Change, current []*state.Resource) (*Graph, error) {
 	b := &graphBuilder{
 		changes: changes, current: current,
-		steps: map[StepKey]*Step{}, text: map[StepKey]string{},
-		up: map[addrs.Instance]StepKey{}, down: map[addrs.Instance]StepKey{},
+		barriers: map[addrs.Instance]*Step{},
+		up:       map[addrs.Instance]*Step{}, down: map[addrs.Instance]*Step{},
 	}
 	// Ties go by the steps' text, so orders read the same in every run.
-	b.g = dag.New(func(x, y StepKey) int { return strings.Compare(b.text[x], b.text[y]) })
+	// The graph keeps this function for its walk; it holds on to nothing
+	// of the builder, whose maps are garbage once the graph is built.
+	b.g = dag.New(func(x, y *Step) int { return strings.Compare(x.text, y.text) })
 	passes := []func(){
 		// Nodes first: one per provider call (a replacement is two), so
 		// every later pass only draws edges.
@@ -151,23 +160,24 @@ func BuildGraph(changes []*plan.Change, current []*state.Resource) (*Graph, erro
 		pass()
 	}
 	if _, err := b.g.Order(); err != nil {
-		var cycle *dag.CycleError[StepKey]
+		var cycle *dag.CycleError[*Step]
 		if !errors.As(err, &cycle) {
 			return nil, err
 		}
 		names := make([]string, len(cycle.Nodes))
-		for i, k := range cycle.Nodes {
-			names[i] = k.String()
+		for i, s := range cycle.Nodes {
+			names[i] = s.text
 		}
 		return nil, fmt.Errorf("the changes depend on each other in a circle (%s); apply them in two steps with --target", strings.Join(names, ", "))
 	}
-	return &Graph{Graph: b.g, Steps: b.steps}, nil
+	return &Graph{Graph: b.g}, nil
 }
 
-func (b *graphBuilder) add(s *Step) {
-	b.steps[s.Key] = s
-	b.text[s.Key] = s.Key.String()
-	b.g.Add(s.Key)
+// add makes s a node and returns it.
+func (b *graphBuilder) add(s *Step) *Step {
+	s.text = s.Key.String()
+	b.g.Add(s)
+	return s
 }
 
 func (b *graphBuilder) addSteps() {
@@ -181,19 +191,15 @@ func (b *graphBuilder) addSteps() {
 			k := StepKey{Address: cur.Address, Phase: PhaseDeposed, Deposed: c.ID}
 			b.add(&Step{Key: k, Change: c, Op: OpDelete})
 		case c.Action == plan.ActionCreate:
-			b.add(&Step{Key: cur, Change: c, Op: OpCreate})
-			b.up[c.Address] = cur
+			b.up[c.Address] = b.add(&Step{Key: cur, Change: c, Op: OpCreate})
 		case c.Action == plan.ActionUpdate:
-			b.add(&Step{Key: cur, Change: c, Op: OpUpdate})
-			b.up[c.Address] = cur
+			b.up[c.Address] = b.add(&Step{Key: cur, Change: c, Op: OpUpdate})
 		case c.Action == plan.ActionDelete:
-			b.add(&Step{Key: cur, Change: c, Op: OpDelete})
-			b.down[c.Address] = cur
+			b.down[c.Address] = b.add(&Step{Key: cur, Change: c, Op: OpDelete})
 		case c.Action == plan.ActionReplace:
 			old := StepKey{Address: cur.Address, Phase: PhaseOld}
-			b.add(&Step{Key: cur, Change: c, Op: OpCreate})
-			b.add(&Step{Key: old, Change: c, Op: OpDestroyOld})
-			b.up[c.Address], b.down[c.Address] = cur, old
+			b.up[c.Address] = b.add(&Step{Key: cur, Change: c, Op: OpCreate})
+			b.down[c.Address] = b.add(&Step{Key: old, Change: c, Op: OpDestroyOld})
 		}
 	}
 }
@@ -231,24 +237,25 @@ func (b *graphBuilder) collectDependents() {
 // barrier node per block, so the edges stay as many as the dependencies
 // written.
 func (b *graphBuilder) groupByBlock() {
-	b.upByBlock = map[addrs.Instance][]StepKey{}
-	for addr, key := range b.up {
+	b.upByBlock = map[addrs.Instance][]*Step{}
+	for addr, s := range b.up {
 		if !addr.Key.IsNone() {
-			b.upByBlock[addr.Block()] = append(b.upByBlock[addr.Block()], key)
+			b.upByBlock[addr.Block()] = append(b.upByBlock[addr.Block()], s)
 		}
 	}
 }
 
 // barrier returns the barrier step of a block, made on first use.
-func (b *graphBuilder) barrier(block addrs.Instance) StepKey {
-	key := StepKey{Address: block, Phase: PhaseBlock}
-	if _, ok := b.steps[key]; !ok {
-		b.add(&Step{Key: key, Op: OpBarrier})
-		for _, k := range b.upByBlock[block] {
-			b.g.Connect(key, k)
+func (b *graphBuilder) barrier(block addrs.Instance) *Step {
+	s, ok := b.barriers[block]
+	if !ok {
+		s = b.add(&Step{Key: StepKey{Address: block, Phase: PhaseBlock}, Op: OpBarrier})
+		b.barriers[block] = s
+		for _, u := range b.upByBlock[block] {
+			b.g.Connect(s, u)
 		}
 	}
-	return key
+	return s
 }
 
 func (b *graphBuilder) connectUps() {
@@ -280,7 +287,7 @@ func (b *graphBuilder) connectDowns() {
 		ownUp, hasUp := b.up[c.Address]
 		for _, dep := range deps {
 			if dk, ok := b.down[dep]; ok && dk != down {
-				if s := b.steps[dk]; s.Op == OpDelete || s.Change.ReplaceOrder == plan.CreateBeforeDestroy {
+				if dk.Op == OpDelete || dk.Change.ReplaceOrder == plan.CreateBeforeDestroy {
 					b.g.Connect(down, dk)
 				}
 			}
