@@ -177,9 +177,8 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 		parallelism = 1
 	}
 	var (
-		results   = map[K]error{}
-		succeeded = map[K]bool{}
-		wg        sync.WaitGroup
+		results = map[K]error{}
+		wg      sync.WaitGroup
 	)
 	type done struct {
 		n   *node[K]
@@ -189,6 +188,9 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 	all := g.rank()
 	indeg := indegrees(all)
 	ready := roots(all, indeg)
+	// succeeded is by rank, so a walk of many nodes holds no second map
+	// of their keys.
+	succeeded := make([]bool, len(all))
 	running, finished := 0, 0
 	var skip func(n *node[K])
 	skip = func(n *node[K]) {
@@ -216,7 +218,7 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 			// Cancelled (or nothing can run): everything left did not
 			// start.
 			for _, n := range all {
-				if _, ok := results[n.key]; !ok && !succeeded[n.key] {
+				if _, ok := results[n.key]; !ok && !succeeded[n.rank] {
 					results[n.key] = ErrNotStarted
 				}
 			}
@@ -240,7 +242,7 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 			}
 		}
 		ready = merge(ready, next)
-		succeeded[d.n.key] = true
+		succeeded[d.n.rank] = true
 	}
 	wg.Wait()
 	return results
