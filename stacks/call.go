@@ -94,7 +94,9 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 			ci.outputDeps[name] = child.outputDeps[name]
 		}
 		n.instances[key] = ci
-		sc.all.add(child.all)
+		if sc.all != nil {
+			sc.all.add(child.all)
+		}
 		vals = append(vals, cty.ObjectVal(outs))
 	}
 	if unknown {

@@ -86,7 +86,10 @@ type scope struct {
 	outputVals   map[string]cty.Value
 	outputDeps   map[string]depSet
 	outputAbsent map[string]string
-	// all holds every resource instance address in the scope and below.
+	// all holds every resource instance address in the scope and below,
+	// which a reference to a module call as a whole depends on. The root
+	// scope is no call's, so it keeps none (nil): in a large stack it
+	// would hold every address once more, and nothing reads it.
 	all depSet
 }
 
@@ -136,7 +139,7 @@ func (sc *scope) addDiags(d hcl.Diagnostics) {
 // names that file system in the record of files read ("" for the stack's,
 // the module key for modules).
 func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir, origin string) *scope {
-	return &scope{
+	sc := &scope{
 		ev: ev, module: module, fsys: fsys, dir: dir,
 		funcs:        funcs.Functions(recordingFS{fsys: fsys, prefix: origin + ":", reads: ev.reads}, dir),
 		vars:         map[string]cty.Value{},
@@ -153,8 +156,11 @@ func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir, origin string
 		outputVals:   map[string]cty.Value{},
 		outputDeps:   map[string]depSet{},
 		outputAbsent: map[string]string{},
-		all:          depSet{},
 	}
+	if !module.IsRoot() {
+		sc.all = depSet{}
+	}
+	return sc
 }
 
 // runBody evaluates a module's body in sc once its variables have values:

@@ -220,7 +220,9 @@ func (sc *scope) evalResource(n *resourceNode, refs []ref) {
 		}
 		sc.ev.resources = append(sc.ev.resources, r)
 		n.instances[addr] = struct{}{}
-		sc.all[addr] = struct{}{}
+		if sc.all != nil {
+			sc.all[addr] = struct{}{}
+		}
 		vals = append(vals, schema.WithComputed(provBlock, cfg, sc.ev.known[addr]))
 		addrVals = append(addrVals, cty.StringVal(n.block.Address()+key.String()))
 	}

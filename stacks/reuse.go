@@ -69,10 +69,9 @@ func (sc *scope) reuseBlock(n *resourceNode, refs []ref) bool {
 		}
 	}
 	ev.resources = append(ev.resources, prev.resources...)
-	for addr := range prev.instances {
-		n.instances[addr] = struct{}{}
-		sc.all[addr] = struct{}{}
-	}
+	// The block's instances are what they were: share the set, which
+	// nothing adds to once a block is evaluated, instead of copying it.
+	n.instances = prev.instances
 	if !changed {
 		n.value, n.addrValue = prev.value, prev.addrValue
 		ev.blocks[key] = prev
