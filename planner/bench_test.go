@@ -34,7 +34,6 @@ import (
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
-	"github.com/stagecraft/stagecraft/providers/sim"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
@@ -77,15 +76,7 @@ type benchEnv struct {
 
 func newBenchEnv(tb testing.TB, st *stacks.Stack, simCfg map[string]cty.Value, dir string) *benchEnv {
 	tb.Helper()
-	e := &benchEnv{stack: st, provider: sim.New(), backend: &countingBackend{Backend: state.NewLocal(dir, "test")}}
-	cfg := cty.EmptyObjectVal
-	if len(simCfg) > 0 {
-		cfg = cty.ObjectVal(simCfg)
-	}
-	if d := e.provider.Configure(context.Background(), cfg); d.HasErrors() {
-		tb.Fatalf("configure sim: %s", d.Error())
-	}
-	return e
+	return &benchEnv{stack: st, provider: configuredSim(tb, simCfg), backend: &countingBackend{Backend: state.NewLocal(dir, "test")}}
 }
 
 func (e *benchEnv) planner() *Planner {

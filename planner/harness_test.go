@@ -38,15 +38,23 @@ func newEnv(t *testing.T, files map[string]string, stage string, simCfg map[stri
 	t.Helper()
 	e := &env{t: t, backend: state.NewLocal(t.TempDir(), "test"), simCfg: simCfg}
 	e.load(files, stage)
-	e.provider = sim.New()
+	e.provider = configuredSim(t, simCfg)
+	return e
+}
+
+// configuredSim is a sim provider configured with simCfg (latencies,
+// failures to inject), or with nothing when simCfg is empty.
+func configuredSim(tb testing.TB, simCfg map[string]cty.Value) providers.Provider {
+	tb.Helper()
+	p := sim.New()
 	cfg := cty.EmptyObjectVal
 	if len(simCfg) > 0 {
 		cfg = cty.ObjectVal(simCfg)
 	}
-	if d := e.provider.Configure(context.Background(), cfg); d.HasErrors() {
-		t.Fatalf("configure sim: %s", d.Error())
+	if d := p.Configure(context.Background(), cfg); d.HasErrors() {
+		tb.Fatalf("configure sim: %s", d.Error())
 	}
-	return e
+	return p
 }
 
 // load (re)reads the stack files, as a user editing them would.
