@@ -58,11 +58,7 @@ func (l *Local) checkEnvironment() error {
 // Read returns the state with the journal replayed on top, or nil, nil when
 // nothing has been written yet.
 func (l *Local) Read(ctx context.Context) (*State, error) {
-	rec, err := l.Recover(ctx)
-	if err != nil || rec == nil {
-		return nil, err
-	}
-	return rec.State, nil
+	return recoveredState(l.Recover(ctx))
 }
 
 // Recover returns the state with the journal replayed on top, the pending

@@ -180,11 +180,7 @@ func (b *ObjectBackend) readEntries(ctx context.Context, g *journalGroup) ([]Jou
 // Read returns the state with the journal replayed on top, or nil, nil
 // when nothing has been written yet.
 func (b *ObjectBackend) Read(ctx context.Context) (*State, error) {
-	rec, err := b.Recover(ctx)
-	if err != nil || rec == nil {
-		return nil, err
-	}
-	return rec.State, nil
+	return recoveredState(b.Recover(ctx))
 }
 
 // Recover returns the state with the journal replayed on top, the pending

@@ -24,6 +24,16 @@ type Recovery struct {
 	Replayed int
 }
 
+// recoveredState is the state of what Recover returned, nil when nothing
+// has been written yet: every backend's Read is its Recover without the
+// unfinished work.
+func recoveredState(rec *Recovery, err error) (*State, error) {
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	return rec.State, nil
+}
+
 // Replay applies a journal (as returned by DecodeJournal) on top of base
 // without changing base.
 //
