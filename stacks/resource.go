@@ -24,6 +24,22 @@ type instance struct {
 	symbols map[string]cty.Value
 }
 
+// metaArgValue evaluates count or for_each, refusing a sensitive value:
+// it would show in the instances' addresses. ok is false when the value
+// cannot be used; the diagnostics say why.
+func (sc *scope) metaArgValue(a *hcl.Attribute, ctx *hcl.EvalContext) (v cty.Value, ok bool) {
+	v, d := a.Expr.Value(ctx)
+	sc.addDiags(d)
+	if d.HasErrors() {
+		return cty.NilVal, false
+	}
+	if marks.HasSensitive(v) {
+		sc.errorf(a.Expr.Range(), "Sensitive "+a.Name, "%s is built from a sensitive value, which would show in addresses; use a value that is not sensitive.", a.Name)
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
 // expand evaluates count and for_each. unknown is true in validate mode
 // when the instances cannot be known yet; the caller then checks the body
 // once with unknown iteration symbols.
@@ -37,13 +53,8 @@ func (sc *scope) expand(meta map[string]*hcl.Attribute, ctx *hcl.EvalContext, wh
 	}
 	switch {
 	case hasCount:
-		v, d := countAttr.Expr.Value(ctx)
-		sc.addDiags(d)
-		if d.HasErrors() {
-			return nil, true
-		}
-		if marks.HasSensitive(v) {
-			sc.errorf(countAttr.Expr.Range(), "Sensitive count", "count is built from a sensitive value, which would show in addresses; use a value that is not sensitive.")
+		v, ok := sc.metaArgValue(countAttr, ctx)
+		if !ok {
 			return nil, true
 		}
 		v, _ = v.Unmark()
@@ -75,13 +86,8 @@ func (sc *scope) expand(meta map[string]*hcl.Attribute, ctx *hcl.EvalContext, wh
 		}
 		return insts, false
 	case hasEach:
-		v, d := eachAttr.Expr.Value(ctx)
-		sc.addDiags(d)
-		if d.HasErrors() {
-			return nil, true
-		}
-		if marks.HasSensitive(v) {
-			sc.errorf(eachAttr.Expr.Range(), "Sensitive for_each", "for_each is built from a sensitive value, which would show in addresses; use a value that is not sensitive.")
+		v, ok := sc.metaArgValue(eachAttr, ctx)
+		if !ok {
 			return nil, true
 		}
 		if !v.IsWhollyKnown() {
