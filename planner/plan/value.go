@@ -284,9 +284,12 @@ func applyMirror(v cty.Value, m any, fn func(cty.Value) cty.Value) cty.Value {
 // planner and the rendered diff agree on what a change changes: an unknown
 // value is never equal to anything, and marks are ignored (sensitivity is
 // decided by path).
+//
+// It compares the marked values as they are: cty's checks and Equals see
+// through marks, and unmarking whole values first would copy every value
+// the planner diffs (a no-op plan compares every attribute of every
+// resource).
 func ValuesEqual(a, b cty.Value) bool {
-	a, _ = a.UnmarkDeep()
-	b, _ = b.UnmarkDeep()
 	if !a.IsWhollyKnown() || !b.IsWhollyKnown() {
 		return false
 	}
@@ -296,6 +299,6 @@ func ValuesEqual(a, b cty.Value) bool {
 	if !a.Type().Equals(b.Type()) {
 		return false
 	}
-	eq := a.Equals(b)
+	eq, _ := a.Equals(b).Unmark()
 	return eq.IsKnown() && eq.True()
 }
