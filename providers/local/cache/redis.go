@@ -1,11 +1,9 @@
 package cache
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -233,7 +231,7 @@ func (e *startExitError) Error() string { return supervisor.ExitDescription(e.er
 // and what it logged since it started. A server that found its port taken
 // gives errPortTaken, so that another port is tried.
 func (c *cache) startFailure(program, name string, port int, p *supervisor.Proc, logPath string, from int64, err error) error {
-	logged := logTailSince(logPath, from, 12)
+	logged := supervisor.TailSince(logPath, from, 12)
 	var ee *startExitError
 	if errors.Is(err, errPortTaken) ||
 		(errors.As(err, &ee) && (strings.Contains(logged, "Address already in use") || !supervisor.PortFree(port))) {
@@ -254,29 +252,4 @@ func logFileSize(path string) int64 {
 		return 0
 	}
 	return info.Size()
-}
-
-// logTailSince returns the last n lines written to a log file after offset.
-func logTailSince(path string, offset int64, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil || info.Size() <= offset {
-		return ""
-	}
-	// The last lines are in the last few kilobytes.
-	const maxRead = 16 << 10
-	offset = max(offset, info.Size()-maxRead)
-	b, err := io.ReadAll(io.NewSectionReader(f, offset, info.Size()-offset))
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(b, nil)), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,12 +1,10 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -256,7 +254,7 @@ func (m *clusterMember) logTail(n int) string {
 	if m.proc == nil {
 		return ""
 	}
-	return clusterLogTail(m.proc.Log, m.logStart, n)
+	return supervisor.TailSince(m.proc.Log, m.logStart, n)
 }
 
 // portTaken reports whether the member's process failed because a port
@@ -290,35 +288,6 @@ func clusterPIDs(ms []*clusterMember) []int {
 		}
 	}
 	return out
-}
-
-// clusterLogTail returns the last n lines written to path after offset off.
-func clusterLogTail(path string, off int64, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return ""
-	}
-	const maxRead = 32 << 10
-	if start := info.Size() - maxRead; start > off {
-		off = start
-	}
-	if off > info.Size() {
-		off = 0
-	}
-	buf, err := io.ReadAll(io.NewSectionReader(f, off, info.Size()-off))
-	if err != nil {
-		return ""
-	}
-	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(buf, nil)), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // clusterFreePorts picks n distinct free ports on 127.0.0.1 that are not in

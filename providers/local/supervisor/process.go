@@ -111,22 +111,28 @@ func (p *Proc) Stop(grace time.Duration) {
 }
 
 // Tail returns the last n lines of a log file, for error messages.
-func Tail(path string, n int) string {
+func Tail(path string, n int) string { return TailSince(path, 0, n) }
+
+// TailSince returns the last n lines written to a log file after offset
+// (the file's size when a process was started, so that only what that
+// process wrote is quoted). A file now shorter than offset was replaced,
+// and is read from its start. Only the last 32 KiB are read.
+func TailSince(path string, offset int64, n int) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	const maxRead = 16 << 10
 	info, err := f.Stat()
 	if err != nil {
 		return ""
 	}
-	off := info.Size() - maxRead
-	if off < 0 {
-		off = 0
+	if offset > info.Size() {
+		offset = 0
 	}
-	buf, err := io.ReadAll(io.NewSectionReader(f, off, maxRead))
+	const maxRead = 32 << 10
+	offset = max(offset, info.Size()-maxRead)
+	buf, err := io.ReadAll(io.NewSectionReader(f, offset, info.Size()-offset))
 	if err != nil {
 		return ""
 	}
