@@ -13,14 +13,19 @@ import (
 )
 
 // progress shows apply as it happens on stderr: on a terminal, a live view
-// of the operations in flight with their elapsed time under the lines of
-// those finished; otherwise one line per event, for logs.
+// of the operations in flight with their elapsed time and the provider's
+// latest status under the lines of those finished; otherwise one line per
+// event, for logs, and a heartbeat line for every operation still running
+// each heartbeat interval, so a long wait is never silent.
 type progress struct {
 	w     io.Writer
 	live  bool
 	color bool
 	width int // terminal columns: a live line must not wrap
 	now   func() time.Time
+	// heartbeat is how long an operation runs between two lines about
+	// it in a log.
+	heartbeat time.Duration
 
 	mu       sync.Mutex
 	inflight map[string]*flight
@@ -32,21 +37,32 @@ type progress struct {
 type flight struct {
 	op    string
 	start time.Time
+	// status is what the provider last reported; said is when the log
+	// last had a line about the operation.
+	status string
+	said   time.Time
 }
 
+// heartbeatEvery is the heartbeat interval of logs.
+const heartbeatEvery = 10 * time.Second
+
 func newProgress(w io.Writer, live, color bool, width int) *progress {
-	p := &progress{w: w, live: live, color: color, width: width, now: time.Now, inflight: map[string]*flight{}}
-	if live {
-		p.stopTick = make(chan struct{})
-		p.stopped = make(chan struct{})
-		go p.tick()
-	}
+	p := &progress{w: w, live: live, color: color, width: width, now: time.Now, heartbeat: heartbeatEvery, inflight: map[string]*flight{}}
+	p.stopTick = make(chan struct{})
+	p.stopped = make(chan struct{})
+	go p.tick()
 	return p
 }
 
+// tick redraws the live view four times a second, or checks once a
+// second whether a log is due a heartbeat.
 func (p *progress) tick() {
 	defer close(p.stopped)
-	t := time.NewTicker(250 * time.Millisecond)
+	every := time.Second
+	if p.live {
+		every = 250 * time.Millisecond
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -54,10 +70,44 @@ func (p *progress) tick() {
 			return
 		case <-t.C:
 			p.mu.Lock()
-			p.redraw()
+			if p.live {
+				p.redraw()
+			} else {
+				p.beat()
+			}
 			p.mu.Unlock()
 		}
 	}
+}
+
+// beat writes a heartbeat line for every operation the log has said
+// nothing about for the heartbeat interval (the caller holds mu):
+// "cache.pages: still deleting [1m10s elapsed, ElastiCache status: deleting]".
+func (p *progress) beat() {
+	now := p.now()
+	addrs := make([]string, 0, len(p.inflight))
+	for a, f := range p.inflight {
+		if now.Sub(f.said) >= p.heartbeat {
+			addrs = append(addrs, a)
+		}
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		f := p.inflight[a]
+		fmt.Fprintf(p.w, "%s: still %s [%s]\n", a, f.op, f.elapsed(now))
+		f.said = now
+	}
+}
+
+// elapsed is the time an operation has run and its latest status, as the
+// heartbeat and the live view show them: "1m10s elapsed, ElastiCache
+// status: deleting".
+func (f *flight) elapsed(now time.Time) string {
+	s := seconds(now.Sub(f.start)) + " elapsed"
+	if f.status != "" {
+		s += ", " + f.status
+	}
+	return s
 }
 
 // event takes one planner event.
@@ -67,10 +117,18 @@ func (p *progress) event(ev apply.Event) {
 	p.clear()
 	switch ev.Phase {
 	case apply.PhaseStart:
-		p.inflight[ev.Address] = &flight{op: ev.Operation, start: p.now()}
+		now := p.now()
+		p.inflight[ev.Address] = &flight{op: ev.Operation, start: now, said: now}
 		if !p.live {
 			fmt.Fprintf(p.w, "%s: %s...\n", ev.Address, ev.Operation)
 		}
+	case apply.PhaseStatus:
+		if f, ok := p.inflight[ev.Address]; ok {
+			f.status = ev.Status
+		}
+	case apply.PhasePending:
+		delete(p.inflight, ev.Address)
+		fmt.Fprintf(p.w, "%s: %s... %s in %s: %s; nothing waits for it, and the next plan checks that it is gone\n", ev.Address, ev.Operation, p.paint("requested", "32"), seconds(ev.Elapsed), ev.Status)
 	case apply.PhaseDone:
 		delete(p.inflight, ev.Address)
 		fmt.Fprintf(p.w, "%s: %s... %s in %s\n", ev.Address, ev.Operation, p.paint("done", "32"), seconds(ev.Elapsed))
@@ -103,10 +161,8 @@ func (p *progress) message(format string, args ...any) {
 }
 
 func (p *progress) stop() {
-	if p.live {
-		close(p.stopTick)
-		<-p.stopped
-	}
+	close(p.stopTick)
+	<-p.stopped
 	p.mu.Lock()
 	p.clear()
 	p.mu.Unlock()
@@ -142,7 +198,11 @@ func (p *progress) redraw() {
 			break
 		}
 		f := p.inflight[a]
-		b.WriteString(p.fit(fmt.Sprintf("  %s: %s... ", a, f.op), seconds(p.now().Sub(f.start))) + "\n")
+		elapsed := seconds(p.now().Sub(f.start))
+		if f.status != "" {
+			elapsed = "[" + f.elapsed(p.now()) + "]"
+		}
+		b.WriteString(p.fit(fmt.Sprintf("  %s: %s... ", a, f.op), elapsed) + "\n")
 		n++
 	}
 	fmt.Fprint(p.w, b.String())

@@ -110,6 +110,10 @@ func showStateText(out io.Writer, st *state.State) error {
 		fmt.Fprintf(out, "# %s%s:\n%s\n\n", r.Address, status, render.Value(v))
 	}
 	for _, r := range st.Deposed {
+		if r.Pending != nil {
+			fmt.Fprintf(out, "# %s (object %s, deletion pending at %s since %s; the next plan checks that it is gone)\n\n", r.Address, r.ID, r.Pending.At, r.Pending.Since.UTC().Format("Jan 2 15:04 UTC"))
+			continue
+		}
 		fmt.Fprintf(out, "# %s (deposed object %s, deleted by the next apply)\n\n", r.Address, r.ID)
 	}
 	if len(st.Outputs) > 0 {

@@ -70,10 +70,16 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	for _, rf := range current {
 		rfs[rf.res.Address] = rf
 	}
-	deposed, err := p.refresh(ctx, append(work.Deposed, orphans...), !opts.SkipRefresh)
+	deposedRecords, pendingRecords := splitPending(work.Deposed)
+	deposed, err := p.refresh(ctx, append(deposedRecords, orphans...), !opts.SkipRefresh)
 	if err != nil {
 		return nil, err
 	}
+	pendingChanges, stillPending, err := p.checkPending(ctx, pendingRecords, !opts.SkipRefresh)
+	if err != nil {
+		return nil, err
+	}
+	pl.PendingDeletions = stillPending
 
 	known := map[addrs.Instance]cty.Value{}
 	for addr, rf := range rfs {
@@ -111,9 +117,10 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	}
 	for i, rf := range deposed {
 		c := p.deleteChange(rf, "an old copy left behind by an interrupted apply")
-		c.Adopted = i >= len(work.Deposed)
+		c.Adopted = i >= len(deposedRecords)
 		pl.Changes = append(pl.Changes, c)
 	}
+	pl.Changes = append(pl.Changes, pendingChanges...)
 	for _, c := range pl.Changes {
 		if adopted[c.Address] && !c.Deposed {
 			c.Adopted = true

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -481,6 +482,22 @@ var fixtures = map[string]func() *plan.Plan{
 	"destroy":    destroyPlan,
 	"stage_only": stageOnlyPlan,
 	"targeted":   targetedPlan,
+	"pending":    pendingPlan,
+}
+
+// pendingPlan changes nothing, while the cache an earlier apply deleted
+// is still being deleted at AWS.
+func pendingPlan() *plan.Plan {
+	p := noChangesPlan()
+	p.Provider, p.AppliedStage, p.TargetStage = "aws", "balanced", "balanced"
+	p.Changes = p.Changes[:1]
+	p.Changes[0] = noop("aws", "autoscaling_group", "autoscaling_group.app", appGroup(nil))
+	p.Outputs = nil
+	p.PendingDeletions = []*plan.PendingDeletion{{
+		Address: addrs.MustParse("cache.pages"), Kind: "cache", ID: "sc-shop-prod-pages-4be1c0",
+		Since: time.Date(2026, 12, 8, 10, 42, 0, 0, time.UTC), At: "AWS", Status: "deleting",
+	}}
+	return p
 }
 
 // addresses parses the addresses a fixture writes.

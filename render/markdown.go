@@ -162,6 +162,9 @@ func markdownWarnings(p *plan.Plan) string {
 		}
 		items = append(items, "**Drift:** "+code(d.Address.String())+" changed outside Stagecraft"+what+".")
 	}
+	for _, d := range p.PendingDeletions {
+		items = append(items, "**Deletion pending:** "+code(d.Address.String())+" "+escapeMarkdown(strings.TrimPrefix(d.Describe(), d.Address.String()+": "))+"; the next plan checks again.")
+	}
 	for _, w := range p.Warnings {
 		items = append(items, escapeMarkdown(w))
 	}

@@ -24,6 +24,7 @@ func PlanText(w io.Writer, p *plan.Plan, o Options) error {
 		t.summary,
 		t.steps,
 		t.outputs,
+		t.pending,
 		t.notes,
 		t.warnings,
 		t.refusals,
@@ -240,6 +241,22 @@ func (t *textPlan) outputs() string {
 	var b strings.Builder
 	b.WriteString(t.st.bold("Changes to Outputs:") + "\n")
 	renderLines(&b, lines, t.st)
+	return b.String()
+}
+
+// pending lists the deletions an earlier apply left to the provider and
+// that are not finished yet: no changes, but the user should know.
+func (t *textPlan) pending() string {
+	if len(t.p.PendingDeletions) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(t.st.bold("Pending deletions:") + "\n")
+	for _, d := range t.p.PendingDeletions {
+		// One line however long, so that it can be found with grep.
+		b.WriteString("  " + d.Describe() + "\n")
+	}
+	b.WriteString("\n" + t.para("The provider is still deleting these; nothing waits for them. The next plan checks again, and removes their records once they are gone."))
 	return b.String()
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/stagecraft/stagecraft/stacks/addrs"
 )
@@ -18,6 +19,12 @@ const FormatVersion = 1
 // StatusTainted marks a resource whose create failed half-way: it exists at
 // the provider but is not known to work, so the next plan replaces it.
 const StatusTainted = "tainted"
+
+// StatusPendingDeletion marks a deposed object whose deletion the
+// provider accepted but had not finished when the apply ended (an
+// ElastiCache replication group still "deleting"); Resource.Pending says
+// since when. The next plan checks that it is gone.
+const StatusPendingDeletion = "pending-deletion"
 
 // State is everything one environment's applies have left behind. It is the
 // "actual" side of the planner's diff and the anchor (Lineage and Serial) for
@@ -76,13 +83,27 @@ type Resource struct {
 	// configuration that declared the dependency is gone. A block's address
 	// stands for all its instances (see addrs.Instance.Contains).
 	Dependencies []addrs.Instance `json:"dependencies,omitempty"`
-	// Status is empty for a ready resource or StatusTainted.
+	// Status is empty for a ready resource, StatusTainted, or (on a
+	// deposed object) StatusPendingDeletion.
 	Status string `json:"status,omitempty"`
+	// Pending describes a pending deletion (StatusPendingDeletion).
+	Pending *Pending `json:"pending_deletion,omitempty"`
 	// PreventDestroy and AllowDataLoss record the resource's lifecycle
 	// settings at its last apply, so that a plan that deletes it because
 	// it left the stack still honours them.
 	PreventDestroy bool `json:"prevent_destroy,omitempty"`
 	AllowDataLoss  bool `json:"allow_data_loss,omitempty"`
+}
+
+// Pending is a deletion the provider accepted but had not finished when
+// the apply that asked for it ended.
+type Pending struct {
+	// Since is when the apply asked for the deletion.
+	Since time.Time `json:"since"`
+	// At names the system deleting the object ("AWS"), and Status is the
+	// object's status there when it was last looked at ("deleting").
+	At     string `json:"at"`
+	Status string `json:"status"`
 }
 
 // Output is one stack output as of the last apply.
@@ -185,6 +206,10 @@ func (r *Resource) Clone() *Resource {
 	c.Attributes = bytes.Clone(r.Attributes)
 	c.SensitivePaths = slices.Clone(r.SensitivePaths)
 	c.Dependencies = slices.Clone(r.Dependencies)
+	if r.Pending != nil {
+		p := *r.Pending
+		c.Pending = &p
+	}
 	return &c
 }
 

@@ -28,6 +28,13 @@ const (
 	PhaseStart  Phase = "start"
 	PhaseDone   Phase = "done"
 	PhaseFailed Phase = "failed"
+	// PhaseStatus carries the provider's latest status of an operation
+	// in progress (Event.Status), for the live view and the heartbeat.
+	PhaseStatus Phase = "status"
+	// PhasePending ends a delete that the provider accepted but had not
+	// finished: the state records it as pending deletion, and
+	// Event.Status says what the provider reported.
+	PhasePending Phase = "pending"
 )
 
 // Event reports progress of apply, for the command line's progress view.
@@ -40,6 +47,9 @@ type Event struct {
 	// Elapsed is set when the operation ends.
 	Elapsed time.Duration
 	Err     error
+	// Status is what the provider last reported about the operation
+	// (PhaseStatus, PhasePending): "ElastiCache status: deleting".
+	Status string
 }
 
 // Options are the inputs of one apply.
@@ -338,9 +348,18 @@ func (a *applier) run(ctx context.Context, s *Step) error {
 	}
 	a.emit(Event{Address: s.text, Operation: op, Phase: PhaseStart})
 	start := time.Now()
+	ctx = providers.WithStatus(ctx, func(status string) {
+		a.emit(Event{Address: s.text, Operation: op, Phase: PhaseStatus, Status: status})
+	})
 	err := a.do(context.WithoutCancel(ctx), s)
 	ev := Event{Address: s.text, Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
-	if err != nil {
+	// delete returns a *providers.PendingDeletion itself, unwrapped, only
+	// once the state records it.
+	pending, isPending := err.(*providers.PendingDeletion)
+	switch {
+	case isPending:
+		ev.Phase, ev.Status, err = PhasePending, pending.Error(), nil
+	case err != nil:
 		ev.Phase, ev.Err = PhaseFailed, err
 	}
 	a.emit(ev)
@@ -371,10 +390,13 @@ func (a *applier) do(ctx context.Context, s *Step) error {
 			return a.update(ctx, impl, schema, c, res, cfg)
 		}
 		return a.create(ctx, impl, schema, c, res, cfg)
-	case OpDelete:
-		return a.delete(ctx, impl, c, c.Deposed)
-	case OpDestroyOld:
-		return a.delete(ctx, impl, c, true)
+	case OpDelete, OpDestroyOld:
+		if !a.graph.Awaited(s) {
+			// Nothing later needs the object gone: the provider may
+			// leave its deletion pending instead of holding the apply.
+			ctx = providers.AllowPendingDeletion(ctx)
+		}
+		return a.delete(ctx, impl, c, c.Deposed || s.Op == OpDestroyOld)
 	}
 	panic(fmt.Sprintf("apply: step %s has no operation to run", s.Key))
 }
@@ -439,6 +461,13 @@ func (a *applier) update(ctx context.Context, impl providers.ResourceKind, schem
 func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool) error {
 	prior, _ := c.Before.UnmarkDeep()
 	if err := impl.Delete(ctx, a.x.Ref(c.Address, c.Kind, c.ID), prior); err != nil {
+		var pending *providers.PendingDeletion
+		if errors.As(err, &pending) && providers.PendingDeletionAllowed(ctx) {
+			if rerr := a.recordPending(ctx, impl, c, deposed, pending); rerr != nil {
+				return rerr
+			}
+			return err
+		}
 		return opError(OpDelete, c.Address, err)
 	}
 	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID)); err != nil {
@@ -450,6 +479,51 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *pl
 	} else if r, ok := a.cur.Resource(c.Address); ok && r.ID == c.ID {
 		a.cur.Remove(c.Address)
 	}
+	a.mu.Unlock()
+	if !deposed {
+		a.queue.remove(c.Address)
+	}
+	return nil
+}
+
+// recordPending records the object of c, whose deletion the provider
+// left pending, as a deposed copy with the pending status, so the next
+// plan checks that it is gone (see planner's pending deletions) while its
+// address is free for a new resource.
+func (a *applier) recordPending(ctx context.Context, impl providers.ResourceKind, c *plan.Change, deposed bool, p *providers.PendingDeletion) error {
+	a.mu.Lock()
+	var rec *state.Resource
+	if r, ok := a.cur.Resource(c.Address); ok && !deposed && r.ID == c.ID {
+		rec = r.Clone()
+	} else {
+		for _, d := range a.cur.Deposed {
+			if d.Address == c.Address && d.ID == c.ID {
+				rec = d.Clone()
+			}
+		}
+	}
+	a.mu.Unlock()
+	if rec == nil {
+		before, _ := c.Before.UnmarkDeep()
+		r, err := a.x.NewResource(c.Address, c.Kind, c.ID, before, impl.Schema())
+		if err != nil {
+			return fmt.Errorf("record the pending deletion of %s: %w", c.Address, err)
+		}
+		r.Dependencies = c.DependsOn
+		rec = r
+	}
+	rec.Status = state.StatusPendingDeletion
+	rec.Pending = &state.Pending{Since: time.Now().UTC(), At: p.At, Status: p.Status}
+	if err := a.jw.append(ctx, state.RemoveEntry(c.Address, c.ID), state.DeposedEntry(rec)); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if r, ok := a.cur.Resource(c.Address); ok && !deposed && r.ID == c.ID {
+		a.cur.Remove(c.Address)
+	} else {
+		a.cur.RemoveDeposed(c.Address, c.ID)
+	}
+	a.cur.AddDeposed(rec)
 	a.mu.Unlock()
 	if !deposed {
 		a.queue.remove(c.Address)

@@ -57,6 +57,13 @@ func (g *Graph[K]) Connect(from, to K) {
 	t.rdep[f] = true
 }
 
+// Awaited reports whether some node waits for key: a node nothing waits
+// for may finish in its own time without holding up the walk.
+func (g *Graph[K]) Awaited(key K) bool {
+	n := g.nodes[key]
+	return n != nil && len(n.rdep) > 0
+}
+
 // Len is the number of nodes.
 func (g *Graph[K]) Len() int { return len(g.nodes) }
 

@@ -34,6 +34,17 @@ type jsonPlan struct {
 	Steps         []*jsonStep    `json:"steps"`
 	Warnings      []string       `json:"warnings"`
 	Refused       []*jsonRefusal `json:"refused"`
+	// PendingDeletions is left out when there are none.
+	PendingDeletions []*jsonPendingDeletion `json:"pending_deletions,omitempty"`
+}
+
+type jsonPendingDeletion struct {
+	Address addrs.Instance `json:"address"`
+	Kind    string         `json:"kind"`
+	ID      string         `json:"id"`
+	Since   time.Time      `json:"since"`
+	At      string         `json:"at"`
+	Status  string         `json:"status"`
 }
 
 type jsonStep struct {
@@ -170,6 +181,9 @@ func Marshal(p *Plan, redact bool) ([]byte, error) {
 	for _, r := range p.Refused {
 		jp.Refused = append(jp.Refused, &jsonRefusal{Address: r.Address, Action: r.Action, Reason: r.Reason})
 	}
+	for _, d := range p.PendingDeletions {
+		jp.PendingDeletions = append(jp.PendingDeletions, &jsonPendingDeletion{Address: d.Address, Kind: d.Kind, ID: d.ID, Since: d.Since, At: d.At, Status: d.Status})
+	}
 	if redact {
 		return json.MarshalIndent(jp, "", "  ")
 	}
@@ -236,6 +250,9 @@ func Unmarshal(data []byte) (*Plan, error) {
 	}
 	for _, r := range jp.Refused {
 		p.Refused = append(p.Refused, &Refusal{Address: r.Address, Action: r.Action, Reason: r.Reason})
+	}
+	for _, d := range jp.PendingDeletions {
+		p.PendingDeletions = append(p.PendingDeletions, &PendingDeletion{Address: d.Address, Kind: d.Kind, ID: d.ID, Since: d.Since, At: d.At, Status: d.Status})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decode plan: %w", err)

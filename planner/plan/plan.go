@@ -70,6 +70,9 @@ type Plan struct {
 	// Steps are the changes in the order apply runs them, described as a
 	// migration (create, roll, shift, resize, delete).
 	Steps []*MigrationStep
+	// PendingDeletions lists objects an earlier apply asked the provider
+	// to delete that are still on their way out; they are not changes.
+	PendingDeletions []*PendingDeletion
 	// Warnings are things the user should know that do not stop the plan.
 	Warnings []string
 	// Refused lists changes the plan will not carry out without consent

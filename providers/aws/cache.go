@@ -486,7 +486,11 @@ func (k *cacheKind) setReplicas(ctx context.Context, op string, r providers.Ref,
 // Delete removes the cache, waits until it is gone, then removes its
 // subnet and parameter groups once AWS lets go of them. A cache already
 // gone is no error: the groups a crashed delete left are removed all the
-// same.
+// same. When ctx allows it (providers.AllowPendingDeletion: nothing later
+// in the apply needs the cache gone), Delete does not wait: it returns a
+// *providers.PendingDeletion once AWS is deleting the cache, and the
+// delete after the next plan, which finds the cache gone, removes the
+// groups.
 func (k *cacheKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value) error {
 	if r.ID == "" {
 		return nil
@@ -511,6 +515,15 @@ func (k *cacheKind) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 		}
 		if err != nil && !isNotFound(err) {
 			return awsError("delete", r.Address, "", err)
+		}
+	}
+	if s != nil && providers.PendingDeletionAllowed(ctx) {
+		if s, err = k.describe(ctx, "delete", r.Address, id); err != nil {
+			return err
+		}
+		if s != nil {
+			providers.ReportStatus(ctx, "ElastiCache status: "+s.status())
+			return &providers.PendingDeletion{At: "AWS", Status: s.status()}
 		}
 	}
 	if err := k.waitGone(ctx, r, id, true); err != nil {
@@ -552,6 +565,7 @@ func (k *cacheKind) waitAvailable(ctx context.Context, r providers.Ref, id strin
 		if err != nil || s == nil {
 			return false, err
 		}
+		providers.ReportStatus(ctx, "ElastiCache status: "+s.status())
 		switch st := s.status(); st {
 		case "available":
 			out = s
@@ -580,6 +594,9 @@ func (k *cacheKind) waitGone(ctx context.Context, r providers.Ref, id string, bo
 			return false, err
 		}
 		deleting = s != nil && s.deleting()
+		if s != nil {
+			providers.ReportStatus(ctx, "ElastiCache status: "+s.status())
+		}
 		return s == nil, nil
 	})
 	if errors.Is(err, errWaitTimedOut) && deleting && bounded && k.p.settings.CacheDeleteTimeout > 0 {
@@ -587,6 +604,22 @@ func (k *cacheKind) waitGone(ctx context.Context, r providers.Ref, id string, bo
 		return nil
 	}
 	return err
+}
+
+var _ providers.DeletionWatcher = (*cacheKind)(nil)
+
+// DeletionStatus reports how the deletion of the cache r is going, for
+// the plan after an apply that left it pending: gone when ElastiCache no
+// longer lists it, otherwise its status ("deleting").
+func (k *cacheKind) DeletionStatus(ctx context.Context, r providers.Ref) (string, bool, bool, error) {
+	if r.ID == "" {
+		return "", false, true, nil
+	}
+	s, err := k.describe(ctx, "read", r.Address, r.ID)
+	if err != nil || s == nil {
+		return "", false, s == nil && err == nil, err
+	}
+	return s.status(), s.deleting(), false, nil
 }
 
 // unsupported reports a change the endpoint cannot make: an operation an

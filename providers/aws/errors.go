@@ -104,10 +104,13 @@ func (p *provider) waitFor(ctx context.Context, what string, check func(ctx cont
 // errWaitTimedOut is what waitWithin's error wraps when the time ran out.
 var errWaitTimedOut = errors.New("timed out")
 
-// waitWithin is waitFor with its own timeout.
+// waitWithin is waitFor with its own timeout. It reports what it waits
+// for as the operation's status (providers.ReportStatus); a check that
+// reads AWS's own status of the object reports that instead.
 func (p *provider) waitWithin(ctx context.Context, timeout time.Duration, what string, check func(ctx context.Context) (done bool, err error)) error {
 	deadline := time.Now().Add(timeout)
 	interval := p.settings.PollInterval
+	providers.ReportStatus(ctx, "waiting for "+what)
 	for {
 		done, err := check(ctx)
 		if err != nil {

@@ -50,6 +50,9 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The supervisor answers once the unit is ready (processes healthy,
+	// members joined): a wait the heartbeat names.
+	providers.ReportStatus(ctx, "waiting for the local supervisor")
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return providers.Retryable(fmt.Errorf("supervisor not reachable: %w", err))

@@ -78,6 +78,10 @@ func (s *session) attempt(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.latency >= time.Second {
+		// A wait people notice: the heartbeat says what it is.
+		providers.ReportStatus(ctx, fmt.Sprintf("sim: simulated latency %s", s.latency))
+	}
 	if s.latency > 0 {
 		t := time.NewTimer(s.latency)
 		select {
