@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,8 +43,12 @@ Given a plan file saved by plan -out, it applies exactly that plan, without
 asking, and refuses it when the state or the stack files changed since
 ("stale plan": run plan again).
 
-Ctrl-C stops starting new work and waits for the operations in flight, so
-the state stays true; a second Ctrl-C lists what is still running.`,
+Ctrl-C (or SIGTERM) stops starting new work and stops the waits of the
+operations in flight; calls already sent finish and are recorded, and a
+traffic shift stops at the step it is on ("interrupted at shift step N of
+M"). Apply then exits 1; run it again to continue. A second Ctrl-C stops
+at once: the journal holds everything that finished, and the next plan
+reads what was still in flight.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -179,6 +185,12 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 }
 
 // carryOut runs the apply with progress, interrupt handling and a summary.
+//
+// Interrupts (Ctrl-C, SIGTERM) have the meaning Terraform users know: the
+// first stops new operations and the waits of those in flight (calls
+// already sent finish and are recorded; a traffic shift stops at the step
+// it is on); the second stops at once, leaving the journal as it is,
+// which holds everything that finished.
 func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *plan.Plan, st *state.State) error {
 	io := w.deps.IO
 	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor), io.errOutWidth())
@@ -186,26 +198,22 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	defer cancel()
 	done := make(chan struct{})
 	defer close(done)
+	// hard is closed by the second interrupt.
+	hard := make(chan struct{})
 	if w.deps.Signals != nil {
 		go func() {
-			interrupts := 0
-			for {
+			for interrupts := 1; ; interrupts++ {
 				select {
 				case <-done:
 					return
 				case <-w.deps.Signals:
-					interrupts++
-					if interrupts == 1 {
-						cancel()
-						prog.message("Interrupt received: no new operation starts; waiting for those in flight so the state stays true (Ctrl-C again lists them).")
-						continue
-					}
-					if f := prog.inFlight(); len(f) > 0 {
-						prog.message("Still in flight: %s. Waiting for them to finish.", strings.Join(f, ", "))
-					} else {
-						prog.message("Nothing in flight; writing the state.")
-					}
 				}
+				if interrupts > 1 {
+					close(hard)
+					return
+				}
+				cancel()
+				prog.message("Interrupt received: no new operation starts and waits stop; calls already sent finish and are recorded (Ctrl-C again stops at once).")
 			}
 		}()
 	}
@@ -214,7 +222,27 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	})
 	start := time.Now()
 	fmt.Fprintln(io.ErrOut)
-	_, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
+	result := make(chan error, 1)
+	go func() {
+		_, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
+		result <- err
+	}()
+	var err error
+	select {
+	case err = <-result:
+	case <-hard:
+		// Every journal entry is whole once written, so the journal is
+		// true whenever the process ends; what was in flight is read
+		// again by the next plan (creates have their intents on record).
+		if f := prog.inFlight(); len(f) > 0 {
+			prog.message("Second interrupt: stopping at once. Still in flight: %s; the next plan reads what they did.", strings.Join(f, ", "))
+		} else {
+			prog.message("Second interrupt: stopping at once.")
+		}
+		prog.stop()
+		fmt.Fprintf(io.ErrOut, "\nApply interrupted after %s; the journal records everything that finished. Run apply again to continue.\n", seconds(time.Since(start)))
+		return silentExit(ExitError)
+	}
 	prog.stop()
 	elapsed := time.Since(start)
 	counts := p.Counts()
@@ -226,6 +254,12 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 		if errors.As(err, &aerr) {
 			if aerr.Interrupted {
 				fmt.Fprintf(io.ErrOut, "\nApply interrupted after %s; the state records everything that finished. Run apply again to continue.\n", seconds(elapsed))
+				for _, step := range slices.Sorted(maps.Keys(aerr.Stopped)) {
+					var ie *apply.InterruptedError
+					if errors.As(aerr.Stopped[step], &ie) && ie.Shift != nil {
+						fmt.Fprintf(io.ErrOut, "  %s\n", ie)
+					}
+				}
 			}
 			if len(aerr.Failed) > 0 {
 				return userError("apply failed after %s: %s; the state records everything that finished, so fix the cause and run apply again", seconds(elapsed), aerr.Error())

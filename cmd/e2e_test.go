@@ -89,9 +89,10 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestInterruptedApply sends SIGINT to an apply in flight: it stops
-// starting new work, finishes what is in flight, exits 1 with a clear
-// message, and the next apply completes the rest.
+// TestInterruptedApply sends SIGINT twice to an apply in flight: the
+// first stops new work, the second stops at once while calls are still in
+// flight, naming them; it exits 1 with a clear message, and the next apply
+// completes the rest without creating anything twice.
 func TestInterruptedApply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -137,7 +138,7 @@ stage "s" {
 		t.Fatalf("interrupted apply: %v\n%s", err, errOut.String())
 	}
 	e := errOut.String()
-	for _, want := range []string{"Interrupt received", "Still in flight: autoscaling_group.g[", "Apply interrupted"} {
+	for _, want := range []string{"Interrupt received", "Second interrupt: stopping at once. Still in flight: autoscaling_group.g[", "Apply interrupted"} {
 		if !strings.Contains(e, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, e)
 		}

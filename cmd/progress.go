@@ -135,6 +135,9 @@ func (p *progress) event(ev apply.Event) {
 	case apply.PhaseFailed:
 		delete(p.inflight, ev.Address)
 		fmt.Fprintf(p.w, "%s: %s... %s after %s: %s\n", ev.Address, ev.Operation, p.paint("failed", "31"), seconds(ev.Elapsed), ev.Err)
+	case apply.PhaseInterrupted:
+		delete(p.inflight, ev.Address)
+		fmt.Fprintf(p.w, "%s: %s... %s after %s\n", ev.Address, ev.Operation, p.paint("interrupted", "33"), seconds(ev.Elapsed))
 	}
 	p.redraw()
 }

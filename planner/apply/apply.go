@@ -35,6 +35,10 @@ const (
 	// finished: the state records it as pending deletion, and
 	// Event.Status says what the provider reported.
 	PhasePending Phase = "pending"
+	// PhaseInterrupted ends an operation an interrupt cut short: its wait
+	// stopped, and what it had done is recorded or read again by the next
+	// plan.
+	PhaseInterrupted Phase = "interrupted"
 )
 
 // Event reports progress of apply, for the command line's progress view.
@@ -66,19 +70,62 @@ type Options struct {
 
 // ApplyError lists what failed, per address.
 type ApplyError struct {
-	Failed      map[string]error
+	Failed map[string]error
+	// Stopped holds the steps an interrupt cut short, per step: their
+	// errors are *InterruptedError values (a traffic shift's says at
+	// which step it stopped).
+	Stopped     map[string]error
 	Skipped     []string
 	Interrupted bool
 }
 
-// Unwrap returns the failures, so errors.As finds a *GateError among them.
+// Unwrap returns the failures and the steps cut short, so errors.As finds
+// a *GateError or an *InterruptedError among them.
 func (e *ApplyError) Unwrap() []error {
-	out := make([]error, 0, len(e.Failed))
+	out := make([]error, 0, len(e.Failed)+len(e.Stopped))
 	for _, err := range e.Failed {
+		out = append(out, err)
+	}
+	for _, err := range e.Stopped {
 		out = append(out, err)
 	}
 	return out
 }
+
+// InterruptedError is a step an interrupt cut short: a wait stopped, or a
+// traffic shift stopped at the step it was on (Shift set).
+type InterruptedError struct {
+	// Step names the step (its address) and Operation what it was doing
+	// ("creating", "shifting").
+	Step      string
+	Operation string
+	// Shift, for a traffic shift, says where it stopped.
+	Shift *ShiftStop
+	// Err is what the provider returned, when it was cut short.
+	Err error
+}
+
+// ShiftStop is where an interrupted traffic shift stopped: at step N of M
+// of one path, with that share of the path's traffic moved.
+type ShiftStop struct {
+	Path  string
+	Step  int
+	Steps int
+	Share int
+}
+
+func (e *InterruptedError) Error() string {
+	if s := e.Shift; s != nil {
+		if s.Step == 0 {
+			return fmt.Sprintf("%s: shifting %s, %d%% moved, interrupted before its first step; run apply to continue", e.Step, s.Path, s.Share)
+		}
+		return fmt.Sprintf("%s: shifting %s, %d%% moved, interrupted at shift step %d of %d; run apply to continue", e.Step, s.Path, s.Share, s.Step, s.Steps)
+	}
+	return fmt.Sprintf("%s: %s was interrupted; the next plan reads what it did", e.Step, e.Operation)
+}
+
+// Unwrap returns what the provider returned.
+func (e *InterruptedError) Unwrap() error { return e.Err }
 
 func (e *ApplyError) Error() string {
 	var b strings.Builder
@@ -92,6 +139,17 @@ func (e *ApplyError) Error() string {
 			b.WriteString("; ")
 		}
 		b.WriteString(e.Failed[a].Error())
+	}
+	stopped := make([]string, 0, len(e.Stopped))
+	for a := range e.Stopped {
+		stopped = append(stopped, a)
+	}
+	sort.Slice(stopped, func(i, j int) bool { return addrs.CompareStrings(stopped[i], stopped[j]) < 0 })
+	for _, a := range stopped {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Stopped[a].Error())
 	}
 	if e.Interrupted {
 		if b.Len() > 0 {
@@ -145,12 +203,16 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 
 	var aerr *ApplyError
 	if len(res) > 0 {
-		aerr = &ApplyError{Failed: map[string]error{}}
+		aerr = &ApplyError{Failed: map[string]error{}, Stopped: map[string]error{}}
 		for s, err := range res {
 			if s.IsBarrier() {
 				continue
 			}
+			var stopped *InterruptedError
 			switch {
+			case errors.As(err, &stopped):
+				aerr.Interrupted = true
+				aerr.Stopped[s.text] = err
 			case errors.Is(err, dag.ErrNotStarted):
 				aerr.Interrupted = true
 				aerr.Skipped = append(aerr.Skipped, s.text)
@@ -162,13 +224,14 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 		}
 		sort.Slice(aerr.Skipped, func(i, j int) bool { return addrs.CompareStrings(aerr.Skipped[i], aerr.Skipped[j]) < 0 })
 	}
-	finalCtx := context.WithoutCancel(ctx)
+	// The backend persists even after an interrupt (state.Backend), so
+	// what finished is recorded with the apply's own context.
 	if aerr == nil {
-		if err := a.finish(finalCtx); err != nil {
+		if err := a.finish(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if err := opts.Backend.Write(finalCtx, a.cur); err != nil {
+	if err := opts.Backend.Write(ctx, a.cur); err != nil {
 		return nil, fmt.Errorf("write state: %w", err)
 	}
 	if aerr != nil {
@@ -334,9 +397,11 @@ var operationNames = map[Op]string{
 	OpCreate: "creating", OpUpdate: "updating", OpDelete: "deleting", OpDestroyOld: "destroying old copy",
 }
 
-// run carries out one step. Provider calls are not cancelled with ctx: an
-// interrupt stops new work, and what is in flight finishes so the state
-// stays true.
+// run carries out one step. The provider sees ctx: an interrupt stops its
+// waits, while a call it has already sent finishes (each provider bounds
+// such calls itself). A step cut short by the interrupt ends with an
+// *InterruptedError; what it finished is journaled, a create in flight has
+// its intent on record, and the next plan reads what the rest did.
 func (a *applier) run(ctx context.Context, s *Step) error {
 	if s.IsBarrier() {
 		return nil
@@ -351,14 +416,20 @@ func (a *applier) run(ctx context.Context, s *Step) error {
 	ctx = providers.WithStatus(ctx, func(status string) {
 		a.emit(Event{Address: s.text, Operation: op, Phase: PhaseStatus, Status: status})
 	})
-	err := a.do(context.WithoutCancel(ctx), s)
+	err := a.do(ctx, s)
 	ev := Event{Address: s.text, Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)}
 	// delete returns a *providers.PendingDeletion itself, unwrapped, only
 	// once the state records it.
 	pending, isPending := err.(*providers.PendingDeletion)
+	var stopped *InterruptedError
+	if err != nil && !isPending && !errors.As(err, &stopped) && ctx.Err() != nil {
+		err = &InterruptedError{Step: s.text, Operation: op, Err: err}
+	}
 	switch {
 	case isPending:
 		ev.Phase, ev.Status, err = PhasePending, pending.Error(), nil
+	case errors.As(err, &stopped):
+		ev.Phase, ev.Err = PhaseInterrupted, err
 	case err != nil:
 		ev.Phase, ev.Err = PhaseFailed, err
 	}

@@ -65,10 +65,21 @@ func (e *GateError) Error() string {
 	return fmt.Sprintf("%s: shifting %s stopped at step %d%%: %s; the traffic is back at %d%% and the state records where the shift stopped. Fix the new target and apply again to resume", e.Address, e.Path, e.Step, e.Reason, e.At)
 }
 
+// stepCallTimeout bounds the provider call that sets the weights of one
+// shift step. An interrupt does not cut that call short, since the journal
+// would then not know how the traffic is split; the shift stops after it.
+const stepCallTimeout = 2 * time.Minute
+
+// interruptedReason is what the state's note of a shift says when an
+// interrupt stopped it.
+const interruptedReason = "the apply was interrupted"
+
 // shiftTraffic carries out a load balancer update that moves traffic: for
 // each shifted path in turn, it applies the intermediate weights of every
 // step, watches the new targets for the bake time, and rolls back to the
 // last good step when the gate fails. The last step applies cfg itself.
+// An interrupt (ctx cancelled) stops it at the step it is on: the weights
+// in force are recorded, and so is where the shift stopped.
 func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind, schema *schema.Schema, c *plan.Change, res *stacks.Resource, cfg cty.Value) error {
 	obs, canObserve := impl.(providers.Observer)
 	if !canObserve {
@@ -90,7 +101,7 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		}
 		return v
 	}
-	apply := func(v cty.Value) error {
+	apply := func(v cty.Value, final bool) error {
 		prior := c.Before
 		if r, ok := a.stateResource(c.Address); ok {
 			if pv, err := r.Value(a.x.ImpliedType(schema)); err == nil {
@@ -98,31 +109,60 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 			}
 		}
 		prior, _ = prior.UnmarkDeep()
-		actual, err := impl.Update(ctx, ref, prior, v)
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepCallTimeout)
+		defer cancel()
+		actual, err := impl.Update(callCtx, ref, prior, v)
 		if err != nil {
 			return opError(OpUpdate, c.Address, err)
 		}
 		return a.record(ctx, schema, res, actual, "")
 	}
+	// stop ends the shift of sp, interrupted with share percent of its
+	// traffic moved.
+	stop := func(sp *plan.ShiftPath, share int, final bool) error {
+		var note any
+		if !final {
+			note = haltedShift{LoadBalancer: c.Address, Path: sp.Path, At: share, Reason: interruptedReason, Time: time.Now().UTC()}
+		}
+		if err := a.note(ctx, shiftNoteKey(c.Address), note); err != nil {
+			return err
+		}
+		n := 0
+		for _, st := range sp.Steps {
+			if st <= share && share > 0 {
+				n++
+			}
+		}
+		return &InterruptedError{Step: c.Address.String(), Operation: "shifting", Shift: &ShiftStop{Path: sp.Path, Step: n, Steps: len(sp.Steps), Share: share}}
+	}
 	for pi, sp := range c.Shift.Paths {
 		lastGood := sp.Start
 		pending := sp.PendingSteps()
 		for si, share := range pending {
+			if ctx.Err() != nil {
+				return stop(sp, lastGood, false)
+			}
 			final := pi == len(c.Shift.Paths)-1 && si == len(pending)-1
 			current[sp.Path] = sp.Weights(share)
-			a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseStart})
+			op := fmt.Sprintf("shifting %s to %d%%", sp.Path, share)
+			a.emit(Event{Address: c.Address.String(), Operation: op, Phase: PhaseStart})
 			start := time.Now()
-			if err := apply(build(final)); err != nil {
+			if err := apply(build(final), final); err != nil {
 				return err
 			}
 			reason := ""
 			if canObserve {
-				reason = a.gate(ctx, obs, ref, c, sp)
+				var err error
+				if reason, err = a.gate(ctx, obs, ref, sp); err != nil {
+					stopped := stop(sp, share, final)
+					a.emit(Event{Address: c.Address.String(), Operation: op, Phase: PhaseInterrupted, Elapsed: time.Since(start), Err: stopped})
+					return stopped
+				}
 			}
 			if reason != "" {
-				a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseFailed, Elapsed: time.Since(start), Err: fmt.Errorf("gate failed: %s", reason)})
+				a.emit(Event{Address: c.Address.String(), Operation: op, Phase: PhaseFailed, Elapsed: time.Since(start), Err: fmt.Errorf("gate failed: %s", reason)})
 				current[sp.Path] = sp.Weights(lastGood)
-				if err := apply(build(false)); err != nil {
+				if err := apply(build(false), false); err != nil {
 					return fmt.Errorf("%s: the gate failed (%s) and moving the traffic back failed too: %w", c.Address, reason, err)
 				}
 				note := haltedShift{LoadBalancer: c.Address, Path: sp.Path, At: lastGood, FailedStep: share, Reason: reason, Time: time.Now().UTC()}
@@ -131,12 +171,12 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 				}
 				return &GateError{Address: c.Address, Path: sp.Path, At: lastGood, Step: share, Reason: reason}
 			}
-			a.emit(Event{Address: c.Address.String(), Operation: fmt.Sprintf("shifting %s to %d%%", sp.Path, share), Phase: PhaseDone, Elapsed: time.Since(start)})
+			a.emit(Event{Address: c.Address.String(), Operation: op, Phase: PhaseDone, Elapsed: time.Since(start)})
 			lastGood = share
 		}
 	}
 	if len(c.Shift.Paths) == 0 {
-		if err := apply(cfg); err != nil {
+		if err := apply(cfg, true); err != nil {
 			return err
 		}
 	}
@@ -146,8 +186,9 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 // gate watches the targets that gain traffic for the bake time and returns
 // why they fail it, or "" when they pass: every receiving group must have a
 // healthy target, and the share of their requests answered with 5xx must
-// stay at or under the limit.
-func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, c *plan.Change, sp *plan.ShiftPath) string {
+// stay at or under the limit. It returns ctx's error when an interrupt
+// ends the watch before the bake time is up.
+func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, sp *plan.ShiftPath) (string, error) {
 	receivers := map[string]bool{}
 	for _, r := range sp.Receivers() {
 		receivers[r] = true
@@ -162,17 +203,26 @@ func (a *applier) gate(ctx context.Context, obs providers.Observer, ref provider
 		return out
 	}
 	first, err := obs.Observe(ctx, ref, cty.NilVal)
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	if err != nil {
-		return "reading its health failed: " + err.Error()
+		return "reading its health failed: " + err.Error(), nil
 	}
 	before := count(first)
+	bake := time.NewTimer(sp.Bake)
+	defer bake.Stop()
 	select {
 	case <-ctx.Done():
-	case <-time.After(sp.Bake):
+		return "", ctx.Err()
+	case <-bake.C:
 	}
 	last, err := obs.Observe(ctx, ref, cty.NilVal)
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	if err != nil {
-		return "reading its health failed: " + err.Error()
+		return "reading its health failed: " + err.Error(), nil
 	}
 	healthy := map[string]bool{}
 	var requests, errors int64
@@ -195,15 +245,15 @@ func (a *applier) gate(ctx context.Context, obs providers.Observer, ref provider
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		return strings.Join(missing, " and ") + " has no healthy instance"
+		return strings.Join(missing, " and ") + " has no healthy instance", nil
 	}
 	if requests > 0 {
 		rate := float64(errors) / float64(requests)
 		if rate > sp.MaxErrorRate {
-			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), plan.Percent(rate), plan.Percent(sp.MaxErrorRate), sp.Bake)
+			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), plan.Percent(rate), plan.Percent(sp.MaxErrorRate), sp.Bake), nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // note records (or, with a nil value, clears) a state note.

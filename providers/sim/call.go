@@ -43,7 +43,7 @@ func newSession(s settings, c *cloud) *session {
 // call makes one simulated API call about several resources: op and
 // subject name the call in errors, as in "read 3 cache resources: ...".
 func (p *provider) call(ctx context.Context, op, subject string, fn func(s *session) error) error {
-	if err := p.try(ctx, fn); err != nil {
+	if err := p.try(ctx, op, fn); err != nil {
 		return fmt.Errorf("%s %s: %w", op, subject, err)
 	}
 	return nil
@@ -52,7 +52,7 @@ func (p *provider) call(ctx context.Context, op, subject string, fn func(s *sess
 // callFor makes one simulated API call about the resource r; its error is
 // a providers.OperationError, as in "create cache.sessions: ...".
 func (p *provider) callFor(ctx context.Context, op string, r providers.Ref, fn func(s *session) error) error {
-	if err := p.try(ctx, fn); err != nil {
+	if err := p.try(ctx, op, fn); err != nil {
 		return r.Errorf(op, "%w", err)
 	}
 	return nil
@@ -60,20 +60,29 @@ func (p *provider) callFor(ctx context.Context, op string, r providers.Ref, fn f
 
 // try makes one simulated API call: it is the one place where latency,
 // throttling, injected transient errors and retries happen. fn is the
-// call's effect on the cloud.
-func (p *provider) try(ctx context.Context, fn func(s *session) error) error {
+// call's effect on the cloud; op names the call (opCreate, opRead...).
+func (p *provider) try(ctx context.Context, op string, fn func(s *session) error) error {
 	s := p.session()
 	return providers.Retry(ctx, p.retry, func(ctx context.Context) error {
-		if err := s.attempt(ctx); err != nil {
+		if err := s.attempt(ctx, changes(op)); err != nil {
 			return err
 		}
 		return fn(s)
 	})
 }
 
+// changes reports whether a call of op changes the cloud.
+func changes(op string) bool {
+	return op == opCreate || op == opUpdate || op == opDelete
+}
+
 // attempt is the round trip of one try: the latency, then the API's
-// answers that come before the operation takes effect.
-func (s *session) attempt(ctx context.Context) error {
+// answers that come before the operation takes effect. A call not yet
+// sent when ctx ends is not made. A read already sent stops when ctx
+// ends; a change already sent (mutating) runs its round trip to the end,
+// as a request a cloud has received does (the latency bounds it), so an
+// interrupt never leaves it half done.
+func (s *session) attempt(ctx context.Context, mutating bool) error {
 	s.attempts.Add(1)
 	if err := ctx.Err(); err != nil {
 		return err
@@ -83,9 +92,13 @@ func (s *session) attempt(ctx context.Context) error {
 		providers.ReportStatus(ctx, fmt.Sprintf("sim: simulated latency %s", s.latency))
 	}
 	if s.latency > 0 {
+		done := ctx.Done()
+		if mutating {
+			done = nil
+		}
 		t := time.NewTimer(s.latency)
 		select {
-		case <-ctx.Done():
+		case <-done:
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:

@@ -44,6 +44,40 @@ func TestLatency(t *testing.T) {
 	})
 }
 
+// TestChangeInFlightFinishes cancels a create and a delete after their
+// calls went out: like a request a cloud has received, each finishes its
+// round trip and takes effect; a call made after the cancel is not sent.
+func TestChangeInFlightFinishes(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := newTestProvider(t, map[string]cty.Value{"latency": cty.StringVal("250ms")})
+		k := mustKind(t, p, kinds.Cache)
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		v, err := k.Create(ctx, ref(kinds.Cache, "sessions"), cacheConfig(t, p, nil))
+		if err != nil || time.Since(start) != 250*time.Millisecond {
+			t.Fatalf("create cancelled in flight: %v after %v, want it done after the whole 250ms", err, time.Since(start))
+		}
+		r := ref(kinds.Cache, "sessions")
+		r.ID = v.GetAttr("id").AsString()
+		if _, ok, err := k.Read(t.Context(), r); !ok || err != nil {
+			t.Fatalf("the create cancelled in flight did not take effect: %v", err)
+		}
+		if err := k.Delete(ctx, r, v); !errors.Is(err, context.Canceled) {
+			t.Errorf("delete after the cancel: %v, want it not sent", err)
+		}
+		ctx, cancel = context.WithCancel(t.Context())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		if err := k.Delete(ctx, r, v); err != nil {
+			t.Fatalf("delete cancelled in flight: %v", err)
+		}
+		if _, ok, _ := k.Read(t.Context(), r); ok {
+			t.Error("the delete cancelled in flight did not take effect")
+		}
+	})
+}
+
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	config := map[string]cty.Value{"rate_limit": cty.NumberIntVal(5)}
