@@ -1,13 +1,10 @@
 package planner
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,7 +12,6 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // crashStack has a before and an after version: moving from one to the
@@ -60,12 +56,7 @@ const crashChildEnv = "STAGECRAFT_CRASH_CHILD"
 // a second process finds them.
 func crashEnv(t *testing.T, dir string, after bool) *env {
 	t.Helper()
-	e := newEnv(t, crashStack(after), "s", map[string]cty.Value{
-		"path":    cty.StringVal(filepath.Join(dir, "cloud.jsonl")),
-		"latency": cty.StringVal("3ms"),
-	})
-	e.backend = stateBackend(dir)
-	return e
+	return fileEnv(t, crashStack(after), "s", dir, "3ms")
 }
 
 // TestCrashChild is the process that gets killed: it applies the after
@@ -123,19 +114,8 @@ func TestCrashConvergence(t *testing.T) {
 		after := rng.IntN(events + 1)
 		delay := time.Duration(rng.Int64N(int64(4 * time.Millisecond)))
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = cmd.Stdout
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, lines := startChild(t, "TestCrashChild", crashChildEnv, dir)
 		pid := cmd.Process.Pid
-		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-		lines := bufio.NewScanner(out)
 		var log []string
 		seen := -1
 		for lines.Scan() {
@@ -161,7 +141,7 @@ func TestCrashConvergence(t *testing.T) {
 		killPoint := fmt.Sprintf("killed after event %d of %d, +%v", after, events, delay)
 
 		e := crashEnv(t, dir, true)
-		p, err = e.tryPlan(PlanOptions{})
+		p, err := e.tryPlan(PlanOptions{})
 		if err != nil {
 			t.Fatalf("round %d (%s): plan after the crash: %v\nchild:\n%s", round, killPoint, err, strings.Join(log, "\n"))
 		}

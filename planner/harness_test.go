@@ -1,10 +1,14 @@
 package planner
 
 import (
+	"bufio"
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -184,6 +188,39 @@ func tracked(st *state.State) []string {
 }
 
 func sortStrings(ss []string) { sort.Strings(ss) }
+
+// fileEnv opens files at stage with its sim cloud (each call taking
+// latency) and its state in dir, so that a second process finds them.
+func fileEnv(t *testing.T, files map[string]string, stage, dir, latency string) *env {
+	t.Helper()
+	e := newEnv(t, files, stage, map[string]cty.Value{
+		"path":    cty.StringVal(filepath.Join(dir, "cloud.jsonl")),
+		"latency": cty.StringVal(latency),
+	})
+	e.backend = stateBackend(dir)
+	return e
+}
+
+// startChild runs the test named test of this binary in a process of its
+// own with env set to dir (the child applies in dir and prints a line per
+// event), and returns it with its output, line by line. The process is
+// killed at the end of the test whatever happened.
+func startChild(t *testing.T, test, env, dir string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	return cmd, bufio.NewScanner(out)
+}
 
 func stateBackend(dir string) *state.Local {
 	return state.NewLocal(filepath.Join(dir, "state"), "test")

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,7 +140,13 @@ func TestDetectShift(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // splitStack moves /orders/ from app to orders when the stage changes.
-var splitStack = map[string]string{"main.hcl": `
+var splitStack = splitStackWith("[20, 100]", "10ms")
+
+// splitStackWith is splitStack with the load balancer's migration steps
+// and bake: stage "one" sends everything to app, stage "two" splits
+// /orders/ off to orders.
+func splitStackWith(steps, bake string) map[string]string {
+	return map[string]string{"main.hcl": fmt.Sprintf(`
 stage "one" {
   autoscaling_group "app" {}
   load_balancer "edge" {
@@ -151,8 +158,8 @@ stage "one" {
       target = autoscaling_group.app
     }
     migration {
-      steps = [20, 100]
-      bake  = "10ms"
+      steps = %s
+      bake  = %q
     }
   }
 }
@@ -171,7 +178,8 @@ stage "two" {
     }
   }
 }
-`}
+`, steps, bake)}
+}
 
 func TestShiftAppliesInSteps(t *testing.T) {
 	t.Parallel()

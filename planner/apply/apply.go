@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -615,13 +616,16 @@ func opError(op Op, addr addrs.Instance, err error) error {
 }
 
 // record journals a resource's new actual value and updates the state.
-func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks.Resource, actual cty.Value, status string) error {
+// also are dependencies beyond those the stack gives it: the targets a
+// load balancer in the middle of a traffic shift still sends traffic to.
+func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks.Resource, actual cty.Value, status string, also ...addrs.Instance) error {
 	id, _ := stringAttr(actual, "id")
 	r, err := a.x.NewResource(res.Address, res.Address.Kind, id, actual, schema)
 	if err != nil {
 		return fmt.Errorf("record %s: %w", res.Address, err)
 	}
 	WithStack(r, res)
+	r.Dependencies = withDependencies(r.Dependencies, also)
 	r.Status = status
 	if err := a.jw.append(ctx, state.SetEntry(r)); err != nil {
 		return err
@@ -694,6 +698,25 @@ func WithStack(r *state.Resource, d *stacks.Resource) {
 	r.Dependencies = d.DependsOn
 	r.SensitivePaths = sensitivePaths(d.Config)
 	r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
+}
+
+// withDependencies returns deps with the addresses of also that it does
+// not cover yet (a dependency on a block covers its instances) added, in
+// address order after the stack's own.
+func withDependencies(deps, also []addrs.Instance) []addrs.Instance {
+	var extra []addrs.Instance
+	for _, x := range also {
+		covered := slices.ContainsFunc(deps, func(d addrs.Instance) bool { return d.Contains(x) }) ||
+			slices.Contains(extra, x)
+		if !covered {
+			extra = append(extra, x)
+		}
+	}
+	if len(extra) == 0 {
+		return deps
+	}
+	slices.SortFunc(extra, addrs.Compare)
+	return append(slices.Clip(deps), extra...)
 }
 
 // sensitivePaths lists the paths of a value that carry the sensitive mark.

@@ -115,7 +115,14 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		if err != nil {
 			return opError(OpUpdate, c.Address, err)
 		}
-		return a.record(ctx, schema, res, actual, "")
+		// Until the shift is done, the load balancer depends on every
+		// target that still gets traffic, so that a plan made after a
+		// crash deletes none of them before the shift is finished.
+		var live []addrs.Instance
+		if !final {
+			live = receiving(current)
+		}
+		return a.record(ctx, schema, res, actual, "", live...)
 	}
 	// stop ends the shift of sp, interrupted with share percent of its
 	// traffic moved.
@@ -181,6 +188,23 @@ func (a *applier) shiftTraffic(ctx context.Context, impl providers.ResourceKind,
 		}
 	}
 	return a.note(ctx, shiftNoteKey(c.Address), nil)
+}
+
+// receiving lists the targets that weights (per path, target -> percent)
+// send traffic to.
+func receiving(weights map[string]map[string]int) []addrs.Instance {
+	var out []addrs.Instance
+	for _, ws := range weights {
+		for t, w := range ws {
+			if w <= 0 {
+				continue
+			}
+			if addr, err := addrs.Parse(t); err == nil {
+				out = append(out, addr)
+			}
+		}
+	}
+	return out
 }
 
 // gate watches the targets that gain traffic for the bake time and returns

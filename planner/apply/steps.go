@@ -224,12 +224,37 @@ func (b *graphBuilder) collectDependents() {
 		for _, d := range c.DependsOn {
 			b.dependents[d] = append(b.dependents[d], c.Address)
 		}
+		// A load balancer that shifts traffic away from targets depends
+		// on them until the shift is done, whatever the state recorded.
+		for _, d := range shiftedFrom(c) {
+			b.dependents[d] = append(b.dependents[d], c.Address)
+		}
 	}
 	for _, r := range b.current {
 		for _, d := range r.Dependencies {
 			b.dependents[d] = append(b.dependents[d], r.Address)
 		}
 	}
+}
+
+// shiftedFrom lists the targets a change's traffic shift moves traffic
+// away from, in address order.
+func shiftedFrom(c *plan.Change) []addrs.Instance {
+	if c.Shift == nil {
+		return nil
+	}
+	var out []addrs.Instance
+	for _, sp := range c.Shift.Paths {
+		for t, w := range sp.From {
+			addr, err := addrs.Parse(t)
+			if err != nil || w <= 0 || sp.To[t] >= w || slices.Contains(out, addr) {
+				continue
+			}
+			out = append(out, addr)
+		}
+	}
+	slices.SortFunc(out, addrs.Compare)
+	return out
 }
 
 // groupByBlock: a dependency on a whole block (addrs.Instance.Contains)
