@@ -16,6 +16,7 @@ import (
 	"github.com/stagecraft/stagecraft/render"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
+	"github.com/stagecraft/stagecraft/stacks/stackfs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -264,9 +265,9 @@ func (w *workspace) frozenInputs() ([]stacks.VarInput, error) {
 	}
 	for _, in := range w.g.Vars {
 		if in.File != "" {
-			src, err := os.ReadFile(in.File)
+			src, err := stackfs.ReadPath(in.File)
 			if err != nil {
-				return nil, userError("cannot read -var-file %s: %s.", in.File, err)
+				return nil, userError("cannot read -var-file %s: %s; a variable file must be a regular file.", in.File, stackfs.Describe(err))
 			}
 			in.Source = src
 		}

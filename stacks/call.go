@@ -56,7 +56,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 	vals := make([]cty.Value, 0, len(insts))
 	for _, inst := range insts {
 		key, _ := instanceKey(inst.key)
-		child := newScope(sc.ev, sc.module.Child(call.Name, key), mod.fsys, mod.dir, mod.key)
+		child := newScope(sc.ev, sc.module.Child(call.Name, key), mod.fsys, mod.dir, mod.files, mod.key)
 		child.call = call
 		child.extraDeps.add(deps)
 		ictx := childContext(ctx, inst.symbols)

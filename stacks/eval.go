@@ -135,13 +135,14 @@ func (sc *scope) addDiags(d hcl.Diagnostics) {
 	sc.ev.diags = append(sc.ev.diags, d...)
 }
 
-// newScope makes a scope whose files are read from dir in fsys; origin
-// names that file system in the record of files read ("" for the stack's,
-// the module key for modules).
-func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir, origin string) *scope {
+// newScope makes a scope whose module directory is dir in fsys, and
+// whose functions read files in files, that directory on its own; origin
+// names it in the record of files read ("" for the stack's, the module
+// key for modules).
+func newScope(ev *evaluator, module addrs.Module, fsys fs.FS, dir string, files fs.FS, origin string) *scope {
 	sc := &scope{
 		ev: ev, module: module, fsys: fsys, dir: dir,
-		funcs:        funcs.Functions(recordingFS{fsys: fsys, prefix: origin + ":", reads: ev.reads}, dir),
+		funcs:        funcs.Functions(recordingFS{fsys: files, prefix: origin + ":", reads: ev.reads}, "."),
 		vars:         map[string]cty.Value{},
 		varDeps:      map[string]depSet{},
 		varRanges:    map[string]*hcl.Range{},

@@ -123,7 +123,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 			ev.reads.note(name, digest)
 		}
 	}
-	root := newScope(ev, addrs.RootModule, s.fsys, s.dir, "")
+	root := newScope(ev, addrs.RootModule, s.fsys, s.dir, s.files, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
 	root.runBody(s.Variables, s.Locals, rs.resources, rs.modules, s.Outputs)

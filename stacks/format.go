@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/stagecraft/stagecraft/stacks/limits"
 )
 
 // Format returns src in the canonical layout: indentation, aligned equals
@@ -19,6 +21,9 @@ func Format(src []byte) ([]byte, error) {
 
 // FormatFile is Format with the file name used in error messages.
 func FormatFile(src []byte, filename string) ([]byte, error) {
+	if diags := limits.CheckNative(src, filename, hcl.InitialPos); diags.HasErrors() {
+		return nil, &FormatError{Diags: diags}
+	}
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
 		return nil, &FormatError{Diags: diags}
 	}

@@ -14,6 +14,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	hcljson "github.com/hashicorp/hcl/v2/json"
+
+	"github.com/stagecraft/stagecraft/stacks/limits"
+	"github.com/stagecraft/stagecraft/stacks/stackfs"
 )
 
 // Load reads every stack file in dir: files ending in .hcl or .hcl.json,
@@ -34,17 +37,17 @@ func Load(dir string) (*Stack, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stack directory not found",
 			Detail: fmt.Sprintf("Cannot resolve %q: %s.", dir, err)}}
 	}
-	// The whole file system is opened so that local modules beside the
-	// stack directory (source = "../shared/web") can be read; names are
-	// shown relative to the working directory.
-	root := filepath.VolumeName(abs) + string(filepath.Separator)
-	rel := filepath.ToSlash(strings.TrimPrefix(abs, root))
-	if rel == "" {
-		rel = "."
+	// Only the stack directory is opened: the files of a stack, of its
+	// modules and those its functions read must all be inside it. Names
+	// are shown relative to the working directory.
+	fsys, err := stackfs.Open(abs)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read stack directory",
+			Detail: fmt.Sprintf("Opening %s failed: %s.", dir, err)}}
 	}
 	cwd, _ := os.Getwd()
 	display := func(p string) string {
-		full := filepath.Join(root, filepath.FromSlash(p))
+		full := filepath.Join(abs, filepath.FromSlash(p))
 		if cwd != "" {
 			if r, err := filepath.Rel(cwd, full); err == nil {
 				return r
@@ -52,12 +55,9 @@ func Load(dir string) (*Stack, hcl.Diagnostics) {
 		}
 		return full
 	}
-	st, diags := load(os.DirFS(root), rel, display)
+	st, diags := load(fsys, ".", display, filepath.Base(abs))
 	if st != nil {
 		st.Dir = dir
-		if st.Name == "" || st.Name == "." {
-			st.Name = filepath.Base(abs)
-		}
 	}
 	return st, diags
 }
@@ -65,7 +65,11 @@ func Load(dir string) (*Stack, hcl.Diagnostics) {
 // LoadFS is Load over a file system (tests and fuzzing use in-memory ones).
 // File names in diagnostics are relative to fsys.
 func LoadFS(fsys fs.FS, dir string) (*Stack, hcl.Diagnostics) {
-	st, diags := load(fsys, dir, func(p string) string { return p })
+	name := path.Base(dir)
+	if name == "." {
+		name = "stack"
+	}
+	st, diags := load(fsys, dir, func(p string) string { return p }, name)
 	if st != nil {
 		st.Dir = dir
 	}
@@ -78,25 +82,42 @@ type loader struct {
 	display func(p string) string // the name shown for a path in fsys
 	files   map[string]*hcl.File
 	hashed  map[string][]byte
+	// size adds up the bytes of every file read, for limits.MaxStackSize.
+	size int64
 }
 
 func (l *loader) displayName(p string) string { return l.display(p) }
 
 // parseSource parses a stack or variable file's source as HCL's JSON
-// form or its native syntax, naming it name in diagnostics.
+// form or its native syntax, naming it name in diagnostics. Source that
+// nests too deeply for the parser is refused before it is parsed.
 func parseSource(src []byte, json bool, name string) (*hcl.File, hcl.Diagnostics) {
 	if json {
+		if diags := limits.CheckJSON(src, name); diags.HasErrors() {
+			return nil, diags
+		}
 		return hcljson.Parse(src, name)
+	}
+	if diags := limits.CheckNative(src, name, hcl.InitialPos); diags.HasErrors() {
+		return nil, diags
 	}
 	return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 }
 
 // parseFile parses one file as native syntax or JSON by its name.
 func (l *loader) parseFile(fsys fs.FS, p, name string) (*hcl.File, hcl.Diagnostics) {
-	src, err := fs.ReadFile(fsys, p)
+	src, err := stackfs.ReadFile(fsys, p)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read stack file",
-			Detail: fmt.Sprintf("Reading %s failed: %s.", name, err)}}
+			Detail:  fmt.Sprintf("Reading %s failed: %s. Stack files must be regular files inside the stack directory.", name, stackfs.Describe(err)),
+			Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}}
+	}
+	l.size += int64(len(src))
+	if l.size > limits.MaxStackSize {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Stack too large",
+			Detail: fmt.Sprintf("With %s, the stack and module files add up to more than %s, the limit for one stack; split the stack, or remove files that are not part of it from its directory.",
+				name, limits.Size(limits.MaxStackSize)),
+			Subject: &hcl.Range{Filename: name, Start: hcl.InitialPos, End: hcl.InitialPos}}}
 	}
 	f, diags := parseSource(src, strings.HasSuffix(p, ".json"), name)
 	if f != nil {
@@ -130,10 +151,17 @@ func stackFileNames(fsys fs.FS, dir string) ([]string, error) {
 	return names, nil
 }
 
-func load(fsys fs.FS, dir string, display func(string) string) (*Stack, hcl.Diagnostics) {
+// load reads the stack directory dir of fsys; name is the stack's name
+// when no stack block gives one.
+func load(fsys fs.FS, dir string, display func(string) string, name string) (*Stack, hcl.Diagnostics) {
 	l := &loader{fsys: fsys, display: display, files: map[string]*hcl.File{}, hashed: map[string][]byte{}}
 	st := &Stack{fsys: fsys, dir: dir, modules: map[string]*moduleConfig{}}
 	names, err := stackFileNames(fsys, dir)
+	if err == nil {
+		// Functions read files relative to the stack directory and
+		// only inside it.
+		st.files, err = fs.Sub(fsys, dir)
+	}
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read stack directory",
 			Detail: fmt.Sprintf("Listing %s failed: %s.", l.displayName(dir), err)}}
@@ -157,10 +185,7 @@ func load(fsys fs.FS, dir string, display func(string) string) (*Stack, hcl.Diag
 	}
 	diags = append(diags, d.finish()...)
 	if st.Name == "" {
-		st.Name = path.Base(dir)
-		if st.Name == "." {
-			st.Name = "stack"
-		}
+		st.Name = name
 	}
 	// Modules are loaded eagerly so that validate reports their problems
 	// and the hash covers their files.

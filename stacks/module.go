@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/stagecraft/stagecraft/modules"
+	"github.com/stagecraft/stagecraft/stacks/stackfs"
 )
 
 // builtinPrefix starts the source of a built-in module.
@@ -19,6 +21,7 @@ type moduleConfig struct {
 	key       string // where it was loaded from, unique per module
 	fsys      fs.FS
 	dir       string // directory inside fsys
+	files     fs.FS  // the module directory, for functions
 	variables []*Variable
 	locals    []*Local
 	outputs   []*Output
@@ -58,7 +61,7 @@ func resolveSource(fsys fs.FS, callerDir, source string) (moduleSource, error) {
 	case strings.HasPrefix(source, "./") || strings.HasPrefix(source, "../"):
 		dir := path.Join(callerDir, source)
 		if !fs.ValidPath(dir) {
-			return moduleSource{}, fmt.Errorf("the path %q leads outside the files this stack can read; keep local modules inside or beside the stack directory", source)
+			return moduleSource{}, fmt.Errorf("the path %q leaves the stack directory; a stack reads only files inside its directory, so move the module into it", source)
 		}
 		return moduleSource{key: "path:" + dir, fsys: fsys, dir: dir}, nil
 	case strings.HasPrefix(source, builtinPrefix):
@@ -153,11 +156,20 @@ func (s *Stack) loadCall(l *loader, fsys fs.FS, callerDir string, mc *ModuleCall
 
 func (l *loader) loadModule(ms moduleSource) (*moduleConfig, hcl.Diagnostics) {
 	names, err := stackFileNames(ms.fsys, ms.dir)
-	if err != nil || len(names) == 0 {
+	if (err == nil && len(names) == 0) || errors.Is(err, fs.ErrNotExist) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Module not found",
 			Detail: fmt.Sprintf("There are no .hcl files in the module directory %s; check the source path.", ms.dir)}}
 	}
-	m := &moduleConfig{key: ms.key, fsys: ms.fsys, dir: ms.dir}
+	var files fs.FS
+	if err == nil {
+		// Functions in the module read only inside its directory.
+		files, err = fs.Sub(ms.fsys, ms.dir)
+	}
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Module not found",
+			Detail: fmt.Sprintf("Cannot read the module directory %s: %s; a module must be a directory inside the stack directory.", ms.dir, stackfs.Describe(err))}}
+	}
+	m := &moduleConfig{key: ms.key, fsys: ms.fsys, dir: ms.dir, files: files}
 	var diags hcl.Diagnostics
 	d := &decoder{stack: &Stack{}}
 	for _, n := range names {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io/fs"
 	"sort"
 	"sync"
@@ -57,24 +58,22 @@ func (r *fileReads) hash(stackHash string) string {
 }
 
 // recordingFS is the file system the functions see: reads go through to
-// fsys and are noted.
+// fsys and are noted, with the digest of what was read.
 type recordingFS struct {
 	fsys   fs.FS
 	prefix string // tells apart file systems (stack directory, built-ins)
 	reads  *fileReads
 }
 
-func (r recordingFS) Open(name string) (fs.File, error) { return r.fsys.Open(name) }
-
-func (r recordingFS) ReadFile(name string) ([]byte, error) {
-	b, err := fs.ReadFile(r.fsys, name)
+// Open opens name in fsys; the file notes the digest of what is read
+// from it when it is closed.
+func (r recordingFS) Open(name string) (fs.File, error) {
+	f, err := r.fsys.Open(name)
 	if err != nil {
 		r.reads.note(r.prefix+name, "missing")
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
-	r.reads.note(r.prefix+name, hex.EncodeToString(sum[:]))
-	return b, nil
+	return &recordingFile{File: f, name: r.prefix + name, reads: r.reads, sum: sha256.New()}, nil
 }
 
 func (r recordingFS) Stat(name string) (fs.FileInfo, error) {
@@ -85,4 +84,23 @@ func (r recordingFS) Stat(name string) (fs.FileInfo, error) {
 		r.reads.note(r.prefix+name+"\x00stat", fmt.Sprintf("exists dir=%t", info.IsDir()))
 	}
 	return info, err
+}
+
+// recordingFile digests what is read from a file.
+type recordingFile struct {
+	fs.File
+	name  string
+	reads *fileReads
+	sum   hash.Hash
+}
+
+func (f *recordingFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	f.sum.Write(p[:n])
+	return n, err
+}
+
+func (f *recordingFile) Close() error {
+	f.reads.note(f.name, hex.EncodeToString(f.sum.Sum(nil)))
+	return f.File.Close()
 }

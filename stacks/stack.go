@@ -36,6 +36,7 @@ type Stack struct {
 
 	fsys    fs.FS
 	dir     string                   // the stack directory inside fsys
+	files   fs.FS                    // the stack directory, for functions
 	modules map[string]*moduleConfig // by source, loaded once
 }
 

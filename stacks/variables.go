@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -10,6 +9,9 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/stagecraft/stagecraft/stacks/limits"
+	"github.com/stagecraft/stagecraft/stacks/stackfs"
 )
 
 // EnvVarPrefix starts the names of environment variables that set stack
@@ -119,15 +121,17 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 }
 
 // readVarFile reads a -var-file: HCL attributes, or a JSON object when the
-// name ends in .json.
+// name ends in .json. The path comes from the command line, so it may lie
+// outside the stack directory (as in Terraform); the file must still be a
+// regular file within limits.MaxFileSize.
 func (sc *scope) readVarFile(path string, source []byte, decl map[string]*Variable, names []string) map[string]varValue {
 	src, err := source, error(nil)
 	if src == nil {
-		src, err = os.ReadFile(path)
+		src, err = stackfs.ReadPath(path)
 	}
 	if err != nil {
 		sc.ev.diags = append(sc.ev.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable file",
-			Detail: fmt.Sprintf("Reading -var-file %s failed: %s.", path, err)})
+			Detail: fmt.Sprintf("Reading -var-file %s failed: %s. A variable file must be a regular file of at most %s.", path, stackfs.Describe(err), limits.Size(limits.MaxFileSize))})
 		return nil
 	}
 	f, d := parseSource(src, strings.HasSuffix(path, ".json"), path)
@@ -162,6 +166,9 @@ func (sc *scope) readVarFile(path string, source []byte, decl map[string]*Variab
 func parseRawVar(v *Variable, raw, origin string) (cty.Value, hcl.Diagnostics) {
 	if v.Type.IsPrimitiveType() || v.Type == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
+	}
+	if d := limits.CheckNative([]byte(raw), origin, hcl.InitialPos); d.HasErrors() {
+		return cty.DynamicVal, d
 	}
 	expr, d := hclsyntax.ParseExpression([]byte(raw), origin, hcl.InitialPos)
 	if d.HasErrors() {

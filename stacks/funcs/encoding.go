@@ -7,6 +7,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/stagecraft/stagecraft/stacks/limits"
 )
 
 // base64EncodeFunc is Terraform's base64encode: the standard Base64 encoding
@@ -59,3 +62,32 @@ var urlEncodeFunc = function.New(&function.Spec{
 		return cty.StringVal(url.QueryEscape(args[0].AsString())), nil
 	},
 })
+
+// jsonDecodeFunc is stdlib's jsondecode, refusing JSON that nests deeper
+// than limits.MaxDepth before the recursive decoder sees it.
+var jsonDecodeFunc = function.New(&function.Spec{
+	Description: stdlib.JSONDecodeFunc.Description(),
+	Params:      stdlib.JSONDecodeFunc.Params(),
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if err := jsonDepth(args[0]); err != nil {
+			return cty.NilType, err
+		}
+		return stdlib.JSONDecodeFunc.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if err := jsonDepth(args[0]); err != nil {
+			return cty.NilVal, err
+		}
+		return stdlib.JSONDecodeFunc.Call(args)
+	},
+})
+
+func jsonDepth(arg cty.Value) error {
+	if !arg.IsKnown() || arg.IsNull() {
+		return nil
+	}
+	if err := limits.JSONDepth([]byte(arg.AsString())); err != nil {
+		return function.NewArgErrorf(0, "jsondecode: %s", err)
+	}
+	return nil
+}

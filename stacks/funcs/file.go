@@ -10,74 +10,73 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/stagecraft/stagecraft/stacks/stackfs"
 )
 
 // fileReader reads the files that file(), fileexists() and templatefile()
 // name. Their paths are relative to baseDir, a directory inside fsys; fsys is
-// the stack directory, and nothing outside it can be read, so that a stack
-// plans the same on every machine.
+// the stack directory (or a module's), and nothing outside it can be read,
+// so that a stack plans the same on every machine and a stack from a pull
+// request cannot read the secrets of the machine planning it. Only regular
+// files up to limits.MaxFileSize are read (see stackfs.ReadFile).
 type fileReader struct {
 	fsys    fs.FS
 	baseDir string
 }
 
-// resolve turns a path given in a stack expression into a path inside fsys.
-// It refuses absolute paths and paths that climb out of fsys, which fs.FS
-// could not open anyway, with an error that says why.
-func (r fileReader) resolve(p string) (string, error) {
+// resolve turns a path given to the function fn in a stack expression into
+// a path inside fsys. It refuses absolute paths and paths that climb out
+// of fsys with an error that names the function and the rule.
+func (r fileReader) resolve(fn, p string) (string, error) {
 	if r.fsys == nil {
 		// A bug in the caller, not in the stack, but still no reason to panic.
-		return "", errors.New("this evaluation has no stack directory to read files from")
+		return "", fmt.Errorf("%s: this evaluation has no stack directory to read files from", fn)
 	}
 	if p == "" {
-		return "", errors.New("the file path is empty; give a path relative to the stack directory")
+		return "", fmt.Errorf("%s: the file path is empty; give a path relative to the stack directory", fn)
 	}
 	if path.IsAbs(p) || filepath.IsAbs(p) || filepath.VolumeName(p) != "" {
-		return "", fmt.Errorf("file path %q leaves the stack directory; give a path relative to the directory of the stack file instead of an absolute one", p)
+		return "", fmt.Errorf("%s: path %q leaves the stack directory; functions read only files inside it, so give a path relative to the directory of the stack file", fn, p)
 	}
 	base := path.Clean(r.baseDir)
 	if !fs.ValidPath(base) {
 		// A bug in the caller, not in the stack, but still no reason to panic.
-		return "", fmt.Errorf("the stack's base directory %q is not a valid slash-separated path inside the stack directory", r.baseDir)
+		return "", fmt.Errorf("%s: the stack's base directory %q is not a valid slash-separated path inside the stack directory", fn, r.baseDir)
 	}
 	full := path.Join(base, p)
 	if !fs.ValidPath(full) {
-		return "", fmt.Errorf("file path %q leaves the stack directory; file functions read only files inside it, so move the file into the stack directory or fix the path", p)
+		return "", fmt.Errorf("%s: path %q leaves the stack directory; functions read only files inside it, so move the file into the stack directory or fix the path", fn, p)
 	}
 	return full, nil
 }
 
-// read returns the contents of the file at p, a path from a stack
-// expression.
-func (r fileReader) read(p string) ([]byte, error) {
-	full, err := r.resolve(p)
+// read returns the contents of the file at p, a path given to the
+// function fn.
+func (r fileReader) read(fn, p string) ([]byte, error) {
+	full, err := r.resolve(fn, p)
 	if err != nil {
 		return nil, err
 	}
-	info, err := fs.Stat(r.fsys, full)
+	src, err := stackfs.ReadFile(r.fsys, full)
 	if err != nil {
-		return nil, describeFileError(p, err)
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("%q is a directory, not a file", p)
-	}
-	src, err := fs.ReadFile(r.fsys, full)
-	if err != nil {
-		return nil, describeFileError(p, err)
+		return nil, describeFileError(fn, p, err)
 	}
 	return src, nil
 }
 
-// describeFileError words an error from reading the file at p.
-func describeFileError(p string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no file exists at %q; the path is relative to the directory of the stack file", p)
+// describeFileError words an error from reading the file at p for the
+// function fn.
+func describeFileError(fn, p string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no file exists at %q; the path is relative to the directory of the stack file", fn, p)
+	case stackfs.Escapes(err):
+		return fmt.Errorf("%s: path %q leads out of the stack directory through a symbolic link; functions read only files inside it", fn, p)
+	case errors.Is(err, stackfs.ErrNotRegular):
+		return fmt.Errorf("%s: cannot read %q: %s; functions read only regular files", fn, p, stackfs.Describe(err))
 	}
-	var pathErr *fs.PathError
-	if errors.As(err, &pathErr) {
-		err = pathErr.Err // The operation and full path would only repeat p.
-	}
-	return fmt.Errorf("cannot read %q: %s", p, err)
+	return fmt.Errorf("%s: cannot read %q: %s", fn, p, stackfs.Describe(err))
 }
 
 // fileFunc builds file(path): the contents of a text file as a string.
@@ -91,12 +90,12 @@ func (r fileReader) fileFunc() function.Function {
 		RefineResult: refineNotNull,
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			src, err := r.read(p)
+			src, err := r.read("file", p)
 			if err != nil {
 				return cty.UnknownVal(cty.String), function.NewArgError(0, err)
 			}
 			if !utf8.Valid(src) {
-				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "the contents of %q are not valid UTF-8 text; file reads only text files", p)
+				return cty.UnknownVal(cty.String), function.NewArgErrorf(0, "file: the contents of %q are not valid UTF-8 text; file reads only text files", p)
 			}
 			return cty.StringVal(string(src)), nil
 		},
@@ -116,7 +115,7 @@ func (r fileReader) fileExistsFunc() function.Function {
 		RefineResult: refineNotNull,
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			p := args[0].AsString()
-			full, err := r.resolve(p)
+			full, err := r.resolve("fileexists", p)
 			if err != nil {
 				return cty.UnknownVal(cty.Bool), function.NewArgError(0, err)
 			}
@@ -125,11 +124,9 @@ func (r fileReader) fileExistsFunc() function.Function {
 			case errors.Is(err, fs.ErrNotExist):
 				return cty.False, nil
 			case err != nil:
-				return cty.UnknownVal(cty.Bool), function.NewArgError(0, describeFileError(p, err))
-			case info.IsDir():
-				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "%q is a directory, not a file", p)
+				return cty.UnknownVal(cty.Bool), function.NewArgError(0, describeFileError("fileexists", p, err))
 			case !info.Mode().IsRegular():
-				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "%q is not a regular file", p)
+				return cty.UnknownVal(cty.Bool), function.NewArgErrorf(0, "fileexists: %q is %s, not a regular file; functions read only regular files", p, stackfs.Kind(info.Mode()))
 			default:
 				return cty.True, nil
 			}

@@ -87,7 +87,7 @@ func Functions(fsys fs.FS, baseDir string) map[string]function.Function {
 		"base64decode": base64DecodeFunc,
 		"base64encode": base64EncodeFunc,
 		"csvdecode":    stdlib.CSVDecodeFunc,
-		"jsondecode":   stdlib.JSONDecodeFunc,
+		"jsondecode":   jsonDecodeFunc,
 		"jsonencode":   stdlib.JSONEncodeFunc,
 		"md5":          md5Func,
 		"sha1":         sha1Func,

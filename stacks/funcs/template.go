@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/stagecraft/stagecraft/stacks/limits"
 )
 
 // templateFileFunc builds templatefile(path, vars): the file at path, read as
@@ -37,9 +39,12 @@ func (r fileReader) templateFileFunc(table map[string]function.Function) functio
 	// ("${jsonencode(x)}") can produce a value of any type.
 	render := func(args []cty.Value) (cty.Value, error) {
 		p := args[0].AsString()
-		src, err := r.read(p)
+		src, err := r.read("templatefile", p)
 		if err != nil {
 			return cty.DynamicVal, function.NewArgError(0, err)
+		}
+		if diags := limits.CheckTemplate(src, p, hcl.InitialPos); diags.HasErrors() {
+			return cty.DynamicVal, function.NewArgError(0, diags)
 		}
 		expr, diags := hclsyntax.ParseTemplate(src, p, hcl.InitialPos)
 		if diags.HasErrors() {

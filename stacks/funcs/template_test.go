@@ -81,7 +81,7 @@ func templateCases() map[string]exprCase {
 		},
 		"path escaping the stack directory": {
 			expr: `templatefile("../greeting.tmpl", {name = "web"})`, files: files,
-			wantErr: `file path "../greeting.tmpl" leaves the stack directory`,
+			wantErr: `templatefile: path "../greeting.tmpl" leaves the stack directory`,
 		},
 		"syntax error names the template": {
 			expr: `templatefile("broken.tmpl", {name = "web"})`, files: files,
