@@ -53,7 +53,7 @@ func main() {
 // with: its supervisor, and one etcd member per process. People do not run
 // them. Each stops on SIGTERM or SIGINT.
 func hiddenCommands() []*cobra.Command {
-	var dir string
+	var dir, socket string
 	supervise := &cobra.Command{
 		Use:    local.SupervisorArg,
 		Hidden: true,
@@ -61,10 +61,11 @@ func hiddenCommands() []*cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			return local.RunSupervisor(ctx, dir)
+			return local.RunSupervisor(ctx, dir, socket)
 		},
 	}
 	supervise.Flags().StringVar(&dir, "dir", "", "the environment's directory")
+	supervise.Flags().StringVar(&socket, "socket", "", "the unix socket to listen on")
 	member := &cobra.Command{
 		Use:                cluster.EtcdMemberArg,
 		Hidden:             true,

@@ -23,9 +23,10 @@ type client struct {
 
 func newClient(socket string) *client {
 	tr := &http.Transport{
+		// Only a supervisor of this user is spoken to: the check comes
+		// before any request (with its secret values) is written.
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
+			return supervisor.DialSupervisor(ctx, socket)
 		},
 		MaxIdleConnsPerHost: 16,
 	}
@@ -54,6 +55,9 @@ func (c *client) do(ctx context.Context, method, path string, body, out any) err
 	// members joined): a wait the heartbeat names.
 	providers.ReportStatus(ctx, "waiting for the local supervisor")
 	resp, err := c.http.Do(req)
+	if pe := (*supervisor.PeerError)(nil); errors.As(err, &pe) {
+		return pe
+	}
 	if err != nil {
 		return providers.Retryable(fmt.Errorf("supervisor not reachable: %w", err))
 	}

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"os"
 	"syscall"
 
 	"github.com/stagecraft/stagecraft/providers/local/supervisor"
@@ -14,3 +15,6 @@ func signalProcess(int, syscall.Signal) error { return supervisor.ErrPlatform }
 
 // processAlive reports false: no supervisor runs on Windows.
 func processAlive(int) bool { return false }
+
+// ownedByMe reports false: no supervisor runs on Windows.
+func ownedByMe(os.FileInfo) bool { return false }

@@ -25,13 +25,16 @@ import (
 func TestMain(m *testing.M) {
 	localtest.Main(m, map[string]localtest.Command{
 		SupervisorArg: func(ctx context.Context, args []string) error {
-			dir := ""
+			dir, socket := "", ""
 			for j := 0; j+1 < len(args); j++ {
-				if args[j] == "--dir" {
+				switch args[j] {
+				case "--dir":
 					dir = args[j+1]
+				case "--socket":
+					socket = args[j+1]
 				}
 			}
-			return RunSupervisor(ctx, dir)
+			return RunSupervisor(ctx, dir, socket)
 		},
 		cluster.EtcdMemberArg: cluster.RunEtcdMember,
 	})
@@ -56,8 +59,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := New(func(dir string) *exec.Cmd {
-		return exec.Command(exe, "-test.run=^$", SupervisorArg, "--dir", dir)
+	p := New(func(dir, socket string) *exec.Cmd {
+		return exec.Command(exe, "-test.run=^$", SupervisorArg, "--dir", dir, "--socket", socket)
 	})
 	p.(providers.Workspace).SetWorkspace(providers.WorkspaceInfo{Dir: root, DataDir: e.dataDir, Stack: "test", Environment: "dev"})
 	if d := p.Configure(context.Background(), cty.EmptyObjectVal); d.HasErrors() {

@@ -77,7 +77,11 @@ func TestSupervisorLifecycle(t *testing.T) {
 	if syscall.Kill(second, 0) == nil {
 		t.Errorf("the supervisor (pid %d) still runs after its last resource was deleted", second)
 	}
-	if _, err := os.Stat(supervisor.NewPaths(e.dataDir, "dev").Socket()); err == nil {
+	sock, err := supervisor.ChooseSocket(supervisor.NewPaths(e.dataDir, "dev"), os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sock); err == nil {
 		t.Error("the socket is left behind")
 	}
 }

@@ -3,7 +3,8 @@
 // loopback) and keeps the groups' processes, the caches (redis-server,
 // memcached) and the coordination clusters (etcd members, ZooKeeper
 // servers) running. The stagecraft command talks to it over a unix socket
-// under .stagecraft/local/ENV/.
+// in a directory private to the user, and checks that the supervisor runs
+// as the same user before it sends anything.
 package local
 
 import (
@@ -32,8 +33,9 @@ const Name = supervisor.Provider
 // provider is the CLI side: it finds or starts the supervisor and forwards
 // every operation to it.
 type provider struct {
-	// command builds the command that runs a supervisor for a directory.
-	command func(dir string) *exec.Cmd
+	// command builds the command that runs a supervisor for a directory
+	// on a socket.
+	command func(dir, socket string) *exec.Cmd
 
 	mu     sync.Mutex
 	ws     providers.WorkspaceInfo
@@ -43,7 +45,7 @@ type provider struct {
 
 // New returns the local provider. command says how to run a supervisor
 // (SupervisorCommand of the stagecraft binary).
-func New(command func(dir string) *exec.Cmd) providers.Provider {
+func New(command func(dir, socket string) *exec.Cmd) providers.Provider {
 	p := &provider{command: command, kinds: map[string]*kind{}}
 	for _, k := range kinds.Names() {
 		s, _ := kinds.Schema(k)
@@ -236,7 +238,14 @@ func (k *kind) Delete(ctx context.Context, r providers.Ref, _ cty.Value) error {
 	if err != nil {
 		return r.Errorf("", "%w", err)
 	}
-	if !found || r.ID == "" {
+	if !found {
+		// A supervisor that was killed may have left processes behind.
+		if err := k.p.stopLeftovers(); err != nil {
+			return r.Errorf("", "%w", err)
+		}
+		return nil
+	}
+	if r.ID == "" {
 		return nil
 	}
 	err = c.do(ctx, http.MethodDelete, "/v1/resources/"+url.PathEscape(r.ID), nil, nil)

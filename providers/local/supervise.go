@@ -21,9 +21,9 @@ var units = map[string]supervisor.NewUnit{
 }
 
 // RunSupervisor runs the supervisor of the environment whose files are in
-// dir (.stagecraft/local/ENV), with every kind of unit, until ctx ends or
-// it has nothing left to run. The stagecraft binary runs it through the
-// hidden command SupervisorArg.
-func RunSupervisor(ctx context.Context, dir string) error {
-	return supervisor.Run(ctx, dir, units)
+// dir (.stagecraft/local/ENV), listening on socket, with every kind of
+// unit, until ctx ends, it has nothing left to run or dir is removed. The
+// stagecraft binary runs it through the hidden command SupervisorArg.
+func RunSupervisor(ctx context.Context, dir, socket string) error {
+	return supervisor.Run(ctx, dir, socket, units)
 }

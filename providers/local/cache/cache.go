@@ -49,6 +49,10 @@ const (
 	envMemcached   = "STAGECRAFT_MEMCACHED"
 )
 
+// ProgramVariables are the names of those variables: the CLI passes them
+// on to the supervisor, whose environment is otherwise minimal.
+var ProgramVariables = []string{envRedisServer, envMemcached}
+
 const (
 	// cacheReadyTimeout bounds how long a server may take to answer after
 	// it starts.

@@ -3,10 +3,10 @@ package group
 import (
 	"fmt"
 	"math"
-	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/stagecraft/stagecraft/providers/local/supervisor"
 )
 
 // Target tracking, as AWS does it: the group's size follows one figure
@@ -128,18 +128,10 @@ func cpuAverage(now time.Time, insts []*groupInstance) (avg float64, known bool)
 // ProcCPUTicks reads the CPU time of a process and of its children it waited
 // for (utime+stime+cutime+cstime from /proc/PID/stat), in clock ticks.
 func ProcCPUTicks(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f, err := supervisor.ProcStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may hold spaces; the fields after it
-	// start after its closing parenthesis.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
-	}
-	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state); utime..cstime are fields 14..17.
 	if len(f) < 15 {
 		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)

@@ -21,6 +21,10 @@ type Hello struct {
 	Instance string `json:"instance"`
 	PID      int    `json:"pid"`
 	Dir      string `json:"dir"`
+	// DirID is the identity of Dir when the supervisor started
+	// (DirIdentity): a CLI finding another one there talks to a
+	// supervisor whose directory was removed, which is about to exit.
+	DirID string `json:"dir_id,omitempty"`
 }
 
 // ResourceRequest asks the supervisor to create or update a resource.

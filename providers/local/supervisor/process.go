@@ -19,7 +19,9 @@ type ProcSpec struct {
 	// Path is the program; Args its arguments (without the program).
 	Path string
 	Args []string
-	// Env is added to the supervisor's environment.
+	// Env is added to the base environment (BaseEnv): what the block
+	// declares and what Stagecraft injects. Nothing else of the
+	// supervisor's environment reaches the child.
 	Env []string
 	// Dir is the working directory.
 	Dir string
@@ -28,9 +30,11 @@ type ProcSpec struct {
 }
 
 // Proc is a running child process. It runs in its own process group, so a
-// stop reaches everything it started, and it dies with the supervisor
-// (parent-death signal on Linux), so a supervisor killed with SIGKILL does
-// not leave servers behind.
+// stop reaches everything it started, and the group is killed as soon as
+// the process ends, so nothing it left outlives it. It dies with the
+// supervisor (parent-death signal on Linux), and its group is recorded in
+// the supervisor's registry, so the next supervisor stops what a killed
+// one left behind.
 type Proc struct {
 	cmd  *exec.Cmd
 	Log  string
@@ -41,31 +45,53 @@ type Proc struct {
 	started time.Time
 }
 
-// StartProc starts a child process.
+// StartProc starts a child process with the base environment and
+// spec.Env, its log private to the user.
 func StartProc(spec ProcSpec) (*Proc, error) {
 	if ErrPlatform != nil {
 		return nil, ErrPlatform
 	}
-	if err := os.MkdirAll(filepath.Dir(spec.Log), 0o755); err != nil {
+	reg := currentRegistry()
+	if reg != nil && !reg.present() {
+		return nil, fmt.Errorf("cannot start %s: the supervisor's directory was removed", filepath.Base(spec.Path))
+	}
+	if err := MakePrivateDir(filepath.Dir(spec.Log)); err != nil {
 		return nil, err
 	}
-	logf, err := os.OpenFile(spec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(spec.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Dir = spec.Dir
-	cmd.Env = append(os.Environ(), spec.Env...)
+	cmd.Env = ChildEnv(os.Environ(), spec.Env)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = childAttrs()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, err
 	}
+	pid := cmd.Process.Pid
+	if reg != nil {
+		if err := reg.add(pid, filepath.Base(spec.Path)); err != nil {
+			_ = signalGroup(pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+			logf.Close()
+			return nil, err
+		}
+	}
 	p := &Proc{cmd: cmd, Log: spec.Log, done: make(chan struct{}), started: time.Now()}
 	go func() {
+		// While the ended leader is not yet reaped its pid cannot be
+		// reused, so its group can be killed without hitting anyone else.
+		if waitExited(pid) {
+			_ = signalGroup(pid, syscall.SIGKILL)
+		}
 		err := cmd.Wait()
 		logf.Close()
+		if reg != nil {
+			reg.remove(pid)
+		}
 		p.mu.Lock()
 		p.exitErr = err
 		p.mu.Unlock()
@@ -106,8 +132,10 @@ func (p *Proc) Stop(grace time.Duration) {
 		_ = signalGroup(pgid, syscall.SIGKILL)
 		<-p.done
 	}
-	// Anything the process started and left behind goes too.
-	_ = signalGroup(pgid, syscall.SIGKILL)
+	if !groupKilledOnExit {
+		// Anything the process started and left behind goes too.
+		_ = signalGroup(pgid, syscall.SIGKILL)
+	}
 }
 
 // Tail returns the last n lines of a log file, for error messages.

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"os"
 	"syscall"
 )
 
@@ -16,3 +17,24 @@ func childAttrs() *syscall.SysProcAttr { return nil }
 
 // signalGroup fails: there are no process groups to signal.
 func signalGroup(int, syscall.Signal) error { return ErrPlatform }
+
+// groupExists reports false: there are no process groups.
+func groupExists(int) bool { return false }
+
+// groupKilledOnExit is false: no process starts on Windows.
+const groupKilledOnExit = false
+
+// waitExited reports false: no process starts on Windows.
+func waitExited(int) bool { return false }
+
+// processStart reports false: no process starts on Windows.
+func processStart(int) (uint64, bool) { return 0, false }
+
+// ownerOf does not know owners on Windows.
+func ownerOf(os.FileInfo) (int, bool) { return 0, false }
+
+// DirIdentity is "": no supervisor runs on Windows.
+func DirIdentity(string) string { return "" }
+
+// setPrivateUmask does nothing: no supervisor runs on Windows.
+func setPrivateUmask() {}

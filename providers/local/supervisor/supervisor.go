@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -40,7 +40,9 @@ const idleExit = 2 * time.Second
 type supervisor struct {
 	paths    Paths
 	instance string
-	logger   *log.Logger
+	// dirID is the identity of paths.Dir when the supervisor started.
+	dirID  string
+	logger *log.Logger
 
 	// builders make the units, by kind.
 	builders map[string]NewUnit
@@ -65,52 +67,132 @@ type managed struct {
 	ready   bool
 }
 
+// dirWatch is how often the supervisor checks that its directory is
+// still there: when the stack directory or .stagecraft is removed, it
+// stops everything and exits.
+const dirWatch = time.Second
+
+// haltBound bounds how long the units get to halt when the supervisor
+// stops; whatever still runs after it is killed.
+const haltBound = 20 * time.Second
+
 // Run runs the supervisor of the environment whose files are in dir
-// (.stagecraft/local/ENV) until ctx ends or it has nothing left to run,
-// building each resource's unit with the builder of its kind. The
-// stagecraft binary runs it through a hidden command.
-func Run(ctx context.Context, dir string, builders map[string]NewUnit) error {
+// (.stagecraft/local/ENV) on the unix socket socket ("" chooses it, see
+// ChooseSocket) until ctx ends, it has nothing left to run or dir is
+// removed, building each resource's unit with the builder of its kind.
+// The stagecraft binary runs it through a hidden command, with the
+// minimal environment of BaseEnv.
+func Run(ctx context.Context, dir, socket string, builders map[string]NewUnit) error {
 	if ErrPlatform != nil {
 		return ErrPlatform
 	}
+	setPrivateUmask()
 	paths := Paths{Dir: dir}
-	if err := os.MkdirAll(paths.Logs(), 0o755); err != nil {
+	if err := MakePrivateDir(paths.Logs()); err != nil {
 		return err
+	}
+	logger := log.New(os.Stderr, "supervisor: ", log.LstdFlags)
+	// One supervisor per directory, held for its whole life.
+	lock, ok, err := tryRunLock(paths)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("another supervisor already runs for %s", dir)
+	}
+	defer lock.Unlock()
+	if n := sweepRegistry(paths.Procs(), logger.Printf); n > 0 {
+		logger.Printf("stopped %d process groups an earlier supervisor left running", n)
+	}
+	reg, err := installRegistry(paths.Procs())
+	if err != nil {
+		return err
+	}
+	if socket == "" {
+		if socket, err = ChooseSocket(paths, os.Getenv); err != nil {
+			return err
+		}
 	}
 	s := &supervisor{
 		paths:    paths,
 		instance: RandomID(8),
-		logger:   log.New(os.Stderr, "supervisor: ", log.LstdFlags),
+		dirID:    DirIdentity(dir),
+		logger:   logger,
 		builders: builders,
 		units:    map[string]*managed{},
 		quit:     make(chan struct{}),
 	}
-	sock := paths.Socket()
-	_ = os.Remove(sock)
-	ln, err := net.Listen("unix", sock)
+	_ = os.Remove(socket)
+	ln, err := ListenSupervisor(socket, logger.Printf)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
+		return fmt.Errorf("listen on %s: %w", socket, err)
 	}
-	defer os.Remove(sock)
-	if err := os.WriteFile(paths.PID(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	defer os.Remove(socket)
+	if err := os.WriteFile(paths.PID(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return err
 	}
 	defer os.Remove(paths.PID())
+	if err := os.WriteFile(paths.SocketRecord(), []byte(socket+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(paths.SocketRecord())
 	srv := &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	s.logger.Printf("started (pid %d, instance %s) on %s", os.Getpid(), s.instance, sock)
+	logger.Printf("started (pid %d, instance %s) on %s", os.Getpid(), s.instance, socket)
 	s.armIdle()
+	gone := s.watchDir(ctx)
 	select {
 	case <-ctx.Done():
-		s.logger.Printf("stopping: %v", ctx.Err())
+		logger.Printf("stopping: %v", ctx.Err())
 	case <-s.quit:
-		s.logger.Printf("stopping: nothing left to run")
+		logger.Printf("stopping: nothing left to run")
+	case <-gone:
+		logger.Printf("stopping: %s was removed", dir)
+		// No new request reaches a supervisor whose files are gone.
+		_ = ln.Close()
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), haltBound)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	s.haltAll(shutdown)
+	if n := reg.killAll(); n > 0 {
+		logger.Printf("killed %d process groups that did not stop", n)
+	}
 	return nil
+}
+
+// watchDir returns a channel closed once the supervisor's directory is
+// removed or replaced by another one.
+func (s *supervisor) watchDir(ctx context.Context) <-chan struct{} {
+	gone := make(chan struct{})
+	go func() {
+		t := time.NewTicker(dirWatch)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.quit:
+				return
+			case <-t.C:
+				if DirIdentity(s.paths.Dir) != s.dirID {
+					close(gone)
+					return
+				}
+			}
+		}
+	}()
+	return gone
+}
+
+// tryRunLock takes the lock a running supervisor holds, without waiting.
+func tryRunLock(p Paths) (*flock.Flock, bool, error) {
+	l := flock.New(p.RunLock(), flock.SetPermissions(0o600))
+	ok, err := l.TryLock()
+	if err != nil {
+		return nil, false, fmt.Errorf("lock %s: %w", p.RunLock(), err)
+	}
+	return l, ok, nil
 }
 
 // RandomID is n hex digits from crypto/rand: resource ids, and the
@@ -168,7 +250,7 @@ func (s *supervisor) haltAll(ctx context.Context) {
 func (s *supervisor) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/hello", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, Hello{API: APIVersion, Instance: s.instance, PID: os.Getpid(), Dir: s.paths.Dir})
+		writeJSON(w, http.StatusOK, Hello{API: APIVersion, Instance: s.instance, PID: os.Getpid(), Dir: s.paths.Dir, DirID: s.dirID})
 	})
 	mux.HandleFunc("POST /v1/resources", s.handleCreate)
 	mux.HandleFunc("GET /v1/resources", s.handleList)
