@@ -235,6 +235,7 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[addrs.I
 		c.Action = plan.ActionUpdate
 		if sch.Routing != nil {
 			c.Shift = detectShift(sch.Routing, rf.actual, after, r.Settings)
+			withGateSignals(c.Shift, impl, after)
 		}
 	default:
 		c.Action = plan.ActionNoOp

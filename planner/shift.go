@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
@@ -126,6 +127,19 @@ func detectShift(rt *schema.Routing, before, after, settings cty.Value) *plan.Sh
 		return nil
 	}
 	return shift
+}
+
+// withGateSignals records on every path of shift what the gates measure,
+// as the provider's kind declares for a load balancer configured as cfg,
+// so the plan promises only that.
+func withGateSignals(shift *plan.Shift, impl providers.ResourceKind, cfg cty.Value) {
+	if shift == nil {
+		return
+	}
+	signals := providers.GateSignals(impl, cfg)
+	for _, sp := range shift.Paths {
+		sp.Signals = signals
+	}
 }
 
 func copyWeights(m map[string]int) map[string]int {

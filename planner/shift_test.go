@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
 	"github.com/stagecraft/stagecraft/providers/schema"
 	"github.com/stagecraft/stagecraft/stacks/addrs"
@@ -191,6 +194,11 @@ func TestShiftAppliesInSteps(t *testing.T) {
 	if lb.Shift == nil || len(lb.Shift.Paths) != 1 || lb.Shift.Paths[0].Bake != 10*time.Millisecond {
 		t.Fatalf("shift %+v, want /orders/ with the stack's settings", lb.Shift)
 	}
+	// The sim simulates health but no traffic: its plans promise a
+	// health gate only.
+	if d := lb.Shift.Paths[0].Describe(); !strings.HasSuffix(d, "(gate: healthy for 10ms each)") {
+		t.Errorf("the sim's shift reads %q; want a health gate only", d)
+	}
 	var steps []string
 	for _, s := range p.Steps {
 		steps = append(steps, s.Action+" "+s.Address.String())
@@ -246,5 +254,82 @@ func TestShiftGateRollsBack(t *testing.T) {
 	again := e.plan(PlanOptions{})
 	if len(again.Warnings) == 0 || !strings.Contains(again.Warnings[0], "stopped shifting /orders/ on load_balancer.edge at 0%") {
 		t.Errorf("warnings %v", again.Warnings)
+	}
+}
+
+// erroringTargets wraps a provider whose load balancer's targets answer
+// half their requests with 5xx during every bake, and declares the gate
+// signals given.
+type erroringTargets struct {
+	providers.Provider
+	signals []string
+}
+
+func (p *erroringTargets) Kind(kind string) (providers.ResourceKind, bool) {
+	k, ok := p.Provider.Kind(kind)
+	if !ok || kind != kinds.LoadBalancer {
+		return k, ok
+	}
+	return &erroringLB{ResourceKind: k, signals: p.signals}, true
+}
+
+type erroringLB struct {
+	providers.ResourceKind
+	signals []string
+	mu      sync.Mutex
+	calls   int64
+}
+
+func (k *erroringLB) GateSignals(cty.Value) []string { return k.signals }
+
+func (k *erroringLB) Observe(ctx context.Context, r providers.Ref, v cty.Value) (providers.Observation, error) {
+	obs, err := k.ResourceKind.(providers.Observer).Observe(ctx, r, v)
+	k.mu.Lock()
+	k.calls++
+	n := k.calls
+	k.mu.Unlock()
+	for i := range obs.Targets {
+		obs.Targets[i].Requests, obs.Targets[i].Errors5xx = 10*n, 5*n
+	}
+	return obs, err
+}
+
+// TestShiftGateChecksOnlyWhatIsMeasured: the plan names the signals the
+// provider declares, and the gate checks those: half the requests
+// failing stops a shift whose provider measures 5xx, and not one whose
+// provider measures health only (which the plan then does not promise).
+func TestShiftGateChecksOnlyWhatIsMeasured(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		signals []string
+		gate    string
+		stopped bool
+	}{
+		"health only":    {[]string{providers.SignalHealth}, "(gate: healthy for 10ms each)", false},
+		"health and 5xx": {[]string{providers.SignalHealth, providers.Signal5xx}, "(gate: healthy, 5xx < 1% for 10ms each)", true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, splitStack, "one", nil)
+			e.provider = &erroringTargets{Provider: e.provider, signals: tc.signals}
+			e.apply(PlanOptions{})
+			e.req.Stage = "two"
+			p := e.plan(PlanOptions{})
+			lb, _ := p.Change(addrs.MustParse("load_balancer.edge"))
+			if lb.Shift == nil || len(lb.Shift.Paths) != 1 || !slices.Equal(lb.Shift.Paths[0].Signals, tc.signals) {
+				t.Fatalf("the shift %+v does not name the signals %v", lb.Shift, tc.signals)
+			}
+			if d := lb.Shift.Paths[0].Describe(); !strings.HasSuffix(d, tc.gate) {
+				t.Errorf("the shift reads %q, want it to end %q", d, tc.gate)
+			}
+			_, err := e.applyPlan(context.Background(), p)
+			var ge *apply.GateError
+			if stopped := errors.As(err, &ge); stopped != tc.stopped {
+				t.Fatalf("apply: %v; want the gate to stop it: %t", err, tc.stopped)
+			}
+			if tc.stopped && !strings.Contains(ge.Reason, "5 of 10 requests to autoscaling_group.orders failed") {
+				t.Errorf("the gate stopped the shift because %q; want the 5xx share named", ge.Reason)
+			}
+		})
 	}
 }

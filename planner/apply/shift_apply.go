@@ -210,8 +210,9 @@ func receiving(weights map[string]map[string]int) []addrs.Instance {
 // gate watches the targets that gain traffic for the bake time and returns
 // why they fail it, or "" when they pass: every receiving group must have a
 // healthy target, and the share of their requests answered with 5xx must
-// stay at or under the limit. It returns ctx's error when an interrupt
-// ends the watch before the bake time is up.
+// stay at or under the limit; each check only where the plan says the
+// provider measures it (ShiftPath.Signals). It returns ctx's error when
+// an interrupt ends the watch before the bake time is up.
 func (a *applier) gate(ctx context.Context, obs providers.Observer, ref providers.Ref, sp *plan.ShiftPath) (string, error) {
 	receivers := map[string]bool{}
 	for _, r := range sp.Receivers() {
@@ -268,10 +269,10 @@ func (a *applier) gate(ctx context.Context, obs providers.Observer, ref provider
 		}
 	}
 	sort.Strings(missing)
-	if len(missing) > 0 {
+	if len(missing) > 0 && sp.Measures(providers.SignalHealth) {
 		return strings.Join(missing, " and ") + " has no healthy instance", nil
 	}
-	if requests > 0 {
+	if requests > 0 && sp.Measures(providers.Signal5xx) {
 		rate := float64(errors) / float64(requests)
 		if rate > sp.MaxErrorRate {
 			return fmt.Sprintf("%d of %d requests to %s failed (%s, over the %s limit) during the %s bake", errors, requests, strings.Join(sp.Receivers(), " and "), plan.Percent(rate), plan.Percent(sp.MaxErrorRate), sp.Bake), nil

@@ -61,6 +61,7 @@ type jsonShiftPath struct {
 	Steps        []int          `json:"steps"`
 	Bake         string         `json:"bake"`
 	MaxErrorRate float64        `json:"max_error_rate"`
+	Signals      []string       `json:"signals"`
 }
 
 type jsonChange struct {
@@ -266,7 +267,7 @@ func encodeShift(s *Shift) []*jsonShiftPath {
 	}
 	out := []*jsonShiftPath{}
 	for _, p := range s.Paths {
-		out = append(out, &jsonShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: p.Bake.String(), MaxErrorRate: p.MaxErrorRate})
+		out = append(out, &jsonShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: p.Bake.String(), MaxErrorRate: p.MaxErrorRate, Signals: p.Signals})
 	}
 	return out
 }
@@ -278,7 +279,7 @@ func decodeShift(paths []*jsonShiftPath) *Shift {
 	s := &Shift{}
 	for _, p := range paths {
 		bake, _ := time.ParseDuration(p.Bake)
-		s.Paths = append(s.Paths, &ShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: bake, MaxErrorRate: p.MaxErrorRate})
+		s.Paths = append(s.Paths, &ShiftPath{Path: p.Path, From: p.From, To: p.To, Start: p.Start, Steps: p.Steps, Bake: bake, MaxErrorRate: p.MaxErrorRate, Signals: p.Signals})
 	}
 	return s
 }

@@ -31,6 +31,40 @@ type ShiftPath struct {
 	// the new targets' requests that may fail (5xx) meanwhile.
 	Bake         time.Duration
 	MaxErrorRate float64
+	// Signals are what the gate after each step measures, as the
+	// provider declares it can ("health", "5xx"); empty when it measures
+	// nothing and the traffic moves without gates. Nil (a plan saved
+	// before plans named them) means both.
+	Signals []string
+}
+
+// Measures reports whether the gate measures signal.
+func (s *ShiftPath) Measures(signal string) bool {
+	if s.Signals == nil {
+		return true
+	}
+	for _, sig := range s.Signals {
+		if sig == signal {
+			return true
+		}
+	}
+	return false
+}
+
+// Gate describes the gate after each step, naming exactly what it
+// measures: "gate: healthy, 5xx < 1% for 30s each".
+func (s *ShiftPath) Gate() string {
+	var checks []string
+	if s.Measures("health") {
+		checks = append(checks, "healthy")
+	}
+	if s.Measures("5xx") {
+		checks = append(checks, "5xx < "+Percent(s.MaxErrorRate))
+	}
+	if len(checks) == 0 {
+		return "no gate: the provider measures neither health nor errors"
+	}
+	return fmt.Sprintf("gate: %s for %s each", strings.Join(checks, ", "), s.Bake)
 }
 
 // Receivers are the targets that gain traffic: the ones the gate watches.
@@ -105,8 +139,8 @@ func (s *ShiftPath) Describe() string {
 		steps = append(steps, fmt.Sprintf("%d%%", st))
 	}
 	from := fmt.Sprintf("%d%%", s.Start)
-	return fmt.Sprintf("shift %s to %s: %s -> %s (gate: healthy, 5xx < %s for %s each)",
-		s.Path, strings.Join(s.Receivers(), " and "), from, strings.Join(steps, " -> "), Percent(s.MaxErrorRate), s.Bake)
+	return fmt.Sprintf("shift %s to %s: %s -> %s (%s)",
+		s.Path, strings.Join(s.Receivers(), " and "), from, strings.Join(steps, " -> "), s.Gate())
 }
 
 // Percent renders a share (0.01) as people read it: "1%", "0.5%".

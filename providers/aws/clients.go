@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -18,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
 // clients are the service clients, all sharing one configuration:
@@ -28,6 +31,7 @@ type clients struct {
 	elbv2       *elbv2.Client
 	autoscaling *autoscaling.Client
 	elasticache *elasticache.Client
+	cloudwatch  *cloudwatch.Client
 	ssm         *ssm.Client
 	tagging     *resourcegroupstaggingapi.Client
 	region      string
@@ -81,15 +85,20 @@ func newClients(ctx context.Context, s settings) (*clients, error) {
 		autoscaling: autoscaling.NewFromConfig(cfg, endpoint[autoscaling.Options](s.EndpointURL)),
 		elasticache: elasticache.NewFromConfig(cfg, endpoint[elasticache.Options](s.EndpointURL)),
 		ssm:         ssm.NewFromConfig(cfg, endpoint[ssm.Options](s.EndpointURL)),
-		tagging:     resourcegroupstaggingapi.NewFromConfig(cfg, endpoint[resourcegroupstaggingapi.Options](s.EndpointURL)),
-		region:      cfg.Region,
+		// CloudWatch's query protocol, which AWS and emulators such as
+		// moto both speak (the client's default, CBOR, moto does not).
+		cloudwatch: cloudwatch.NewFromConfig(cfg, endpoint[cloudwatch.Options](s.EndpointURL), func(o *cloudwatch.Options) {
+			o.Protocol = awsquery.New(cwschemas.GraniteServiceVersion20100801)
+		}),
+		tagging: resourcegroupstaggingapi.NewFromConfig(cfg, endpoint[resourcegroupstaggingapi.Options](s.EndpointURL)),
+		region:  cfg.Region,
 	}, nil
 }
 
 // baseEndpointer is every service's Options type: they all have
 // BaseEndpoint.
 type baseEndpointer interface {
-	ec2.Options | elbv2.Options | autoscaling.Options | elasticache.Options | ssm.Options | resourcegroupstaggingapi.Options | sts.Options
+	ec2.Options | elbv2.Options | autoscaling.Options | elasticache.Options | cloudwatch.Options | ssm.Options | resourcegroupstaggingapi.Options | sts.Options
 }
 
 // endpoint points a client at endpoint_url when one is set.
@@ -108,6 +117,8 @@ func endpoint[O baseEndpointer](url string) func(*O) {
 		case *elasticache.Options:
 			v.BaseEndpoint = sdk.String(url)
 		case *ssm.Options:
+			v.BaseEndpoint = sdk.String(url)
+		case *cloudwatch.Options:
 			v.BaseEndpoint = sdk.String(url)
 		case *resourcegroupstaggingapi.Options:
 			v.BaseEndpoint = sdk.String(url)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/zclconf/go-cty/cty"
@@ -38,6 +40,9 @@ func TestLoadBalancerObserve(t *testing.T) {
 	}
 	byGroup := map[string][]string{}
 	for _, tg := range got.Targets {
+		if strings.HasPrefix(tg.ID, "targetgroup/") {
+			continue // a target group's traffic figures
+		}
 		if !tg.Healthy {
 			t.Errorf("target %s of %s is unhealthy", tg.ID, tg.Group)
 		}
@@ -73,5 +78,56 @@ func TestLoadBalancerObserve(t *testing.T) {
 
 	if _, err := obs.Observe(e.ctx, providers.Ref{Address: "load_balancer.none", Kind: kinds.LoadBalancer}, cty.NilVal); err == nil || !strings.Contains(err.Error(), "load_balancer.none") {
 		t.Errorf("Observe of a load balancer not created yet: %v; want an error naming it", err)
+	}
+}
+
+// TestLoadBalancerObserveCountsFromCloudWatch: an application load
+// balancer's gate signals are health and 5xx, and Observe reads a target
+// group's requests and 5xx answers from CloudWatch (put there by the test,
+// as an ALB would), under the group it routes to.
+func TestLoadBalancerObserveCountsFromCloudWatch(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, 30*time.Second)
+	app, _ := e.create(kinds.AutoscalingGroup, "app", groupAttrs(testAMI, nil))
+	cfg := lbAttrs("http", route("/*", app.Address, -1))
+	lb, _ := e.create(kinds.LoadBalancer, "edge", cfg)
+	kind := e.kind(kinds.LoadBalancer)
+	if got := providers.GateSignals(kind, cty.ObjectVal(cfg)); !slices.Equal(got, []string{providers.SignalHealth, providers.Signal5xx}) {
+		t.Errorf("an application load balancer measures %v, want health and 5xx", got)
+	}
+	tcp := lbAttrs("tcp", route("/", app.Address, -1))
+	if got := providers.GateSignals(kind, cty.ObjectVal(tcp)); !slices.Equal(got, []string{providers.SignalHealth}) {
+		t.Errorf("a network load balancer measures %v, want health only", got)
+	}
+
+	tgs := e.attachedTargetGroups(app.ID)
+	if len(tgs) != 1 {
+		t.Fatalf("%s is attached to %d target groups, want 1", app.Address, len(tgs))
+	}
+	dims := []cwtypes.Dimension{
+		{Name: sdk.String("LoadBalancer"), Value: sdk.String(strings.TrimPrefix(dimensionOf(lb.ID), "loadbalancer/"))},
+		{Name: sdk.String("TargetGroup"), Value: sdk.String(dimensionOf(tgs[0]))},
+	}
+	if _, err := e.clients().cloudwatch.PutMetricData(e.ctx, &cloudwatch.PutMetricDataInput{
+		Namespace: sdk.String("AWS/ApplicationELB"),
+		MetricData: []cwtypes.MetricDatum{
+			{MetricName: sdk.String("RequestCount"), Dimensions: dims, Value: sdk.Float64(200), Timestamp: sdk.Time(time.Now())},
+			{MetricName: sdk.String("HTTPCode_Target_5XX_Count"), Dimensions: dims, Value: sdk.Float64(3), Timestamp: sdk.Time(time.Now())},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kind.(providers.Observer).Observe(e.ctx, lb, cty.NilVal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counted []providers.TargetObservation
+	for _, tg := range got.Targets {
+		if strings.HasPrefix(tg.ID, "targetgroup/") {
+			counted = append(counted, tg)
+		}
+	}
+	if len(counted) != 1 || counted[0].Group != app.Address || counted[0].Requests != 200 || counted[0].Errors5xx != 3 {
+		t.Errorf("Observe reports the target groups' traffic as %+v; want one for %s with 200 requests and 3 5xx", counted, app.Address)
 	}
 }

@@ -29,6 +29,9 @@ type provider struct {
 	settings settings
 	clients  *clients
 	kinds    map[string]providers.ResourceKind
+	// configured is when Configure ran: the traffic figures a load
+	// balancer reports from CloudWatch count from then on.
+	configured time.Time
 }
 
 // New returns an unconfigured aws provider.
@@ -53,7 +56,7 @@ func (p *provider) Configure(ctx context.Context, config cty.Value) hcl.Diagnost
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.settings, p.clients = s, c
+	p.settings, p.clients, p.configured = s, c, time.Now()
 	p.kinds = map[string]providers.ResourceKind{}
 	for _, name := range kinds.Names() {
 		schema, _ := kinds.Schema(name)

@@ -510,6 +510,18 @@ func checkRouteWeights(v cty.Value) []schema.Problem {
 	return probs
 }
 
+// SeesStatusCodes reports whether a load balancer configured as v sees
+// the HTTP status of the answers it forwards: a tcp one forwards bytes, so
+// no gate on it can count 5xx answers.
+func SeesStatusCodes(v cty.Value) bool {
+	v, _ = v.UnmarkDeep()
+	if v == cty.NilVal {
+		return true
+	}
+	t, ok := known(v, "type")
+	return !ok || t.Type() != cty.String || t.AsString() != "tcp"
+}
+
 func checkTCPRoutes(v cty.Value) []schema.Problem {
 	t, ok := known(v, "type")
 	if !ok || t.AsString() != "tcp" {

@@ -280,6 +280,15 @@ func (k *kind) Discover(ctx context.Context, stack, environment string) ([]provi
 	return out, nil
 }
 
+// GateSignals says what a gate measures through Observe: health, and for
+// an HTTP load balancer the 5xx answers it counts per target.
+func (k *kind) GateSignals(config cty.Value) []string {
+	if k.name != kinds.LoadBalancer || !kinds.SeesStatusCodes(config) {
+		return []string{providers.SignalHealth}
+	}
+	return []string{providers.SignalHealth, providers.Signal5xx}
+}
+
 // Observe reports a resource's health and traffic.
 func (k *kind) Observe(ctx context.Context, r providers.Ref, _ cty.Value) (providers.Observation, error) {
 	c, found, err := k.p.connect(ctx, false)
