@@ -23,6 +23,8 @@ type slowDeletes struct {
 	mu       sync.Mutex
 	deleting map[string]bool // cache ids on their way out
 	allowed  []bool          // whether each Delete could leave it pending
+	// timeOut makes a Delete that must wait time out.
+	timeOut bool
 }
 
 func (s *slowDeletes) Kind(kind string) (providers.ResourceKind, bool) {
@@ -55,7 +57,11 @@ func (c *slowCache) Delete(ctx context.Context, r providers.Ref, prior cty.Value
 	allowed := providers.PendingDeletionAllowed(ctx)
 	c.p.mu.Lock()
 	c.p.allowed = append(c.p.allowed, allowed)
+	timeOut := c.p.timeOut
 	c.p.mu.Unlock()
+	if !allowed && timeOut {
+		return r.Errorf("delete", "timed out after 1s waiting for %s (%s) to finish deleting", r.Address, r.ID)
+	}
 	if _, exists, err := c.ResourceKind.Read(ctx, r); err != nil || !allowed || !exists {
 		// Gone already (what it left is cleaned up), or the apply
 		// waits: deleted at once.
@@ -161,11 +167,16 @@ func TestPendingDeletionDoesNotHoldTheApply(t *testing.T) {
 
 	e.load(pendingStack, "cached")
 	e.apply(PlanOptions{})
-	slow.allowed = nil
-	e.apply(PlanOptions{Destroy: true})
+	slow.allowed, slow.timeOut = nil, true
+	_, err := e.applyPlan(context.Background(), e.plan(PlanOptions{Destroy: true}))
 	if len(slow.allowed) != 1 || slow.allowed[0] {
 		t.Errorf("in a destroy the cache's delete could leave it pending (%v) though the network's delete needs it gone", slow.allowed)
 	}
+	if err == nil || !strings.Contains(err.Error(), "timed out after 1s waiting for cache.pages") || !strings.Contains(err.Error(), "it had to be gone before network.main is deleted") {
+		t.Errorf("the destroy whose cache delete timed out failed with %v; want the wait and why it waited", err)
+	}
+	slow.timeOut = false
+	e.apply(PlanOptions{Destroy: true})
 }
 
 // changeOf returns the first change of the plan with the action.

@@ -463,12 +463,17 @@ func (a *applier) do(ctx context.Context, s *Step) error {
 		}
 		return a.create(ctx, impl, schema, c, res, cfg)
 	case OpDelete, OpDestroyOld:
-		if !a.graph.Awaited(s) {
+		waiting := a.graph.Waiting(s)
+		if len(waiting) == 0 {
 			// Nothing later needs the object gone: the provider may
 			// leave its deletion pending instead of holding the apply.
 			ctx = providers.AllowPendingDeletion(ctx)
 		}
-		return a.delete(ctx, impl, c, c.Deposed || s.Op == OpDestroyOld)
+		err := a.delete(ctx, impl, c, c.Deposed || s.Op == OpDestroyOld)
+		if _, pending := err.(*providers.PendingDeletion); err != nil && !pending && len(waiting) > 0 {
+			return fmt.Errorf("%w; it had to be gone before %s", err, heldUp(waiting))
+		}
+		return err
 	}
 	panic(fmt.Sprintf("apply: step %s has no operation to run", s.Key))
 }
@@ -556,6 +561,19 @@ func (a *applier) delete(ctx context.Context, impl providers.ResourceKind, c *pl
 		a.queue.remove(c.Address)
 	}
 	return nil
+}
+
+// heldUp names the steps that wait for a delete, for its error: why the
+// apply waited for the object to be gone ("network.main is deleted").
+func heldUp(steps []*Step) string {
+	var parts []string
+	for _, w := range steps {
+		if w.IsBarrier() {
+			continue
+		}
+		parts = append(parts, w.text+" is "+map[Op]string{OpCreate: "created", OpUpdate: "updated", OpDelete: "deleted", OpDestroyOld: "deleted"}[w.Op])
+	}
+	return strings.Join(parts, " and ")
 }
 
 // recordPending records the object of c, whose deletion the provider

@@ -57,11 +57,20 @@ func (g *Graph[K]) Connect(from, to K) {
 	t.rdep[f] = true
 }
 
-// Awaited reports whether some node waits for key: a node nothing waits
-// for may finish in its own time without holding up the walk.
-func (g *Graph[K]) Awaited(key K) bool {
+// Waiting returns the nodes that wait for key, in compare order: a node
+// nothing waits for may finish in its own time without holding up the
+// walk, and one that others wait for can say whom it holds up.
+func (g *Graph[K]) Waiting(key K) []K {
 	n := g.nodes[key]
-	return n != nil && len(n.rdep) > 0
+	if n == nil {
+		return nil
+	}
+	out := make([]K, 0, len(n.rdep))
+	for r := range n.rdep {
+		out = append(out, r.key)
+	}
+	slices.SortFunc(out, g.compare)
+	return out
 }
 
 // Len is the number of nodes.
