@@ -20,6 +20,11 @@ type Ref struct {
 	// Stack and Environment name the owner, for tagging.
 	Stack       string
 	Environment string
+	// Replaces is, for the create of a replacement's new copy, the ID of
+	// the copy being replaced. A create that takes over what an
+	// interrupted create left must never take this one: the old copy is
+	// deleted once the new one exists.
+	Replaces string
 }
 
 // Tags returns the tags a provider attaches to the resource.

@@ -508,7 +508,11 @@ func (a *applier) create(ctx context.Context, impl providers.ResourceKind, schem
 		a.cur.Depose(c.Address, c.ID)
 	}
 	a.mu.Unlock()
-	actual, err := impl.Create(ctx, a.x.Ref(c.Address, c.Kind, ""), cfg)
+	ref := a.x.Ref(c.Address, c.Kind, "")
+	if c.Action == plan.ActionReplace {
+		ref.Replaces = c.ID
+	}
+	actual, err := impl.Create(ctx, ref, cfg)
 	if err != nil {
 		if actual != cty.NilVal && !actual.IsNull() {
 			// Half made: record it so the next plan replaces it instead of

@@ -107,7 +107,25 @@ func (c cacheConfig) clusterMode() bool { return c.Nodes > 1 }
 // deleted, gets another. ElastiCache ids are lowercase letters, digits and
 // single hyphens, at most 40 characters, unique per region.
 func cacheName(r providers.Ref, c cacheConfig) string {
-	return resourceName(resourceToken(r, c.Engine, c.NodeType, c.Network), r.Address, cacheNameMax)
+	return resourceName(cacheToken(r, c), r.Address, cacheNameMax)
+}
+
+// cacheToken fingerprints the cache's force-new settings.
+func cacheToken(r providers.Ref, c cacheConfig) string {
+	return resourceToken(r, c.Engine, c.NodeType, c.Network)
+}
+
+// createID is the id a create of r uses: cacheName, or the next
+// generation's id when r replaces the cache of that name (see
+// createToken).
+func (k *cacheKind) createID(ctx context.Context, r providers.Ref, c cacheConfig) (string, error) {
+	return createName(r, cacheToken(r, c), cacheNameMax, func(id string) (string, error) {
+		s, err := k.describe(ctx, "create", r.Address, id)
+		if err != nil || s == nil {
+			return "", err
+		}
+		return id, nil
+	})
 }
 
 // cacheTags are the tags of the cache and its groups.
@@ -146,7 +164,10 @@ func (k *cacheKind) Create(ctx context.Context, r providers.Ref, desired cty.Val
 		return k.null(), err
 	}
 	cfg := cacheConfigOf(desired)
-	id := cacheName(r, cfg)
+	id, err := k.createID(ctx, r, cfg)
+	if err != nil {
+		return k.null(), err
+	}
 
 	s, err := k.find(ctx, "create", r.Address, id)
 	if err != nil {

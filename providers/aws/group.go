@@ -163,9 +163,17 @@ func (hc healthCheck) tag() string {
 	return string(b)
 }
 
-// name is the launch template's and Auto Scaling group's name.
-func (k *groupKind) name(r providers.Ref, cfg groupConfig) string {
-	return resourceName(resourceToken(r, cfg.network), r.Address, 64)
+// name is the launch template's and Auto Scaling group's name for a
+// create of r: the next generation's when r replaces a group of the same
+// network (see createToken).
+func (k *groupKind) name(ctx context.Context, r providers.Ref, cfg groupConfig) (string, error) {
+	return createName(r, resourceToken(r, cfg.network), 64, func(name string) (string, error) {
+		g, err := k.describeGroup(ctx, name)
+		if err != nil || g == nil {
+			return "", err
+		}
+		return name, nil
+	})
 }
 
 // asgTags returns a group's tags as a map.
@@ -229,7 +237,10 @@ func (k *groupKind) Create(ctx context.Context, r providers.Ref, desired cty.Val
 	if err != nil {
 		return cty.NilVal, err
 	}
-	name := k.name(r, cfg)
+	name, err := k.name(ctx, r, cfg)
+	if err != nil {
+		return cty.NilVal, awsError("create", r.Address, "", err)
+	}
 	existing, err := k.describeGroup(ctx, name)
 	if err != nil {
 		return cty.NilVal, awsError("create", r.Address, "", err)

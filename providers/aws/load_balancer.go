@@ -201,7 +201,16 @@ func (k *loadBalancerKind) Create(ctx context.Context, r providers.Ref, desired 
 		return cty.NilVal, r.Errorf("create", "%w", err)
 	}
 	token := cfg.token(r)
-	name := resourceName(token, r.Address, 32)
+	name, err := createName(r, token, 32, func(name string) (string, error) {
+		lb, err := k.describeByName(ctx, name)
+		if err != nil || lb == nil {
+			return "", err
+		}
+		return sdk.ToString(lb.LoadBalancerArn), nil
+	})
+	if err != nil {
+		return cty.NilVal, awsError("create", r.Address, "", err)
+	}
 	lb, err := k.describeByName(ctx, name)
 	if err != nil {
 		return cty.NilVal, awsError("create", r.Address, "", err)
