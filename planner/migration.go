@@ -75,6 +75,9 @@ func describeStep(s *apply.Step) *plan.MigrationStep {
 	case c.Kind == kinds.Coordinator && touches(c.ChangedPaths, map[string]bool{"members": true}):
 		m.Action = "resize"
 		m.Description = fmt.Sprintf("resize %s from %s to %s members, one member at a time, keeping a quorum", c.Address, number(attr(c.Before, "members")), number(attr(c.After, "members")))
+	case len(c.ChangedPaths) == 0:
+		// Nothing differs, but the provider found parts missing.
+		m.Description = fmt.Sprintf("update %s in place (%s)", c.Address, c.Reason)
 	default:
 		m.Description = fmt.Sprintf("update %s in place (%s)", c.Address, pathList(c.ChangedPaths))
 	}

@@ -237,6 +237,9 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[addrs.I
 			c.Shift = detectShift(sch.Routing, rf.actual, after, r.Settings)
 			withGateSignals(c.Shift, impl, after)
 		}
+	case rf.incomplete != "":
+		c.Action = plan.ActionUpdate
+		c.Reason = rf.incomplete
 	default:
 		c.Action = plan.ActionNoOp
 	}

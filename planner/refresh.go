@@ -24,6 +24,9 @@ type refreshed struct {
 	prior  cty.Value
 	actual cty.Value
 	gone   bool
+	// incomplete is what the provider says the resource lacks (see
+	// providers.ReadResult).
+	incomplete string
 }
 
 // refresh reads every resource in resources through the provider, batched
@@ -124,6 +127,7 @@ func (p *Planner) refresh(ctx context.Context, resources []*state.Resource, read
 							continue
 						}
 						rf.setActual(res[i].Actual, res[i].Exists)
+						rf.incomplete = res[i].Incomplete
 					}
 				}()
 			}

@@ -62,6 +62,11 @@ type ReadResult struct {
 	Actual cty.Value
 	Exists bool
 	Err    error
+	// Incomplete, when set, says in one sentence what an existing
+	// resource lacks (parts an interrupted create never made, or that
+	// went missing since): the plan updates the resource, and the kind's
+	// Update makes the missing parts, even when Actual shows no change.
+	Incomplete string
 }
 
 // Observer is implemented by kinds that can report health and traffic

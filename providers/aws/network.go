@@ -51,6 +51,10 @@ const (
 // created (a group's rules refer to the groups before it).
 var networkTiers = []string{"lb", "app", "data"}
 
+// networkRules are the ingress rules between the tiers: every TCP port of
+// tier to is open to the members of tier from.
+var networkRules = []struct{ to, from string }{{"app", "lb"}, {"data", "app"}, {"data", "data"}}
+
 // networkConfig is a network's desired value, decoded.
 type networkConfig struct {
 	cidr  netip.Prefix
@@ -106,23 +110,22 @@ func (k *networkKind) Create(ctx context.Context, r providers.Ref, desired cty.V
 	if err != nil {
 		return cty.NilVal, err
 	}
-	token := nc.token(r)
 	c := k.p.clients.ec2
 	// A VPC with this address's token is one an earlier create made
-	// before crashing: complete it instead of making another.
-	found, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
-		tagFilter(providers.TagStack, r.Stack), tagFilter(providers.TagEnvironment, r.Environment),
-		tagFilter(providers.TagAddress, r.Address), tagFilter(tagToken, token),
-	}})
+	// before crashing: complete it instead of making another, unless it
+	// is the copy this create replaces.
+	token, err := createToken(r, nc.token(r), func(token string) (string, error) { return k.findVPC(ctx, r, token) })
 	if err != nil {
-		return cty.NilVal, awsError("create", r.Address, "", err)
+		return cty.NilVal, err
 	}
-	var vpcID string
-	if len(found.Vpcs) > 0 {
-		vpcID = sdk.ToString(found.Vpcs[0].VpcId)
-	} else {
+	vpcID, err := k.findVPC(ctx, r, token)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	if vpcID == "" {
 		tags := k.tags(r)
 		tags[tagToken] = token
+		tags[tagZones] = strconv.Itoa(nc.zones)
 		tags["Name"] = r.Address
 		out, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{
 			CidrBlock:         sdk.String(nc.cidr.String()),
@@ -144,26 +147,47 @@ func (k *networkKind) Update(ctx context.Context, r providers.Ref, prior, desire
 	if err != nil {
 		return cty.NilVal, err
 	}
-	cur, exists, err := k.Read(ctx, r)
+	vpcs, err := k.readVPCs(ctx, r.Address, []string{r.ID})
 	if err != nil {
 		return cty.NilVal, err
 	}
+	cur, exists := vpcs[r.ID]
 	if !exists {
 		return cty.NilVal, r.Errorf("update", "VPC %s no longer exists; plan again to create it", r.ID)
 	}
-	cc := cval{cur}
-	if cc.str("cidr_block") != nc.cidr.String() {
-		return cty.NilVal, r.AttrErrorf("update", "cidr_block", "the range of a VPC cannot change in place (%s at AWS, %s configured); it needs a replacement", cc.str("cidr_block"), nc.cidr)
+	if have := sdk.ToString(cur.vpc.CidrBlock); have != nc.cidr.String() {
+		return cty.NilVal, r.AttrErrorf("update", "cidr_block", "the range of a VPC cannot change in place (%s at AWS, %s configured); it needs a replacement", have, nc.cidr)
 	}
 	zones, err := k.zones(ctx, r, nc.zones)
 	if err != nil {
 		return cty.NilVal, err
 	}
+	// The parts carry the VPC's own token, which is not the plain one
+	// when the VPC is a later generation (see createToken).
+	token := tagValue(cur.vpc.Tags, tagToken)
+	if token == "" {
+		token = nc.token(r)
+	}
 	// Nothing changes in place; this completes whatever is missing.
-	if err := k.ensureParts(ctx, r, r.ID, nc, zones, nc.token(r)); err != nil {
+	if err := k.ensureParts(ctx, r, r.ID, nc, zones, token); err != nil {
 		return cty.NilVal, err
 	}
 	return k.mustRead(ctx, r, r.ID)
+}
+
+// findVPC returns the id of r's VPC with token, "" when there is none.
+func (k *networkKind) findVPC(ctx context.Context, r providers.Ref, token string) (string, error) {
+	found, err := k.p.clients.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
+		tagFilter(providers.TagStack, r.Stack), tagFilter(providers.TagEnvironment, r.Environment),
+		tagFilter(providers.TagAddress, r.Address), tagFilter(tagToken, token),
+	}})
+	if err != nil {
+		return "", awsError("create", r.Address, "", err)
+	}
+	if len(found.Vpcs) == 0 {
+		return "", nil
+	}
+	return sdk.ToString(found.Vpcs[0].VpcId), nil
 }
 
 // zones returns the first n availability zones of the region, by name.
@@ -211,8 +235,10 @@ func (k *networkKind) ensureParts(ctx context.Context, r providers.Ref, vpcID st
 		return fail("subnets", err)
 	}
 	have := map[string]string{} // tier/zone -> subnet id
+	publicIP := map[string]bool{}
 	for _, sn := range subnets.Subnets {
 		have[tagValue(sn.Tags, tagTier)+"/"+sdk.ToString(sn.AvailabilityZone)] = sdk.ToString(sn.SubnetId)
+		publicIP[sdk.ToString(sn.SubnetId)] = sdk.ToBool(sn.MapPublicIpOnLaunch)
 	}
 	var public, private []string
 	for i, zone := range zones {
@@ -232,11 +258,13 @@ func (k *networkKind) ensureParts(ctx context.Context, r providers.Ref, vpcID st
 					return fail(tier+" subnet in "+zone, err)
 				}
 				id = sdk.ToString(out.Subnet.SubnetId)
-				if tier == "public" {
-					if _, err := c.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: sdk.String(id),
-						MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: sdk.Bool(true)}}); err != nil {
-						return fail("public subnet in "+zone, err)
-					}
+			}
+			// A create that stopped right after making the subnet left
+			// it without public addresses.
+			if tier == "public" && !publicIP[id] {
+				if _, err := c.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{SubnetId: sdk.String(id),
+					MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: sdk.Bool(true)}}); err != nil {
+					return fail("public subnet in "+zone, err)
 				}
 			}
 			if tier == "public" {
@@ -361,7 +389,7 @@ func (k *networkKind) ensureParts(ctx context.Context, r providers.Ref, vpcID st
 		}
 		groups[role] = ec2types.SecurityGroup{GroupId: out.GroupId}
 	}
-	for _, rule := range []struct{ to, from string }{{"app", "lb"}, {"data", "app"}, {"data", "data"}} {
+	for _, rule := range networkRules {
 		to, from := groups[rule.to], sdk.ToString(groups[rule.from].GroupId)
 		if sgAllowsGroup(to, from) {
 			continue
@@ -445,80 +473,17 @@ func (k *networkKind) ReadMany(ctx context.Context, refs []providers.Ref) ([]pro
 	if len(ids) == 0 {
 		return out, nil
 	}
-	vals, err := k.readVPCs(ctx, refs[0].Address, ids)
+	vpcs, err := k.readVPCs(ctx, refs[0].Address, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i, r := range refs {
-		if v, ok := vals[r.ID]; ok {
-			out[i].Actual, out[i].Exists = v, true
+		if v, ok := vpcs[r.ID]; ok {
+			out[i].Actual, out[i].Exists = k.value(v), true
+			out[i].Incomplete = v.missing()
 		}
 	}
 	return out, nil
-}
-
-// readVPCs returns the actual value of each VPC of ids that exists. Filters
-// (rather than VpcIds) make a missing VPC absent instead of an error.
-func (k *networkKind) readVPCs(ctx context.Context, addr string, ids []string) (map[string]cty.Value, error) {
-	c := k.p.clients.ec2
-	idFilter := []ec2types.Filter{{Name: sdk.String("vpc-id"), Values: ids}}
-	var vpcs []ec2types.Vpc
-	for p := ec2.NewDescribeVpcsPaginator(c, &ec2.DescribeVpcsInput{Filters: idFilter}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, awsError("read", addr, "", err)
-		}
-		vpcs = append(vpcs, page.Vpcs...)
-	}
-	if len(vpcs) == 0 {
-		return map[string]cty.Value{}, nil
-	}
-	subnets := map[string][]ec2types.Subnet{}
-	for p := ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{Filters: idFilter}); p.HasMorePages(); {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, awsError("read the subnets of", addr, "", err)
-		}
-		for _, sn := range page.Subnets {
-			subnets[sdk.ToString(sn.VpcId)] = append(subnets[sdk.ToString(sn.VpcId)], sn)
-		}
-	}
-	out := map[string]cty.Value{}
-	for _, vpc := range vpcs {
-		id := sdk.ToString(vpc.VpcId)
-		out[id] = k.value(vpc, subnets[id])
-	}
-	return out, nil
-}
-
-// value is the actual value of a VPC: its range, the number of zones its
-// public subnets span, and its subnets ordered by zone.
-func (k *networkKind) value(vpc ec2types.Vpc, subnets []ec2types.Subnet) cty.Value {
-	sort.Slice(subnets, func(i, j int) bool {
-		a, b := subnets[i], subnets[j]
-		if sdk.ToString(a.AvailabilityZone) != sdk.ToString(b.AvailabilityZone) {
-			return sdk.ToString(a.AvailabilityZone) < sdk.ToString(b.AvailabilityZone)
-		}
-		return sdk.ToString(a.SubnetId) < sdk.ToString(b.SubnetId)
-	})
-	var public, private []string
-	zones := map[string]bool{}
-	for _, sn := range subnets {
-		switch tagValue(sn.Tags, tagTier) {
-		case "public":
-			public = append(public, sdk.ToString(sn.SubnetId))
-			zones[sdk.ToString(sn.AvailabilityZone)] = true
-		case "private":
-			private = append(private, sdk.ToString(sn.SubnetId))
-		}
-	}
-	return valObject(k.schema.ImpliedType(), map[string]cty.Value{
-		"cidr_block":         cty.StringVal(sdk.ToString(vpc.CidrBlock)),
-		"availability_zones": cty.NumberIntVal(int64(len(zones))),
-		"id":                 cty.StringVal(sdk.ToString(vpc.VpcId)),
-		"public_subnet_ids":  valStrings(public),
-		"private_subnet_ids": valStrings(private),
-	})
 }
 
 // Discover lists the VPCs carrying the stack's tags.
@@ -543,20 +508,20 @@ func (k *networkKind) Discover(ctx context.Context, stack, environment string) (
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	vals, err := k.readVPCs(ctx, "the networks of "+stack+"/"+environment, ids)
+	parts, err := k.readVPCs(ctx, "the networks of "+stack+"/"+environment, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []providers.Discovered
 	for _, v := range vpcs {
 		id := sdk.ToString(v.VpcId)
-		val, ok := vals[id]
+		p, ok := parts[id]
 		if !ok {
 			continue
 		}
 		out = append(out, providers.Discovered{
 			Ref:    providers.Ref{Address: tagValue(v.Tags, providers.TagAddress), Kind: kinds.Network, ID: id, Stack: stack, Environment: environment},
-			Actual: val,
+			Actual: k.value(p),
 		})
 	}
 	return out, nil
