@@ -134,9 +134,16 @@ func coordConfigOf(v cty.Value) coordConfig {
 // coordName is the group and launch template name of the coordinator r:
 // stable for the same owner, address, engine and network (a create that
 // crashed before the state recorded it finds its group again), different
-// for a replacement.
-func coordName(r providers.Ref, c coordConfig) string {
-	return resourceName(resourceToken(r, c.Engine, c.Network), r.Address, coordNameMax)
+// for a replacement (the next generation's name when the replacement keeps
+// the engine and network, see createToken).
+func (k *coordinatorKind) coordName(ctx context.Context, r providers.Ref, c coordConfig) (string, error) {
+	return createName(r, resourceToken(r, c.Engine, c.Network), coordNameMax, func(name string) (string, error) {
+		s, err := k.find(ctx, "create", r.Address, name)
+		if err != nil || s == nil {
+			return "", err
+		}
+		return name, nil
+	})
 }
 
 func (k *coordinatorKind) null() cty.Value { return cty.NullVal(k.schema.ImpliedType()) }
@@ -165,7 +172,10 @@ func (k *coordinatorKind) Create(ctx context.Context, r providers.Ref, desired c
 		return k.null(), err
 	}
 	cfg := coordConfigOf(desired)
-	name := coordName(r, cfg)
+	name, err := k.coordName(ctx, r, cfg)
+	if err != nil {
+		return k.null(), err
+	}
 	s, err := k.find(ctx, "create", r.Address, name)
 	if err != nil {
 		return k.null(), err
@@ -557,8 +567,13 @@ func (k *coordinatorKind) terminateStrays(ctx context.Context, r providers.Ref) 
 func (k *coordinatorKind) value(s *coordState) cty.Value {
 	spec := engineSpecs[s.tags[tagEngine]]
 	ros := s.roster()
-	endpoints := make([]string, len(ros))
-	for i, m := range ros {
+	// The endpoints are those of the roster to be, so that what depends
+	// on them is configured with the members the next apply settles, not
+	// with a roster an interrupted create never wrote; members counts the
+	// roster as it is, so that the plan makes that apply.
+	toBe := s.rosterToBe()
+	endpoints := make([]string, len(toBe))
+	for i, m := range toBe {
 		endpoints[i] = m.ip + ":" + strconv.Itoa(spec.ClientPort)
 	}
 	network := cty.NullVal(cty.String)

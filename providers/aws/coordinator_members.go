@@ -61,6 +61,46 @@ func (s *coordState) roster() []coordMember {
 	return out
 }
 
+// newcomers returns the member number settle gives each instance in
+// service that is not on the roster yet: the lowest numbers the roster
+// leaves free, in the order of the instances' ids.
+func (s *coordState) newcomers() map[string]int {
+	used := map[int]bool{}
+	for _, m := range s.roster() {
+		used[m.id] = true
+	}
+	out := map[string]int{}
+	id := 1
+	for _, m := range s.members {
+		if m.id > 0 || !m.serving() {
+			continue
+		}
+		for used[id] {
+			id++
+		}
+		used[id] = true
+		out[m.instanceID] = id
+	}
+	return out
+}
+
+// rosterToBe returns the roster once settle has put the newcomers on it:
+// what the ensemble is made of after the next apply. A coordinator whose
+// create stopped before it wrote the roster (adopted after a crash) thus
+// reads with the endpoints its members are about to have, not none.
+func (s *coordState) rosterToBe() []coordMember {
+	out := s.roster()
+	ids := s.newcomers()
+	for _, m := range s.members {
+		if id, ok := ids[m.instanceID]; ok {
+			m.id = id
+			out = append(out, m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
 // outdated returns the lowest-numbered member that does not run image
 // and instance type, or nil.
 func (s *coordState) outdated(image, instanceType string) *coordMember {
@@ -219,27 +259,23 @@ func (k *coordinatorKind) settle(ctx context.Context, op string, r providers.Ref
 	if err != nil {
 		return s, r.Errorf(op, "%w", err)
 	}
-	used := map[int]bool{}
-	founding := true
-	for _, m := range s.roster() {
-		used[m.id] = true
-		founding = false
+	// Members found the ensemble until a roster has been written onto
+	// them: a create interrupted while numbering them still founds it
+	// with all of them.
+	state := "new"
+	for _, m := range s.members {
+		if m.roster != "" {
+			state = "existing"
+		}
 	}
-	state := "existing"
-	if founding {
-		state = "new"
-	}
+	ids := s.newcomers()
 	changed := false
 	for i := range s.members {
 		m := &s.members[i]
-		if m.id > 0 || !m.serving() {
+		id, ok := ids[m.instanceID]
+		if !ok {
 			continue
 		}
-		id := 1
-		for used[id] {
-			id++
-		}
-		used[id] = true
 		if err := k.tagInstances(ctx, op, r, []string{m.instanceID}, map[string]string{tagMemberID: strconv.Itoa(id), tagClusterState: state}); err != nil {
 			return s, err
 		}
