@@ -241,8 +241,13 @@ type awsAPI struct {
 }
 
 func newAWSAPI(endpoint string) *awsAPI {
+	return newAWSAPIIn(endpoint, "us-east-1")
+}
+
+// newAWSAPIIn is newAWSAPI in region.
+func newAWSAPIIn(endpoint, region string) *awsAPI {
 	cfg := sdk.Config{
-		Region:       "us-east-1",
+		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: sdk.String(endpoint),
 	}
