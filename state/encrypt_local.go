@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // NewEncryptedLocal returns the local backend with client-side encryption:
@@ -64,7 +66,7 @@ func contentETag(data []byte) string {
 
 // Get reads the object's file.
 func (d *dirStore) Get(_ context.Context, key string) ([]byte, string, error) {
-	data, err := os.ReadFile(d.path(key))
+	data, err := localfile.Read(d.path(key), localfile.MaxSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", ErrNoObject
 	}
@@ -92,7 +94,7 @@ func (d *dirStore) Put(ctx context.Context, key string, data []byte, cond PutCon
 		}
 	}
 	p := d.path(key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := localfile.MkdirAll(filepath.Dir(p)); err != nil {
 		return "", fmt.Errorf("write %s: %w", p, err)
 	}
 	if err := WriteFileAtomic(p, data); err != nil {
@@ -155,7 +157,7 @@ func CheckPlainLocal(dir, environment string) error {
 	if l.checkEnvironment() != nil {
 		return nil // NewLocal's own checks report it
 	}
-	f, err := os.Open(l.StatePath())
+	f, err := localfile.Open(l.StatePath(), os.O_RDONLY)
 	if err != nil {
 		return nil
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // Local is the backend that keeps an environment's state in files on this
@@ -17,8 +19,10 @@ import (
 //	ENV.journal  the journal of the apply in progress, one JSON entry a line
 //	ENV.lock     the lock, held with flock; it holds the LockInfo as JSON
 //
-// The directory is created (0o755) on the first Lock, Write or Journal; the
-// files are 0o600 because states hold secrets.
+// The directory is created (0o700) on the first Lock, Write or Journal; the
+// files are 0o600 because states hold secrets, and each must be a regular
+// file (see package localfile), so a state or journal replaced by a link to
+// a device or a named pipe is refused instead of read for ever.
 type Local struct {
 	dir string
 	env string
@@ -100,7 +104,7 @@ func (l *Local) replay(base *State, entries []JournalEntry) (*Recovery, error) {
 // there is none.
 func (l *Local) readBase() (*State, error) {
 	path := l.StatePath()
-	data, err := os.ReadFile(path)
+	data, err := localfile.Read(path, localfile.MaxSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -119,7 +123,7 @@ func (l *Local) readBase() (*State, error) {
 // (see DecodeJournal).
 func (l *Local) readJournal() (entries []JournalEntry, data []byte, valid int, err error) {
 	path := l.JournalPath()
-	data, err = os.ReadFile(path)
+	data, err = localfile.Read(path, localfile.MaxSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, 0, nil
 	}
@@ -156,7 +160,7 @@ func (l *Local) Write(_ context.Context, s *State) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+	if err := localfile.MkdirAll(l.dir); err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
 	cur, err := l.readBase()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"sync"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // Journal opens the journal file for an apply. A journal that a crashed
@@ -44,7 +46,7 @@ func (l *Local) Journal(ctx context.Context) (Journal, error) {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := localfile.Open(path, os.O_RDWR|os.O_CREATE|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", path, err)
 	}

@@ -12,12 +12,18 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // lockAttempts bounds how often Lock starts over when the lock file it
 // opened was removed before it could lock it (the previous holder unlocking
 // at that moment, or a force-unlock).
 const lockAttempts = 10
+
+// maxLockInfo bounds what is read of a lock file: the LockInfo a holder
+// writes is a few hundred bytes.
+const maxLockInfo = 64 << 10
 
 // Lock takes the environment's lock by holding an exclusive file lock on
 // the lock file (flock on Unix, LockFileEx on Windows, both through
@@ -37,7 +43,12 @@ func (l *Local) Lock(ctx context.Context, info LockInfo) (func() error, error) {
 		return nil, err
 	}
 	path := l.LockPath()
-	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+	if err := localfile.MkdirAll(l.dir); err != nil {
+		return nil, fmt.Errorf("lock state for environment %q: %w", l.env, err)
+	}
+	if err := localfile.Check(path); err != nil {
+		// The lock library would open whatever is there, and wait on a
+		// named pipe.
 		return nil, fmt.Errorf("lock state for environment %q: %w", l.env, err)
 	}
 	info = completeLockInfo(info, path)
@@ -117,7 +128,7 @@ func completeLockInfo(info LockInfo, path string) LockInfo {
 func (l *Local) readLockInfo(ctx context.Context, path string) LockInfo {
 	const attempts, pause = 20, 10 * time.Millisecond
 	for i := 0; ; i++ {
-		data, err := os.ReadFile(path)
+		data, err := localfile.Read(path, maxLockInfo)
 		var info LockInfo
 		if err == nil && json.Unmarshal(data, &info) == nil && info.ID != "" {
 			return info
@@ -175,7 +186,7 @@ func (l *Local) ForceUnlock(ctx context.Context, id string) error {
 		return err
 	}
 	path := l.LockPath()
-	data, err := os.ReadFile(path)
+	data, err := localfile.Read(path, maxLockInfo)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("unlock state for environment %q: it is not locked", l.env)
 	}

@@ -9,13 +9,15 @@ import (
 	"os"
 
 	"github.com/gofrs/flock"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // writeLockInfo fills the locked file held (at path) with content. A Unix
 // file lock is advisory, so a second handle may write the file while the
 // lock is held; it must be the locked file, not one that replaced it.
 func writeLockInfo(path string, held fs.FileInfo, content []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	f, err := localfile.Open(path, os.O_WRONLY)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // CheckPush says whether next may replace cur (`state push`, `migrate-state`):
@@ -72,7 +74,7 @@ func (l *Local) replace(s *State, force bool) error {
 	if l.journal != nil {
 		return fmt.Errorf("write state %s: a journal is open", path)
 	}
-	if err := os.MkdirAll(l.dir, 0o755); err != nil {
+	if err := localfile.MkdirAll(l.dir); err != nil {
 		return fmt.Errorf("write state %s: %w", path, err)
 	}
 	cur, err := l.readBase()

@@ -26,6 +26,9 @@ const (
 type settings struct {
 	// path is the journal file; "" keeps the cloud in memory.
 	path string
+	// pathSet is true when the block gives path, even as "": without it
+	// the cloud persists in the workspace (see provider.cloudPath).
+	pathSet bool
 	// latency is added to every call.
 	latency time.Duration
 	// rateLimit is the calls per second allowed; 0 means no limit.
@@ -57,7 +60,7 @@ type setting struct {
 // settings up in it.)
 func settingsTable() []setting {
 	return []setting{
-		{"path", `a file path such as ".stagecraft/sim.json"`, decodePath},
+		{"path", `a file path such as ".stagecraft/sim.jsonl", or "" to keep the cloud in memory`, decodePath},
 		{"latency", `a duration such as "100ms"`, decodeLatency},
 		{"rate_limit", "calls per second, 0 for no limit", decodeRateLimit},
 		{"error_rate", "a probability from 0 to 1", decodeErrorRate},
@@ -178,7 +181,7 @@ func decodePath(s *settings, v cty.Value) *hcl.Diagnostic {
 	if err != nil {
 		return typeDiag("path", v, err)
 	}
-	s.path = sv.AsString()
+	s.path, s.pathSet = sv.AsString(), true
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // The journal is a JSON-lines file of entries, replayed in order:
@@ -93,9 +95,9 @@ func (j *journal) close() error { return j.f.Close() }
 // openJournal replays the journal at path (a missing file is an empty
 // cloud), compacts it when it has grown, and opens it for appending.
 func openJournal(path string, types map[string]cty.Type) (*journal, journalState, error) {
-	data, err := os.ReadFile(path)
+	data, err := localfile.Read(path, localfile.MaxSize)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, journalState{}, fmt.Errorf("read %s: %w", path, err)
+		return nil, journalState{}, err
 	}
 	state, entries, torn, err := replay(path, data, types)
 	if err != nil {
@@ -106,9 +108,9 @@ func openJournal(path string, types map[string]cty.Type) (*journal, journalState
 			return nil, journalState{}, err
 		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := localfile.Open(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE)
 	if err != nil {
-		return nil, journalState{}, fmt.Errorf("open %s for writing: %w", path, err)
+		return nil, journalState{}, err
 	}
 	return &journal{path: path, f: f}, state, nil
 }
@@ -192,7 +194,7 @@ func compact(path string, state journalState) error {
 	}
 	_, werr := tmp.Write(buf.Bytes())
 	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
+	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("compact %s: %w", path, err)
 	}

@@ -8,7 +8,7 @@
 //
 // The provider block takes these attributes, all optional:
 //
-//	path       = ".stagecraft/sim.jsonl"  # the journal file; default: in memory only
+//	path       = ".stagecraft/sim.jsonl"  # the journal file; "" keeps the cloud in memory
 //	latency    = "100ms"                  # added to every call; default 0
 //	rate_limit = 50                       # calls/s across the provider; 0 (default): no limit
 //	error_rate = 0.01                     # probability of a transient error per call; default 0
@@ -30,18 +30,24 @@
 //
 // # Persistence
 //
-// With the path setting, the cloud lives in a JSON-lines file so that a
-// second process (a re-run CLI) finds what the first one made. The file is
-// an append-only journal: every mutating call appends one line ("put" with
-// the resource's full value, or "delete") with a single write, without
-// fsync, because this is a simulation and a rewrite of the whole cloud per
-// call would make an apply of n resources cost O(n²). Configure replays the
-// journal and, when it has grown to more than twice the live resources (or
-// ends in a torn line), compacts it: it writes a snapshot to a temporary file
-// in the same directory and renames it over the journal. Each instance reads
-// the file only in Configure; one live writer per path is assumed, the way a
-// state lock gives one CLI run per environment. The provider keeps the journal
-// open and implements io.Closer for processes that configure many providers.
+// The cloud lives in a JSON-lines file so that a second process (a re-run
+// CLI) finds what the first one made: the path setting, or, without one,
+// .stagecraft/sim/ENVIRONMENT.jsonl in the stack directory; path = "" (and
+// a provider made without a workspace, as tests and benchmarks do) keeps
+// it in memory. The file is private (0600, see package localfile) because
+// it holds every attribute in the clear, sensitive ones included, and must
+// be a regular file. It is an append-only journal: every mutating call
+// appends one line ("put" with the resource's full value, or "delete")
+// with a single write, without fsync, because this is a simulation and a
+// rewrite of the whole cloud per call would make an apply of n resources
+// cost O(n²). Configure replays the journal and, when it has grown to more
+// than twice the live resources (or ends in a torn line), compacts it: it
+// writes a snapshot to a temporary file in the same directory and renames
+// it over the journal. Each instance reads the file only in Configure; one
+// live writer per path is assumed, the way a state lock gives one CLI run
+// per environment (the CLI configures the provider only under that lock).
+// The provider keeps the journal open and implements io.Closer for
+// processes that configure many providers.
 //
 // # Calls
 //
@@ -55,6 +61,7 @@ package sim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -65,6 +72,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/providers"
 	"github.com/stagecraft/stagecraft/providers/kinds"
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // Name is the provider's name in stack files.
@@ -81,8 +89,10 @@ type provider struct {
 	cur   atomic.Pointer[session]
 	// configureMu serialises Configure and Close.
 	configureMu sync.Mutex
-	// workDir is the stack directory a relative path is resolved against.
-	workDir string
+	// ws is the workspace: its stack directory is what a relative path
+	// is resolved against, and without a path setting the cloud persists
+	// in its data directory.
+	ws providers.WorkspaceInfo
 }
 
 // New returns an unconfigured sim provider. Until Configure is called it
@@ -105,11 +115,36 @@ func newProvider() *provider {
 }
 
 // SetWorkspace makes a relative path setting relative to the stack
+// directory, and a block without path persist the cloud under the data
 // directory.
 func (p *provider) SetWorkspace(ws providers.WorkspaceInfo) {
 	p.configureMu.Lock()
-	p.workDir = ws.Dir
+	p.ws = ws
 	p.configureMu.Unlock()
+}
+
+// cloudPath is the journal file the settings ask for, "" for a cloud in
+// memory: the path setting (relative to the stack directory), or, without
+// one, DATADIR/sim/ENVIRONMENT.jsonl in the workspace, so that a bare
+// provider "sim" {} keeps its cloud from one command to the next. Without
+// a workspace (a provider made in a test or benchmark) it is "".
+func (p *provider) cloudPath(s settings) (string, error) {
+	p.configureMu.Lock()
+	ws := p.ws
+	p.configureMu.Unlock()
+	switch {
+	case s.pathSet && s.path != "" && !filepath.IsAbs(s.path) && ws.Dir != "":
+		return filepath.Join(ws.Dir, s.path), nil
+	case s.pathSet:
+		return s.path, nil
+	case ws.DataDir == "" || ws.Environment == "":
+		return "", nil
+	}
+	dir := filepath.Join(ws.DataDir, "sim")
+	if err := localfile.MkdirAll(dir); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, ws.Environment+".jsonl"), nil
 }
 
 // Name returns "sim".
@@ -128,18 +163,25 @@ func (p *provider) Configure(ctx context.Context, config cty.Value) hcl.Diagnost
 		types[name] = k.ty
 	}
 	c := newCloud(types)
-	p.configureMu.Lock()
-	if s.path != "" && !filepath.IsAbs(s.path) && p.workDir != "" {
-		s.path = filepath.Join(p.workDir, s.path)
+	path, err := p.cloudPath(s)
+	if err != nil {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot create the sim cloud directory",
+			Detail:   fmt.Sprintf("The sim provider keeps its cloud under %s: %s. Make the directory writable, or set path = \"\" to keep the cloud in memory.", p.ws.DataDir, err),
+		})
 	}
-	p.configureMu.Unlock()
+	s.path = path
 	if s.path != "" {
 		if err := c.open(s.path); err != nil {
+			detail := fmt.Sprintf("The sim provider cannot load its cloud from %q: %s. Point path at a writable file (it is created when missing), or set path = \"\" to keep the cloud in memory.", s.path, err)
+			if nr := (*localfile.NotRegularError)(nil); errors.As(err, &nr) {
+				detail = fmt.Sprintf("The sim provider keeps its cloud in a regular file, but %q is %s; point path at a file (it is created when missing), or set path = \"\" to keep the cloud in memory.", s.path, nr.What)
+			}
 			return append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cannot open the sim cloud file",
-				Detail: fmt.Sprintf("The sim provider cannot load its cloud from %q: %s. Point path at a writable file (it is created when missing), or remove path to keep the cloud in memory.",
-					s.path, err),
+				Detail:   detail,
 			})
 		}
 	}
