@@ -126,7 +126,7 @@ func (w *workspace) confirm(p *plan.Plan) error {
 
 // applyPlanFile applies a saved plan after checking it is not stale.
 func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
-	pf, err := readPlanFile(opts.PlanFile)
+	pf, err := readPlanFile(opts.Deps, opts.PlanFile)
 	if err != nil {
 		return err
 	}

@@ -250,7 +250,11 @@ func checkPlanHash(plan, sumFile []byte, from string) error {
 // applyReviewedPlan prints the plan, then applies it as apply PLANFILE
 // does; a stale plan's message says how to get a fresh one.
 func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPlan) (*ciPlan, error) {
-	pf, err := planfile.Read(rp.path)
+	enc, err := state.EncryptionFromEnv(opts.Deps.Getenv)
+	if err != nil {
+		return nil, userError("%s.", err)
+	}
+	pf, err := planfile.Read(rp.path, enc)
 	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
 		return nil, userError("the plan in %s is damaged: %s", rp.from, damaged.Err)
 	}

@@ -211,10 +211,15 @@ func (w *workspace) renderPlan(p *plan.Plan) error {
 	return nil
 }
 
-// readPlanFile reads a plan saved by plan -out, with an error as one
-// sentence for the user.
-func readPlanFile(path string) (*planfile.File, error) {
-	pf, err := planfile.Read(path)
+// readPlanFile reads a plan saved by plan -out (decrypting it with the
+// state key from the environment), with an error as one sentence for the
+// user.
+func readPlanFile(deps *Deps, path string) (*planfile.File, error) {
+	enc, err := state.EncryptionFromEnv(deps.Getenv)
+	if err != nil {
+		return nil, userError("%s.", err)
+	}
+	pf, err := planfile.Read(path, enc)
 	if damaged := (*planfile.DamagedError)(nil); errors.As(err, &damaged) {
 		return nil, userError("%s", err)
 	}
@@ -224,10 +229,15 @@ func readPlanFile(path string) (*planfile.File, error) {
 	return pf, nil
 }
 
-// writePlanFile saves a plan with what is needed to apply it later.
+// writePlanFile saves a plan with what is needed to apply it later,
+// encrypted with the state key when one is set.
 func writePlanFile(path string, w *workspace, res *planResult) error {
+	enc, err := state.EncryptionFromEnv(w.deps.Getenv)
+	if err != nil {
+		return userError("%s.", err)
+	}
 	pf := planfile.New(res.plan, w.env.Name, res.inputs, time.Now())
-	if err := planfile.Write(path, pf); err != nil {
+	if err := planfile.Write(path, pf, enc); err != nil {
 		return userError("cannot save the plan to %s: %s.", path, err)
 	}
 	return nil

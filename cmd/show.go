@@ -46,7 +46,7 @@ Sensitive values show as (sensitive).`,
 
 func runShow(ctx context.Context, opts *ShowOptions) error {
 	if opts.PlanFile != "" {
-		pf, err := readPlanFile(opts.PlanFile)
+		pf, err := readPlanFile(opts.Deps, opts.PlanFile)
 		if err != nil {
 			return err
 		}

@@ -139,6 +139,19 @@ func (e *Encryption) keyFor(salt []byte, iterations int) ([]byte, error) {
 	return k, nil
 }
 
+// Seal encrypts plain into the envelope the state is stored in, for other
+// files that hold what a state holds (saved plans).
+func (e *Encryption) Seal(plain []byte) ([]byte, error) { return e.seal(plain) }
+
+// Open decrypts an envelope made by Seal, read from where (named in
+// errors); data that is not encrypted is returned as it is. A wrong key is
+// a *WrongKeyError, a key of the other kind a *KeyError.
+func (e *Encryption) Open(data []byte, where string) ([]byte, error) { return e.open(data, where) }
+
+// KeyNeeded is the error for an encrypted file read without a key: a
+// *KeyError that says which variable to set.
+func KeyNeeded(where string) error { return errNeedsKey(where) }
+
 // seal encrypts plain into an envelope.
 func (e *Encryption) seal(plain []byte) ([]byte, error) {
 	env := envelope{Version: 1, KDF: "none"}
@@ -228,7 +241,7 @@ type WrongKeyError struct {
 }
 
 func (e *WrongKeyError) Error() string {
-	return fmt.Sprintf("cannot decrypt %s with the key from %s: it was encrypted with another key (or changed since); set %s to the key the state was written with", e.Where, e.Source, e.Source)
+	return fmt.Sprintf("cannot decrypt %s with the key from %s: it was encrypted with another key (or changed since); set %s to the key it was written with", e.Where, e.Source, e.Source)
 }
 
 // errNeedsKey is the error for an encrypted object read without a key.

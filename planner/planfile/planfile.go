@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // FormatVersion is the version of the plan file format this package
@@ -80,8 +80,11 @@ type envelope struct {
 // Write saves f at path atomically with mode 0o600 (plans hold secrets).
 // The file is the line "stagecraft-plan v1" followed by the envelope as
 // JSON, whose plan is complete (values with their types, unknowns and
-// sensitive marks).
-func Write(path string, f *File) error {
+// sensitive marks). With enc (the state's encryption, when
+// STAGECRAFT_STATE_KEY or STAGECRAFT_STATE_PASSPHRASE is set) all of it is
+// sealed in the state's AES-GCM envelope, since a plan holds what the
+// state holds.
+func Write(path string, f *File, enc *state.Encryption) error {
 	body, err := plan.Marshal(f.Plan, false)
 	if err != nil {
 		return fmt.Errorf("write plan file %s: %w", path, err)
@@ -104,6 +107,11 @@ func Write(path string, f *File) error {
 	out = append(out, '\n')
 	out = append(out, data...)
 	out = append(out, '\n')
+	if enc != nil {
+		if out, err = enc.Seal(out); err != nil {
+			return fmt.Errorf("write plan file %s: %w", path, err)
+		}
+	}
 	if err := state.WriteFileAtomic(path, out); err != nil {
 		return fmt.Errorf("write plan file %s: %w", path, err)
 	}
@@ -135,16 +143,26 @@ func (e *DamagedError) Error() string { return e.Path + " is damaged: " + e.Err.
 // Unwrap returns what does not decode.
 func (e *DamagedError) Unwrap() error { return e.Err }
 
-// Read reads a plan saved by Write. Any other file is reported as not a
-// plan file, a plan from a newer stagecraft as such, and a plan that does
-// not decode as a *DamagedError.
-func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+// Read reads a plan saved by Write, decrypting it with enc when it is
+// encrypted. Only a regular file is read (package localfile). Any other
+// file is reported as not a plan file, a plan from a newer stagecraft as
+// such, an encrypted plan without the key or with another as a key error
+// (state.IsKeyError), and a plan that does not decode as a *DamagedError.
+func Read(path string, enc *state.Encryption) (*File, error) {
+	data, err := localfile.Read(path, localfile.MaxSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, missingFile(path)
 	case err != nil:
-		return nil, fmt.Errorf("read plan file %s: %w", path, err)
+		return nil, err
+	}
+	if state.IsEncrypted(data) {
+		if enc == nil {
+			return nil, state.KeyNeeded(path)
+		}
+		if data, err = enc.Open(data, path); err != nil {
+			return nil, err
+		}
 	}
 	notPlan := fmt.Errorf("%s is not a stagecraft plan file", path)
 	first, body, ok := bytes.Cut(data, []byte{'\n'})

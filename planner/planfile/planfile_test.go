@@ -24,10 +24,10 @@ func TestRoundTrip(t *testing.T) {
 		Changes: []*plan.Change{{Address: addrs.MustParse("cache.sessions"), Kind: "cache", Action: plan.ActionCreate,
 			After: cty.ObjectVal(map[string]cty.Value{"engine": cty.StringVal("redis")})}}}
 	f := New(p, "dev", []stacks.VarInput{{Name: "port", Value: "8080"}}, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	if err := Write(path, f); err != nil {
+	if err := Write(path, f, nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Read(path)
+	got, err := Read(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestRoundTrip(t *testing.T) {
 func TestReadsSavedFile(t *testing.T) {
 	t.Parallel()
 	saved := filepath.Join("testdata", "v1.plan")
-	f, err := Read(saved)
+	f, err := Read(saved, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestReadsSavedFile(t *testing.T) {
 		t.Fatalf("Read(%s) = %+v, want a plan for dev with changes", saved, f)
 	}
 	path := filepath.Join(t.TempDir(), "again.plan")
-	if err := Write(path, f); err != nil {
+	if err := Write(path, f, nil); err != nil {
 		t.Fatal(err)
 	}
 	want, err := os.ReadFile(saved)
@@ -113,7 +113,7 @@ func TestReadPlanFileErrors(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Read(path)
+			_, err := Read(path, nil)
 			want := strings.ReplaceAll(tt.want, "%s", path)
 			if err == nil || err.Error() != want {
 				t.Errorf("Read error = %v\nwant %s", err, want)
@@ -121,7 +121,7 @@ func TestReadPlanFileErrors(t *testing.T) {
 		})
 	}
 	missing := filepath.Join(t.TempDir(), "missing")
-	_, err := Read(missing)
+	_, err := Read(missing, nil)
 	if !errors.Is(err, os.ErrNotExist) || err.Error() != "there is no plan file "+missing+"; save one with `stagecraft plan -out "+missing+"`" {
 		t.Errorf("Read(missing) error = %v, want not exist, saying how to make one", err)
 	}
