@@ -9,9 +9,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/modules"
 	"github.com/stagecraft/stagecraft/stacks"
+	"github.com/stagecraft/stagecraft/state/localfile"
 )
 
 // InitOptions are the inputs of init.
@@ -71,13 +73,13 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 		return err
 	}
 	data := filepath.Join(abs, dataDirName)
-	if err := os.MkdirAll(data, 0o755); err != nil {
+	if err := localfile.MkdirAll(data); err != nil {
 		return userError("cannot create %s: %s.", data, err)
 	}
 	ignore := filepath.Join(data, ".gitignore")
-	if _, err := os.Stat(ignore); os.IsNotExist(err) {
+	if _, err := os.Lstat(ignore); os.IsNotExist(err) {
 		// State and provider files do not belong in version control.
-		if err := os.WriteFile(ignore, []byte("*\n"), 0o644); err != nil {
+		if err := os.WriteFile(ignore, []byte("*\n"), localfile.FileMode); err != nil {
 			return userError("cannot write %s: %s.", ignore, err)
 		}
 	}
@@ -102,12 +104,7 @@ func runInit(ctx context.Context, opts *InitOptions) error {
 			fmt.Fprintf(deps.IO.Out, "  environment %q: target stage %q (%s); provider %q is not in this build of stagecraft, so its settings were not checked\n", env.Name, ds.Stage, plural(len(ds.Resources), "resource"), env.Provider)
 			continue
 		}
-		p, err := w.provider(ctx, ds.ProviderConfig)
-		if err != nil {
-			return err
-		}
-		closeProvider(p)
-		if _, err := w.backend(); err != nil {
+		if err := w.checkProvider(ctx, ds.ProviderConfig); err != nil {
 			return err
 		}
 		fmt.Fprintf(deps.IO.Out, "  environment %q: provider %q ready, target stage %q (%s)\n", env.Name, env.Provider, ds.Stage, plural(len(ds.Resources), "resource"))
@@ -133,6 +130,30 @@ func envHint(st *stacks.Stack, g *GlobalOptions) string {
 		s += " -e " + env
 	}
 	return s
+}
+
+// checkProvider opens the environment's backend and configures its
+// provider once. A provider that keeps files on this machine may rewrite
+// them when configured (the sim compacts its cloud file), so it is
+// configured under the state lock, never beside an apply or destroy.
+func (w *workspace) checkProvider(ctx context.Context, config cty.Value) error {
+	b, err := w.backend()
+	if err != nil {
+		return err
+	}
+	if w.keepsFiles() {
+		unlock, err := w.lock(ctx, b, "init")
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	p, err := w.provider(ctx, config)
+	if err != nil {
+		return err
+	}
+	closeProvider(p)
+	return nil
 }
 
 // writeStackTemplate writes the stack template to the stack directory,

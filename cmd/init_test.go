@@ -160,3 +160,75 @@ func TestInitTemplateErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestInitDuringDestroy: init configures the sim provider, which may
+// compact its cloud file; run beside a destroy it used to swap the file
+// under the destroy's appends, leaving resources behind while destroy
+// exited 0. init now takes the state lock: whatever it reports, destroy
+// removes everything and the cloud file replays to an empty cloud.
+func TestInitDuringDestroy(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, map[string]string{"main.stack.hcl": `
+stack "shop" {}
+
+provider "sim" {
+  latency = "2ms"
+}
+
+environment "dev" {
+  provider = "sim"
+  stage    = "many"
+}
+
+stage "many" {
+  autoscaling_group "app" {
+    count = 300
+    min   = 1
+    max   = 1
+    port  = 8080
+  }
+}
+`})
+	s.mustRun("init")
+	s.mustRun("apply", "--auto-approve")
+
+	destroyed := make(chan result, 1)
+	go func() { destroyed <- s.run("destroy", "--auto-approve") }()
+	inits, locked := 0, 0
+	var r result
+wait:
+	for {
+		select {
+		case r = <-destroyed:
+			break wait
+		default:
+		}
+		ir := s.run("init")
+		inits++
+		if ir.code != 0 {
+			if !strings.Contains(ir.err, "lock") {
+				t.Fatalf("init beside destroy: exit %d, stderr %q; want success or the state lock's holder", ir.code, ir.err)
+			}
+			locked++
+		}
+	}
+	if r.code != 0 {
+		t.Fatalf("destroy: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	t.Logf("%d inits ran beside destroy, %d found the state locked", inits, locked)
+
+	p := sim.New()
+	p.(providers.Workspace).SetWorkspace(providers.WorkspaceInfo{Dir: s.dir, DataDir: filepath.Join(s.dir, ".stagecraft"), Stack: "shop", Environment: "dev"})
+	if diags := p.Configure(t.Context(), cty.EmptyObjectVal); diags.HasErrors() {
+		t.Fatalf("the sim cloud file does not replay after destroy: %s", diags.Error())
+	}
+	defer p.(interface{ Close() error }).Close()
+	k, _ := p.Kind("autoscaling_group")
+	left, err := k.(providers.Discoverer).Discover(t.Context(), "shop", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("%d groups left behind after destroy exited 0, such as %s", len(left), left[0].Ref.Address)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/stacks"
 	"github.com/stagecraft/stagecraft/state"
+	"github.com/stagecraft/stagecraft/state/localfile"
 	"github.com/stagecraft/stagecraft/state/s3"
 )
 
@@ -69,7 +70,14 @@ func checkBackend(env *stacks.Environment) (s3.Config, hcl.Diagnostics) {
 // localBackend is the state in .stagecraft/state, encrypted with enc when
 // given.
 func (w *workspace) localBackend(enc *state.Encryption) (state.Backend, error) {
+	// Directories older versions made world-readable become private.
+	if err := localfile.TightenDir(filepath.Join(w.dir, dataDirName)); err != nil {
+		return nil, userError("%s.", err)
+	}
 	dir := filepath.Join(w.dir, dataDirName, "state")
+	if err := localfile.TightenDir(dir); err != nil {
+		return nil, userError("%s.", err)
+	}
 	if enc == nil {
 		if err := state.CheckPlainLocal(dir, w.env.Name); err != nil {
 			return nil, userError("%s.", err)

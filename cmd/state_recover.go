@@ -57,7 +57,7 @@ func runStateRecover(ctx context.Context, opts *StateRecoverOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Write {
+	if opts.Write || w.keepsFiles() {
 		unlock, err := w.lock(ctx, b, "state recover")
 		if err != nil {
 			return err

@@ -182,6 +182,18 @@ func closeProvider(p providers.Provider) {
 	}
 }
 
+// keepsFiles reports whether the environment's provider keeps files on
+// this machine (providers.Workspace): configuring it touches them, so the
+// commands that configure it hold the state lock.
+func (w *workspace) keepsFiles() bool {
+	p, ok := w.deps.Registry.New(w.env.Provider)
+	if !ok {
+		return false
+	}
+	_, ok = p.(providers.Workspace)
+	return ok
+}
+
 // provider builds and configures the environment's provider.
 func (w *workspace) provider(ctx context.Context, config cty.Value) (providers.Provider, error) {
 	p, ok := w.deps.Registry.New(w.env.Provider)
