@@ -49,7 +49,7 @@ func (p *provider) connect(ctx context.Context, start bool) (c *client, found bo
 	if !start {
 		return nil, false, nil
 	}
-	if err := supervisor.MakePrivateDir(paths.Logs()); err != nil {
+	if err := paths.Prepare(); err != nil {
 		return nil, false, err
 	}
 	// One CLI at a time starts the supervisor.

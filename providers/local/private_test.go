@@ -34,8 +34,9 @@ var canaries = map[string]string{
 // ZooKeeper where installed), and reads /proc/PID/environ of the
 // supervisor and of every process under it: no canary anywhere, and each
 // instance has exactly the base, what its block declares, PORT and
-// INSTANCE_ID. Then it walks .stagecraft/local: every directory is 0700,
-// every file 0600. It sets the environment the supervisor would inherit,
+// INSTANCE_ID. Then it walks .stagecraft/local (left open to others by an
+// older version before the first create): every directory is 0700, every
+// file 0600. It sets the environment the supervisor would inherit,
 // so it cannot run in parallel.
 func TestSecretsStayWithTheCLI(t *testing.T) {
 	localtest.RequireProgram(t, "redis-server", "redis-server")
@@ -44,6 +45,15 @@ func TestSecretsStayWithTheCLI(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	e := newGroupTestEnv(t, 3*time.Minute)
+	// An older version left the private directory open to others.
+	for _, dir := range []string{filepath.Join(e.dataDir, "local"), filepath.Join(e.dataDir, "local", "dev")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	group := e.groupConfig(t, cfgAttrs{"env": e.env(map[string]string{"GREETING": "declared"})})
 	e.create(t, kinds.AutoscalingGroup, "app", group)
 	e.create(t, kinds.Cache, "pages", localtest.Value(kinds.Cache, map[string]cty.Value{"engine": cty.StringVal("redis"), "memory_mb": cty.NumberIntVal(16)}))

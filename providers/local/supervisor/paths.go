@@ -52,6 +52,18 @@ func (p Paths) Logs() string { return filepath.Join(p.Dir, "logs") }
 // supervisor restarts and is removed with the resource.
 func (p Paths) Data() string { return filepath.Join(p.Dir, "data") }
 
+// Prepare makes the private directory and its logs directory, for this
+// user only: .stagecraft/local, ENV and ENV/logs become 0700 (also when an
+// older version made them open to others).
+func (p Paths) Prepare() error {
+	for _, dir := range []string{filepath.Dir(p.Dir), p.Dir, p.Logs()} {
+		if err := MakePrivateDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // maxSocketPath keeps socket paths inside the system's limit (104 bytes on
 // macOS, 108 on Linux, counting the final NUL).
 const maxSocketPath = 100

@@ -88,7 +88,7 @@ func Run(ctx context.Context, dir, socket string, builders map[string]NewUnit) e
 	}
 	setPrivateUmask()
 	paths := Paths{Dir: dir}
-	if err := MakePrivateDir(paths.Logs()); err != nil {
+	if err := paths.Prepare(); err != nil {
 		return err
 	}
 	logger := log.New(os.Stderr, "supervisor: ", log.LstdFlags)
