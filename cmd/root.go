@@ -68,6 +68,12 @@ Exit codes:
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(deps *Deps) *cobra.Command {
+	return newRootCmd(deps, &profileOptions{})
+}
+
+// newRootCmd builds the command tree; the hidden profile flags land in
+// prof, which Execute stops when the command returns.
+func newRootCmd(deps *Deps, prof *profileOptions) *cobra.Command {
 	g := &GlobalOptions{}
 	root := &cobra.Command{
 		Use:           "stagecraft",
@@ -86,6 +92,7 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 	pf.IntVar(&g.Parallelism, "parallelism", 10, "how many provider operations run at once")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output")
 	pf.StringVarP(&g.Output, "output", "o", "text", "output format: text, json or markdown")
+	addProfileFlags(pf, prof)
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		switch g.Output {
 		case "text", "json", "markdown":
@@ -95,7 +102,10 @@ func NewRootCmd(deps *Deps) *cobra.Command {
 		if g.Parallelism < 1 {
 			return userError("--parallelism must be at least 1.")
 		}
-		return nil
+		if c.Hidden {
+			return nil // the local provider's own processes are not profiled
+		}
+		return prof.start(deps.Getenv)
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return userError("%s; run '%s --help' for the flags.", strings.TrimSuffix(err.Error(), "."), c.CommandPath())
@@ -153,12 +163,16 @@ func normalizeArgs(args []string) []string {
 // Execute runs the command line and returns the process exit code. It
 // prints every error as one sentence on stderr.
 func Execute(ctx context.Context, deps *Deps, args []string) int {
-	root := NewRootCmd(deps)
+	prof := &profileOptions{}
+	root := newRootCmd(deps, prof)
 	root.SetArgs(normalizeArgs(args))
 	root.SetIn(deps.IO.In)
 	root.SetOut(deps.IO.Out)
 	root.SetErr(deps.IO.ErrOut)
 	err := root.ExecuteContext(ctx)
+	if perr := prof.stop(); perr != nil {
+		fmt.Fprintf(deps.IO.ErrOut, "Warning: %s\n", perr)
+	}
 	if err == nil {
 		return ExitOK
 	}
