@@ -20,9 +20,13 @@ type Graph[K comparable] struct {
 }
 
 type node[K comparable] struct {
-	key  K
-	deps map[*node[K]]bool // nodes this node waits for
-	rdep map[*node[K]]bool // nodes waiting for this node
+	key K
+	// ndeps counts the edges to what this node waits for, rdep lists the
+	// nodes waiting for it. An edge drawn twice counts twice on both
+	// sides, so the walk stays right without a set per node: a graph of
+	// many nodes holds one slice each instead of two maps.
+	ndeps int
+	rdep  []*node[K]
 	// rank is the node's place in compare order, set by rank before an
 	// order or a walk, so ties are broken without calling compare again.
 	rank int
@@ -36,7 +40,7 @@ func New[K comparable](compare func(a, b K) int) *Graph[K] {
 // Add adds a node; adding an existing key does nothing.
 func (g *Graph[K]) Add(key K) {
 	if _, ok := g.nodes[key]; !ok {
-		g.nodes[key] = &node[K]{key: key, deps: map[*node[K]]bool{}, rdep: map[*node[K]]bool{}}
+		g.nodes[key] = &node[K]{key: key}
 	}
 }
 
@@ -53,8 +57,11 @@ func (g *Graph[K]) Connect(from, to K) {
 	if f == nil || t == nil {
 		panic(fmt.Sprintf("dag: connect %v -> %v: unknown node", from, to))
 	}
-	f.deps[t] = true
-	t.rdep[f] = true
+	if len(t.rdep) > 0 && t.rdep[len(t.rdep)-1] == f {
+		return // the same edge again, as when a node's dependencies repeat
+	}
+	f.ndeps++
+	t.rdep = append(t.rdep, f)
 }
 
 // Waiting returns the nodes that wait for key, in compare order: a node
@@ -66,11 +73,12 @@ func (g *Graph[K]) Waiting(key K) []K {
 		return nil
 	}
 	out := make([]K, 0, len(n.rdep))
-	for r := range n.rdep {
+	for _, r := range n.rdep {
 		out = append(out, r.key)
 	}
 	slices.SortFunc(out, g.compare)
-	return out
+	return slices.Compact(out) // an edge drawn twice is listed twice
+
 }
 
 // Len is the number of nodes.
@@ -106,19 +114,16 @@ func (g *Graph[K]) Order() ([]K, error) {
 	all := g.rank()
 	indeg := indegrees(all)
 	ready := roots(all, indeg)
-	var out []K
-	for len(ready) > 0 {
-		n := ready[0]
-		ready = ready[1:]
+	out := make([]K, 0, len(all))
+	for ready.Len() > 0 {
+		n := ready.pop()
 		out = append(out, n.key)
-		var next []*node[K]
-		for r := range n.rdep {
+		for _, r := range n.rdep {
 			indeg[r.rank]--
 			if indeg[r.rank] == 0 {
-				next = append(next, r)
+				ready.push(r)
 			}
 		}
-		ready = merge(ready, next)
 	}
 	if len(out) == len(all) {
 		return out, nil
@@ -136,42 +141,21 @@ func (g *Graph[K]) Order() ([]K, error) {
 func indegrees[K comparable](all []*node[K]) []int {
 	indeg := make([]int, len(all))
 	for _, n := range all {
-		indeg[n.rank] = len(n.deps)
+		indeg[n.rank] = n.ndeps
 	}
 	return indeg
 }
 
-// roots are the nodes that wait for nothing, in rank order.
-func roots[K comparable](all []*node[K], indeg []int) []*node[K] {
-	var ready []*node[K]
+// roots are the nodes that wait for nothing, as a ready queue.
+func roots[K comparable](all []*node[K], indeg []int) *readyQueue[K] {
+	q := &readyQueue[K]{}
 	for _, n := range all {
 		if indeg[n.rank] == 0 {
-			ready = append(ready, n)
+			// all is in rank order, so appending keeps the heap ordered.
+			q.nodes = append(q.nodes, n)
 		}
 	}
-	return ready
-}
-
-// merge adds next (in any order) to the ready list, which is in rank
-// order.
-func merge[K comparable](ready, next []*node[K]) []*node[K] {
-	if len(next) == 0 {
-		return ready
-	}
-	slices.SortFunc(next, func(a, b *node[K]) int { return a.rank - b.rank })
-	out := make([]*node[K], 0, len(ready)+len(next))
-	i, j := 0, 0
-	for i < len(ready) && j < len(next) {
-		if ready[i].rank <= next[j].rank {
-			out = append(out, ready[i])
-			i++
-		} else {
-			out = append(out, next[j])
-			j++
-		}
-	}
-	out = append(out, ready[i:]...)
-	return append(out, next[j:]...)
+	return q
 }
 
 // ErrSkipped is the result of a node that did not run because something it
@@ -210,7 +194,7 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 	running, finished := 0, 0
 	var skip func(n *node[K])
 	skip = func(n *node[K]) {
-		for r := range n.rdep {
+		for _, r := range n.rdep {
 			if _, seen := results[r.key]; seen {
 				continue
 			}
@@ -220,9 +204,8 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 		}
 	}
 	for finished < len(all) {
-		for len(ready) > 0 && running < parallelism && ctx.Err() == nil {
-			n := ready[0]
-			ready = ready[1:]
+		for ready.Len() > 0 && running < parallelism && ctx.Err() == nil {
+			n := ready.pop()
 			running++
 			wg.Add(1)
 			go func(n *node[K]) {
@@ -248,16 +231,14 @@ func (g *Graph[K]) Walk(ctx context.Context, parallelism int, fn func(ctx contex
 			skip(d.n)
 			continue
 		}
-		var next []*node[K]
-		for r := range d.n.rdep {
+		for _, r := range d.n.rdep {
 			indeg[r.rank]--
 			if indeg[r.rank] == 0 {
 				if _, failed := results[r.key]; !failed {
-					next = append(next, r)
+					ready.push(r)
 				}
 			}
 		}
-		ready = merge(ready, next)
 		succeeded[d.n.rank] = true
 	}
 	wg.Wait()
