@@ -59,6 +59,13 @@ const (
 	PhaseDeposed
 	// PhaseBlock waits for every instance of a block (a barrier).
 	PhaseBlock
+	// PhaseDependentsGone waits for the deletes of everything that depends
+	// on a block as a whole (a barrier the block's deletes wait for).
+	PhaseDependentsGone
+	// PhaseDependentsMoved waits for the creates and updates of everything
+	// that depends on a block as a whole, which move off the instances the
+	// block's deletes remove (a barrier).
+	PhaseDependentsMoved
 )
 
 // StepKey names one step of the apply graph.
@@ -81,6 +88,10 @@ func (k StepKey) String() string {
 		return k.Address.String() + " (deposed " + k.Deposed + ")"
 	case PhaseBlock:
 		return k.Address.String() + "[*]"
+	case PhaseDependentsGone:
+		return k.Address.String() + "[*] (dependents gone)"
+	case PhaseDependentsMoved:
+		return k.Address.String() + "[*] (dependents moved)"
 	}
 	return k.Address.String()
 }
@@ -123,6 +134,10 @@ type graphBuilder struct {
 	dependents map[addrs.Instance][]addrs.Instance
 	// upByBlock maps a counted block to the up steps of its instances.
 	upByBlock map[addrs.Instance][]*Step
+	// gates holds the barriers of connectDowns, by block and phase.
+	gates map[StepKey]*Step
+	// selfDependents caches selfDependent, by block.
+	selfDependents map[addrs.Instance]bool
 }
 
 // BuildGraph turns changes into steps and orders them. current is what the
@@ -131,8 +146,8 @@ type graphBuilder struct {
 func BuildGraph(changes []*plan.Change, current []*state.Resource) (*Graph, error) {
 	b := &graphBuilder{
 		changes: changes, current: current,
-		barriers: map[addrs.Instance]*Step{},
-		up:       map[addrs.Instance]*Step{}, down: map[addrs.Instance]*Step{},
+		barriers: map[addrs.Instance]*Step{}, gates: map[StepKey]*Step{}, selfDependents: map[addrs.Instance]bool{},
+		up: map[addrs.Instance]*Step{}, down: map[addrs.Instance]*Step{},
 	}
 	// Ties go by the steps' text, so orders read the same in every run.
 	// The graph keeps this function for its walk; it holds on to nothing
@@ -299,6 +314,11 @@ func (b *graphBuilder) connectUps() {
 	}
 }
 
+// connectDowns: a delete waits for the deletes of its dependents, and for
+// the creates and updates that move them off it. What depends on a block
+// as a whole is waited for through two barriers per block (its
+// dependents gone, its dependents moved), so that deleting n instances
+// of a block that n instances refer to draws 2n edges, not n².
 func (b *graphBuilder) connectDowns() {
 	for _, c := range b.changes {
 		down, ok := b.down[c.Address]
@@ -307,18 +327,71 @@ func (b *graphBuilder) connectDowns() {
 		}
 		deps := b.dependents[c.Address]
 		if !c.Address.Key.IsNone() {
-			deps = append(slices.Clip(deps), b.dependents[c.Address.Block()]...)
+			block := c.Address.Block()
+			if b.selfDependent(block) {
+				deps = append(slices.Clip(deps), b.dependents[block]...)
+			} else if len(b.dependents[block]) > 0 {
+				b.g.Connect(down, b.gate(block, PhaseDependentsGone))
+				if c.Action == plan.ActionDelete || c.ReplaceOrder == plan.CreateBeforeDestroy {
+					b.g.Connect(down, b.gate(block, PhaseDependentsMoved))
+				}
+			}
 		}
 		ownUp, hasUp := b.up[c.Address]
 		for _, dep := range deps {
-			if dk, ok := b.down[dep]; ok && dk != down {
-				if dk.Op == OpDelete || dk.Change.ReplaceOrder == plan.CreateBeforeDestroy {
-					b.g.Connect(down, dk)
-				}
+			if dk, ok := b.down[dep]; ok && dk != down && waitsForDown(dk) {
+				b.g.Connect(down, dk)
 			}
 			if uk, ok := b.up[dep]; ok && (!hasUp || uk != ownUp) && (c.Action == plan.ActionDelete || c.ReplaceOrder == plan.CreateBeforeDestroy) {
 				b.g.Connect(down, uk)
 			}
 		}
 	}
+}
+
+// waitsForDown reports whether the deletes of what dk's resource depends
+// on wait for dk: a delete, or the old copy of a create-before-destroy
+// replacement.
+func waitsForDown(dk *Step) bool {
+	return dk.Op == OpDelete || dk.Change.ReplaceOrder == plan.CreateBeforeDestroy
+}
+
+// selfDependent reports whether an instance of block depends on the block
+// itself; its deletes then wait for each dependent directly, since a
+// barrier would wait for them too.
+func (b *graphBuilder) selfDependent(block addrs.Instance) bool {
+	self, ok := b.selfDependents[block]
+	if !ok {
+		for _, dep := range b.dependents[block] {
+			if dep.Block() == block {
+				self = true
+				break
+			}
+		}
+		b.selfDependents[block] = self
+	}
+	return self
+}
+
+// gate returns the barrier of connectDowns for block in phase, made on
+// first use: PhaseDependentsGone waits for the deletes of the block's
+// dependents, PhaseDependentsMoved for their creates and updates.
+func (b *graphBuilder) gate(block addrs.Instance, phase StepPhase) *Step {
+	k := StepKey{Address: block, Phase: phase}
+	s, ok := b.gates[k]
+	if ok {
+		return s
+	}
+	s = b.add(&Step{Key: k, Op: OpBarrier})
+	b.gates[k] = s
+	for _, dep := range b.dependents[block] {
+		if phase == PhaseDependentsGone {
+			if dk, ok := b.down[dep]; ok && waitsForDown(dk) {
+				b.g.Connect(s, dk)
+			}
+		} else if uk, ok := b.up[dep]; ok {
+			b.g.Connect(s, uk)
+		}
+	}
+	return s
 }
