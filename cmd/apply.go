@@ -222,14 +222,20 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	})
 	start := time.Now()
 	fmt.Fprintln(io.ErrOut)
-	result := make(chan error, 1)
+	type outcome struct {
+		applied *state.State
+		err     error
+	}
+	result := make(chan outcome, 1)
 	go func() {
-		_, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
-		result <- err
+		applied, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
+		result <- outcome{applied, err}
 	}()
+	var applied *state.State
 	var err error
 	select {
-	case err = <-result:
+	case o := <-result:
+		applied, err = o.applied, o.err
 	case <-hard:
 		// Every journal entry is whole once written, so the journal is
 		// true whenever the process ends; what was in flight is read
@@ -281,13 +287,13 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	if !p.Destroy && p.TargetStage != "" && len(p.Targets) == 0 {
 		fmt.Fprintf(io.ErrOut, "Environment %q is at stage %q.\n", p.Environment, p.TargetStage)
 	}
-	return w.printOutputs(b)
+	return w.printOutputs(applied)
 }
 
-// printOutputs shows the outputs after apply.
-func (w *workspace) printOutputs(b state.Backend) error {
-	st, err := b.Read(context.Background())
-	if err != nil || st == nil || len(st.Outputs) == 0 || w.g.Output != "text" {
+// printOutputs shows the outputs of the state apply wrote (reading it back
+// would decode every resource again just for the outputs).
+func (w *workspace) printOutputs(st *state.State) error {
+	if st == nil || len(st.Outputs) == 0 || w.g.Output != "text" {
 		return nil
 	}
 	fmt.Fprintln(w.deps.IO.Out, "\nOutputs:")

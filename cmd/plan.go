@@ -116,7 +116,6 @@ type planResult struct {
 	planner  *planner.Planner
 	provider providers.Provider
 	rec      *state.Recovery
-	desired  *stacks.DesiredSet
 	// inputs are the variable values the plan was made with, saved with
 	// it so that applying it later evaluates the same stack.
 	inputs []stacks.VarInput
@@ -160,7 +159,7 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	if err != nil {
 		return nil, w.planError(err)
 	}
-	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, desired: ds, inputs: inputs}, nil
+	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, inputs: inputs}, nil
 }
 
 // planAndRender plans with the stack's frozen inputs and prints the plan
