@@ -191,10 +191,19 @@ func (w *workspace) planError(err error) error {
 	return userError("%s", strings.TrimSuffix(err.Error(), "."))
 }
 
+// terminalPlanChanges is how many resource changes a plan shows on a
+// terminal; the rest are counted, with how to see them all.
+const terminalPlanChanges = 100
+
 // renderPlan prints a plan in the chosen format.
 func (w *workspace) renderPlan(p *plan.Plan) error {
 	out := w.deps.IO.Out
 	o := render.Options{Color: w.deps.IO.color(w.deps.IO.OutTTY, w.g.NoColor)}
+	if w.deps.IO.OutTTY {
+		// On a terminal a plan of thousands of changes is read by its
+		// summary; printing every change would hold up the apply.
+		o.MaxChanges = terminalPlanChanges
+	}
 	var err error
 	switch w.g.Output {
 	case "json":

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // symbols and the attributes that differ, the one-line summary, the
 // changes to outputs, and the plan's warnings and refusals.
 func PlanText(w io.Writer, p *plan.Plan, o Options) error {
-	t := &textPlan{p: p, st: styler{on: o.Color}, width: o.width(), refused: refusedSet(p)}
+	t := &textPlan{p: p, st: styler{on: o.Color}, width: o.width(), refused: refusedSet(p), maxChanges: o.MaxChanges}
 	// The sections in reading order, as Terraform prints them: drift
 	// first, because it explains changes the actions then undo; the
 	// summary right after the actions it counts; warnings and refusals
@@ -47,7 +48,8 @@ func (t *textPlan) steps() string {
 	}
 	var b strings.Builder
 	b.WriteString(t.st.bold(stepsTitle(t.p)) + "\n")
-	for i, s := range t.p.Steps {
+	steps, left := t.limit(len(t.p.Steps))
+	for i, s := range t.p.Steps[:steps] {
 		lines := wrapWords(s.Description, t.width-6)
 		for j, l := range lines {
 			if j == 0 {
@@ -57,7 +59,22 @@ func (t *textPlan) steps() string {
 			}
 		}
 	}
+	if left > 0 {
+		b.WriteString("\n" + t.para(fmt.Sprintf("... and %d more steps, not shown here. %s", left, seeAll)))
+	}
 	return b.String()
+}
+
+// seeAll says how to get a plan that was cut short on a terminal in full.
+const seeAll = "To see the whole plan, save it with `stagecraft plan -out FILE` and read it with `stagecraft show FILE`, or print it with `-o json`."
+
+// limit returns how many of n changes or steps to show, and how many are
+// left out (see Options.MaxChanges).
+func (t *textPlan) limit(n int) (shown, left int) {
+	if t.maxChanges > 0 && n > t.maxChanges {
+		return t.maxChanges, n - t.maxChanges
+	}
+	return n, 0
 }
 
 // showSteps: a single create, or a plan of only creates (a first apply),
@@ -99,6 +116,8 @@ type textPlan struct {
 	st      styler
 	width   int
 	refused map[refusal]bool
+	// maxChanges is Options.MaxChanges.
+	maxChanges int
 }
 
 // para wraps a paragraph of prose at the width.
@@ -215,9 +234,13 @@ func (t *textPlan) actions() string {
 	var b strings.Builder
 	b.WriteString(t.legend(changes) + "\n")
 	b.WriteString(t.para(title(t.p)))
-	for _, c := range changes {
+	n, left := t.limit(len(changes))
+	for _, c := range changes[:n] {
 		b.WriteString("\n")
 		t.view(&b, viewChange(c, isRefused(t.refused, c)))
+	}
+	if left > 0 {
+		b.WriteString("\n" + t.para(fmt.Sprintf("... and %d more resource changes, not shown here (%d in all; the summary below counts them all). %s", left, len(changes), seeAll)))
 	}
 	return b.String()
 }

@@ -23,6 +23,12 @@ type Options struct {
 	// Width is the column diagnostics and long messages are wrapped at; 0
 	// means 78.
 	Width int
+	// MaxChanges, when above zero, limits the text form of a plan to its
+	// first MaxChanges resource changes and migration steps; it then says
+	// how many it left out and how to see them all. The command line sets
+	// it on a terminal, where nobody reads 100,000 changes line by line and
+	// printing them would hold up the apply.
+	MaxChanges int
 }
 
 // defaultWidth is the wrap column when Options.Width is 0: what fits an
