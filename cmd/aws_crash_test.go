@@ -623,3 +623,46 @@ func userDataText(t *testing.T, userData string) string {
 	}
 	return text.String()
 }
+
+// TestAWSReplacingAHalfMadeNetworkKeepsItsNewCopy kills the apply after a
+// network's VPC and its first subnets, and makes the VPC look like one
+// made before VPCs recorded their zones, so that the next plan replaces
+// it (availability_zones 1 -> 2). The replacement's create must not
+// adopt the half-made VPC it replaces, which the apply then destroys:
+// afterwards exactly one complete VPC exists, the state's, and the plan
+// is clean.
+func TestAWSReplacingAHalfMadeNetworkKeepsItsNewCopy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it against moto")
+	}
+	t.Parallel()
+	moto := mototest.ForTest(t).URL
+	s := newCrashStack(t, buildStagecraft(t), moto, "replace-network")
+	if _, out, killed := s.run("network", crashStep{"ec2:CreateSubnet", 2}, "apply", "--auto-approve"); !killed {
+		t.Fatalf("the apply made no second subnet to be killed at:\n%s", out)
+	}
+	api := newAWSAPIIn(moto, "us-west-2")
+	vpcs, err := api.ec2.DescribeVpcs(s.ctx, &ec2.DescribeVpcsInput{Filters: ownerFilter(s.name, "network.main")})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("after the crash: %d VPCs (%v), want the half-made one", len(vpcs.Vpcs), err)
+	}
+	halfMade := sdk.ToString(vpcs.Vpcs[0].VpcId)
+	if _, err := api.ec2.DeleteTags(s.ctx, &ec2.DeleteTagsInput{Resources: []string{halfMade}, Tags: []ec2types.Tag{{Key: sdk.String("stagecraft:availability-zones")}}}); err != nil {
+		t.Fatal(err)
+	}
+	out := s.mustApply("network")
+	if !strings.Contains(out, "forces replacement") {
+		t.Fatalf("the apply after the crash did not replace the half-made network:\n%s", out)
+	}
+	if code, plan, _ := s.run("network", crashStep{}, "plan", "--detailed-exitcode"); code != 0 {
+		t.Fatalf("after the replacement the plan is not clean (exit %d):\n%s\nthe apply said:\n%s", code, plan, out)
+	}
+	checkCrashNetwork(t, api, s.ctx, s.name)
+	vpcs, err = api.ec2.DescribeVpcs(s.ctx, &ec2.DescribeVpcsInput{Filters: ownerFilter(s.name, "network.main")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vpcs.Vpcs) == 1 && sdk.ToString(vpcs.Vpcs[0].VpcId) == halfMade {
+		t.Errorf("the half-made VPC %s is still the network after its replacement", halfMade)
+	}
+}
