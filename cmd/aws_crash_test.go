@@ -488,6 +488,22 @@ func checkCrashLoadBalancer(t *testing.T, api *awsAPI, ctx context.Context, stac
 	if len(mine) != 1 {
 		t.Fatalf("%d load balancers carry load_balancer.edge's tags, want 1", len(mine))
 	}
+	sgs, err := api.ec2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: append(ownerFilter(stack, "load_balancer.edge"),
+		ec2types.Filter{Name: sdk.String("tag:stagecraft:role"), Values: []string{"listeners"}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := false
+	for _, g := range sgs.SecurityGroups {
+		for _, p := range g.IpPermissions {
+			for _, ip := range p.IpRanges {
+				open = open || sdk.ToInt32(p.FromPort) == 80 && sdk.ToString(ip.CidrIp) == "0.0.0.0/0"
+			}
+		}
+	}
+	if len(sgs.SecurityGroups) != 1 || !open {
+		t.Errorf("load_balancer.edge has %d security groups of its own, want one open on port 80: %+v", len(sgs.SecurityGroups), sgs.SecurityGroups)
+	}
 	listeners, err := api.elb.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: sdk.String(mine[0])})
 	if err != nil {
 		t.Fatal(err)
