@@ -48,6 +48,17 @@ func (m coordMember) serving() bool {
 	return m.lifecycle == astypes.LifecycleStateInService && m.ec2State == ec2types.InstanceStateNameRunning && m.ip != ""
 }
 
+// launching reports whether m is an instance still starting that has an
+// address already: settle waits for it, then puts it on the roster.
+func (m coordMember) launching() bool {
+	switch m.lifecycle {
+	case astypes.LifecycleStatePending, astypes.LifecycleStatePendingWait, astypes.LifecycleStatePendingProceed, astypes.LifecycleStateInService:
+	default:
+		return false
+	}
+	return (m.ec2State == ec2types.InstanceStateNamePending || m.ec2State == ec2types.InstanceStateNameRunning) && m.ip != ""
+}
+
 // roster returns the members in service that are on the roster, by
 // member number.
 func (s *coordState) roster() []coordMember {
@@ -61,10 +72,11 @@ func (s *coordState) roster() []coordMember {
 	return out
 }
 
-// newcomers returns the member number settle gives each instance in
-// service that is not on the roster yet: the lowest numbers the roster
-// leaves free, in the order of the instances' ids.
-func (s *coordState) newcomers() map[string]int {
+// newcomers returns the member number settle gives each instance that is
+// not on the roster yet: the lowest numbers the roster leaves free, in the
+// order of the instances' ids. It numbers the instances in service, and
+// with launching also those still starting (which settle waits for).
+func (s *coordState) newcomers(launching bool) map[string]int {
 	used := map[int]bool{}
 	for _, m := range s.roster() {
 		used[m.id] = true
@@ -72,7 +84,7 @@ func (s *coordState) newcomers() map[string]int {
 	out := map[string]int{}
 	id := 1
 	for _, m := range s.members {
-		if m.id > 0 || !m.serving() {
+		if m.id > 0 || !(m.serving() || launching && m.launching()) {
 			continue
 		}
 		for used[id] {
@@ -84,13 +96,14 @@ func (s *coordState) newcomers() map[string]int {
 	return out
 }
 
-// rosterToBe returns the roster once settle has put the newcomers on it:
-// what the ensemble is made of after the next apply. A coordinator whose
-// create stopped before it wrote the roster (adopted after a crash) thus
-// reads with the endpoints its members are about to have, not none.
+// rosterToBe returns the roster once settle has put the newcomers on it,
+// those still starting included: what the ensemble is made of after the
+// next apply. A coordinator whose create stopped before it wrote the
+// roster (adopted after a crash) thus reads with the endpoints its
+// members are about to have, not none.
 func (s *coordState) rosterToBe() []coordMember {
 	out := s.roster()
-	ids := s.newcomers()
+	ids := s.newcomers(true)
 	for _, m := range s.members {
 		if id, ok := ids[m.instanceID]; ok {
 			m.id = id
@@ -268,7 +281,7 @@ func (k *coordinatorKind) settle(ctx context.Context, op string, r providers.Ref
 			state = "existing"
 		}
 	}
-	ids := s.newcomers()
+	ids := s.newcomers(false)
 	changed := false
 	for i := range s.members {
 		m := &s.members[i]

@@ -2,6 +2,8 @@ package aws
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	sdk "github.com/aws/aws-sdk-go-v2/aws"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/zclconf/go-cty/cty"
@@ -296,5 +299,33 @@ func TestCoordinatorCreateIsIdempotent(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("the %s kind discovers %v, want %v", kind, got, want)
 		}
+	}
+}
+
+// TestCoordinatorRosterToBe checks the roster a coordinator reads with
+// while members are not on it yet (a create interrupted before it wrote
+// the roster): the members on it keep their numbers, the newcomers take
+// the free ones in the order of their instance ids, those still starting
+// included, and an instance in standby is left out; settle numbers only
+// the instances in service, the same way.
+func TestCoordinatorRosterToBe(t *testing.T) {
+	t.Parallel()
+	running, pending := ec2types.InstanceStateNameRunning, ec2types.InstanceStateNamePending
+	s := &coordState{members: []coordMember{
+		{instanceID: "i-a", ip: "10.0.1.1", lifecycle: astypes.LifecycleStateInService, ec2State: running},
+		{instanceID: "i-b", ip: "10.0.1.2", lifecycle: astypes.LifecycleStateInService, ec2State: running, id: 2},
+		{instanceID: "i-c", ip: "10.0.1.3", lifecycle: astypes.LifecycleStatePending, ec2State: pending},
+		{instanceID: "i-d", ip: "10.0.1.4", lifecycle: astypes.LifecycleStateStandby, ec2State: running},
+		{instanceID: "i-e", ip: "10.0.1.5", lifecycle: astypes.LifecycleStateInService, ec2State: running},
+	}}
+	var got []string
+	for _, m := range s.rosterToBe() {
+		got = append(got, fmt.Sprintf("%d=%s", m.id, m.instanceID))
+	}
+	if want := "1=i-a 2=i-b 3=i-c 4=i-e"; strings.Join(got, " ") != want {
+		t.Errorf("the roster to be is %v, want %s", got, want)
+	}
+	if got, want := s.newcomers(false), map[string]int{"i-a": 1, "i-e": 3}; !maps.Equal(got, want) {
+		t.Errorf("settle numbers %v, want %v", got, want)
 	}
 }
