@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -11,8 +12,13 @@ import (
 // FuzzLoad feeds arbitrary bytes to the loader, the validator and the
 // evaluator as one stack file and, split in two, as a stack file and a
 // module. No input may panic or hang. The seed corpus is every fixture
-// under testdata plus testdata/fuzz/FuzzLoad.
+// under testdata, testdata/fuzz/FuzzLoad, and inputs at and past the
+// limits of stacks/limits: deep nesting of every construct and functions
+// asked for huge results.
 func FuzzLoad(f *testing.F) {
+	for _, src := range limitSeeds() {
+		f.Add([]byte(src), strings.HasPrefix(src, "{"))
+	}
 	for _, dir := range []string{"valid", "invalid"} {
 		paths, _ := filepath.Glob(filepath.Join("testdata", dir, "*.txtar"))
 		for _, p := range paths {
@@ -61,4 +67,36 @@ func FuzzLoad(f *testing.F) {
 		}
 		_, _ = Format(src)
 	})
+}
+
+// limitSeeds are stack files just past the nesting limit in each
+// construct, and stacks whose functions would build results of gigabytes.
+func limitSeeds() []string {
+	const n = 300 // past limits.MaxDepth, small enough to mutate quickly
+	nest := func(open, inner, close string) string {
+		return "stage \"s\" {}\noutput \"x\" {\n  value = " + strings.Repeat(open, n) + inner + strings.Repeat(close, n) + "\n}\n"
+	}
+	seeds := []string{
+		nest("(", "1", ")"), nest("[", "1", "]"), nest("{a=", "1", "}"),
+		nest(`"${`, "1", `}"`), nest("abs(", "1", ")"), nest("!", "true", ""), nest("-", "1", ""),
+		nest("<<EOT\n${", "1", "}\nEOT\n"), nest(`"%{if true}`, "", `%{endif}"`),
+		strings.Repeat("stage \"a\" {\n", n) + strings.Repeat("}\n", n),
+		`{"output": {"x": {"value": ` + strings.Repeat("[", n) + "1" + strings.Repeat("]", n) + "}}}",
+		`{"output": {"x": {"value": ` + strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) + "}}}",
+		`{"output": {"x": {"value": "${` + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + `}"}}}`,
+	}
+	for _, expr := range []string{
+		`setproduct(range(300), range(300), range(300))`,
+		`flatten([for i in range(1001) : range(1000)])`,
+		`concat([for i in range(1001) : range(1000)]...)`,
+		`join(",", [for i in range(1000) : format("%8000s", "x")])`,
+		`format("%100000000d", 1)`,
+		`replace(format("%8000s", "x"), "", format("%8000s", "x"))`,
+		`jsondecode(join("", [for i in range(1000) : "["]))`,
+		`templatefile("templates/page.tmpl", {})`,
+		`file("../../../proc/self/environ")`,
+	} {
+		seeds = append(seeds, "stage \"s\" {}\noutput \"x\" {\n  value = "+expr+"\n}\n")
+	}
+	return seeds
 }

@@ -16,6 +16,12 @@ import (
 //
 // Every call returns a new map, so a caller may add or remove entries without
 // affecting any other evaluation.
+//
+// The functions that can build a result far larger than their arguments
+// (setproduct, flatten, concat, setunion, join, format, formatlist, replace,
+// indent, jsonencode) are wrapped by limited (limit.go): they
+// refuse to build more than limits.MaxElements elements or a string over
+// limits.MaxStringSize.
 func Functions(fsys fs.FS, baseDir string) map[string]function.Function {
 	files := fileReader{fsys: fsys, baseDir: baseDir}
 	table := map[string]function.Function{
@@ -34,14 +40,14 @@ func Functions(fsys fs.FS, baseDir string) map[string]function.Function {
 		// Strings.
 		"chomp":       stdlib.ChompFunc,
 		"endswith":    endsWithFunc,
-		"format":      stdlib.FormatFunc,
-		"formatlist":  stdlib.FormatListFunc,
-		"indent":      stdlib.IndentFunc,
-		"join":        stdlib.JoinFunc,
+		"format":      limited(stdlib.FormatFunc, formatCheck),
+		"formatlist":  limited(stdlib.FormatListFunc, formatlistCheck),
+		"indent":      limited(stdlib.IndentFunc, indentCheck),
+		"join":        limited(stdlib.JoinFunc, joinCheck),
 		"lower":       stdlib.LowerFunc,
 		"regex":       stdlib.RegexFunc,
 		"regexall":    stdlib.RegexAllFunc,
-		"replace":     replaceFunc,
+		"replace":     limited(replaceFunc, replaceCheck),
 		"split":       stdlib.SplitFunc,
 		"startswith":  startsWithFunc,
 		"strcontains": strContainsFunc,
@@ -61,23 +67,23 @@ func Functions(fsys fs.FS, baseDir string) map[string]function.Function {
 		"coalesce":        coalesceFunc,
 		"coalescelist":    stdlib.CoalesceListFunc,
 		"compact":         stdlib.CompactFunc,
-		"concat":          stdlib.ConcatFunc,
+		"concat":          limited(stdlib.ConcatFunc, sumCheck("concat")),
 		"contains":        stdlib.ContainsFunc,
 		"distinct":        stdlib.DistinctFunc,
 		"element":         stdlib.ElementFunc,
-		"flatten":         stdlib.FlattenFunc,
+		"flatten":         limited(stdlib.FlattenFunc, flattenCheck),
 		"index":           indexFunc, // stdlib's index looks up by key; Terraform's searches for a value.
 		"keys":            stdlib.KeysFunc,
 		"length":          lengthFunc, // stdlib's length does not count the characters of a string.
 		"lookup":          stdlib.LookupFunc,
 		"merge":           stdlib.MergeFunc,
 		"one":             oneFunc,
-		"range":           stdlib.RangeFunc,
+		"range":           stdlib.RangeFunc, // refuses more than 1024 values itself
 		"reverse":         stdlib.ReverseListFunc,
 		"setintersection": stdlib.SetIntersectionFunc,
-		"setproduct":      stdlib.SetProductFunc,
+		"setproduct":      limited(stdlib.SetProductFunc, productCheck),
 		"setsubtract":     stdlib.SetSubtractFunc,
-		"setunion":        stdlib.SetUnionFunc,
+		"setunion":        limited(stdlib.SetUnionFunc, sumCheck("setunion")),
 		"slice":           stdlib.SliceFunc,
 		"sort":            stdlib.SortFunc,
 		"values":          stdlib.ValuesFunc,
@@ -88,7 +94,7 @@ func Functions(fsys fs.FS, baseDir string) map[string]function.Function {
 		"base64encode": base64EncodeFunc,
 		"csvdecode":    stdlib.CSVDecodeFunc,
 		"jsondecode":   jsonDecodeFunc,
-		"jsonencode":   stdlib.JSONEncodeFunc,
+		"jsonencode":   limited(stdlib.JSONEncodeFunc, jsonencodeCheck),
 		"md5":          md5Func,
 		"sha1":         sha1Func,
 		"sha256":       sha256Func,
