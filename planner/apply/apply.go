@@ -656,7 +656,9 @@ func (a *applier) record(ctx context.Context, schema *schema.Schema, res *stacks
 	a.cur.Set(r)
 	a.mu.Unlock()
 	if status == "" {
-		a.queue.set(res.Address, actual)
+		// Marked as recorded, so that what refers to a sensitive
+		// attribute (a generated password) is sensitive too.
+		a.queue.set(res.Address, MarkSensitive(actual, r.SensitivePaths))
 	}
 	return nil
 }
@@ -718,7 +720,7 @@ func (a *applier) finish(ctx context.Context) error {
 // lifecycle flags.
 func WithStack(r *state.Resource, d *stacks.Resource) {
 	r.Dependencies = d.DependsOn
-	r.SensitivePaths = sensitivePaths(d.Config)
+	r.SensitivePaths = sensitivePaths(d.Config, r.SensitivePaths)
 	r.PreventDestroy, r.AllowDataLoss = d.Lifecycle.PreventDestroy, d.Lifecycle.AllowDataLoss
 }
 
@@ -741,15 +743,17 @@ func withDependencies(deps, also []addrs.Instance) []addrs.Instance {
 	return append(slices.Clip(deps), extra...)
 }
 
-// sensitivePaths lists the paths of a value that carry the sensitive mark.
-func sensitivePaths(v cty.Value) []string {
+// sensitivePaths lists the paths of a value that carry the sensitive mark,
+// together with declared (the attributes the kind declares sensitive),
+// sorted, once each.
+func sensitivePaths(v cty.Value, declared []string) []string {
 	_, pvm := v.UnmarkDeepWithPaths()
-	var out []string
+	out := append([]string(nil), declared...)
 	for _, p := range pvm {
 		if _, ok := p.Marks[stacks.Sensitive]; ok {
 			out = append(out, state.FormatPath(p.Path))
 		}
 	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }

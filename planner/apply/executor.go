@@ -64,14 +64,19 @@ func (x *Executor) Kind(kind string) (providers.ResourceKind, error) {
 
 // NewResource is the one place a state record is made from what the
 // provider reports: the attributes encoded with the kind's implied type,
-// the resource recorded as this provider's. Callers add what the stack
-// says (dependencies, lifecycle).
+// the resource recorded as this provider's, the attributes the kind
+// declares sensitive (a generated password) recorded as such. Callers add
+// what the stack says (dependencies, lifecycle, sensitive configuration).
 func (x *Executor) NewResource(addr addrs.Instance, kind, id string, actual cty.Value, s *schema.Schema) (*state.Resource, error) {
 	attrs, err := state.EncodeValue(actual, x.ImpliedType(s))
 	if err != nil {
 		return nil, err
 	}
-	return &state.Resource{Address: addr, Kind: kind, Provider: x.ProviderName, ID: id, Attributes: attrs}, nil
+	var sens []string
+	for _, p := range s.SensitivePaths(actual) {
+		sens = append(sens, state.FormatPath(p))
+	}
+	return &state.Resource{Address: addr, Kind: kind, Provider: x.ProviderName, ID: id, Attributes: attrs, SensitivePaths: sens}, nil
 }
 
 // Ref names a resource to the provider, with the owner's tags.

@@ -185,6 +185,8 @@ func (k *cacheKind) value(s *cacheState) cty.Value {
 		"id":              cty.StringVal(s.id()),
 		"endpoint":        endpoint,
 		"endpoints":       endpoints,
+		// No AUTH token: see docs/providers/aws.md ("Credentials").
+		"password": cty.NullVal(cty.String),
 		kinds.SubBlockAWS: cty.ObjectVal(map[string]cty.Value{
 			"node_type": cty.StringVal(c.NodeType),
 		}),

@@ -193,6 +193,8 @@ func cacheSchema() *schema.Schema {
 					Description: "Host and port of the primary endpoint."},
 				{Name: "endpoints", Type: cty.List(cty.String), Computed: true,
 					Description: "Host and port of every node."},
+				{Name: "password", Type: cty.String, Computed: true, Sensitive: true,
+					Description: "The password clients authenticate with (redis `AUTH`), generated once when the cache is created and never printed; null where the provider sets none (see the provider's docs)."},
 			},
 			Blocks: []*schema.NestedBlock{
 				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: schema.NestingSingle, Implied: true,
@@ -226,6 +228,10 @@ func coordinatorSchema() *schema.Schema {
 				idAttribute(),
 				{Name: "endpoints", Type: cty.List(cty.String), Computed: true,
 					Description: "Client endpoints (host:port) of every member."},
+				{Name: "username", Type: cty.String, Computed: true,
+					Description: "The user clients authenticate as (etcd user, ZooKeeper digest user); null where the provider sets none (see the provider's docs)."},
+				{Name: "password", Type: cty.String, Computed: true, Sensitive: true,
+					Description: "That user's password, generated once when the coordinator is created and never printed; null where the provider sets none."},
 			},
 			Blocks: []*schema.NestedBlock{
 				{TypeName: SubBlockAWS, Provider: SubBlockAWS, Nesting: schema.NestingSingle, Implied: true,

@@ -348,8 +348,10 @@ func (b *Block) anyComputed() bool {
 // see, and what a plan shows after a change. Attributes that are optional
 // and computed keep the configured value when it is set.
 //
-// Nothing of known's marks is kept: what is taken from it (the computed
-// attributes) is unmarked, and the rest of it is not looked through.
+// Of known's marks only those of a computed attribute declared Sensitive
+// are kept (a generated password, marked where it was read), so that a
+// reference to it is sensitive too; the other computed attributes are
+// unmarked, and the rest of known is not looked through.
 func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 	if cfg.IsNull() || !cfg.IsKnown() || !b.anyComputed() {
 		return cfg
@@ -375,9 +377,13 @@ func WithComputed(b *Block, cfg, known cty.Value) cty.Value {
 		}
 		v := cty.UnknownVal(a.Type)
 		if known != cty.NilVal && known.Type().HasAttribute(a.Name) {
-			if kv := Unmarked(known.GetAttr(a.Name)); !kv.IsNull() {
+			kv, km := known.GetAttr(a.Name).Unmark()
+			if kv = Unmarked(kv); !kv.IsNull() {
 				if c, err := convert.Convert(kv, a.Type); err == nil {
 					v = c
+					if a.Sensitive {
+						v = v.WithMarks(km)
+					}
 				}
 			}
 		}

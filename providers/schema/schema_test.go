@@ -8,7 +8,8 @@ import (
 
 // TestWithComputed fills computed attributes from what exists, at the top
 // and in list blocks, keeps configured values and the configuration's
-// marks, and takes no marks over from the known value.
+// marks, and takes no marks over from the known value but those of a
+// computed attribute declared sensitive.
 func TestWithComputed(t *testing.T) {
 	t.Parallel()
 	secret := cty.NewValueMarks("secret")
@@ -17,6 +18,7 @@ func TestWithComputed(t *testing.T) {
 			{Name: "name", Type: cty.String, Required: true},
 			{Name: "id", Type: cty.String, Computed: true},
 			{Name: "port", Type: cty.Number, Optional: true, Computed: true},
+			{Name: "password", Type: cty.String, Computed: true, Sensitive: true},
 		},
 		Blocks: []*NestedBlock{{TypeName: "listener", Nesting: NestingList, Block: Block{
 			Attributes: []*Attribute{
@@ -32,12 +34,14 @@ func TestWithComputed(t *testing.T) {
 		"name":     cty.StringVal("web").WithMarks(secret),
 		"id":       cty.NullVal(cty.String),
 		"port":     cty.NumberIntVal(8080),
+		"password": cty.NullVal(cty.String),
 		"listener": cty.ListVal([]cty.Value{listener(80, cty.NullVal(cty.String))}),
 	})
 	known := cty.ObjectVal(map[string]cty.Value{
 		"name":     cty.StringVal("web"),
 		"id":       cty.StringVal("i-1").WithMarks(secret),
 		"port":     cty.NumberIntVal(9090),
+		"password": cty.StringVal("hunter2").WithMarks(secret),
 		"listener": cty.ListVal([]cty.Value{listener(80, cty.StringVal("arn-1"))}).WithMarks(secret),
 	}).WithMarks(secret)
 
@@ -46,6 +50,7 @@ func TestWithComputed(t *testing.T) {
 		"name":     cty.StringVal("web").WithMarks(secret),
 		"id":       cty.StringVal("i-1"),
 		"port":     cty.NumberIntVal(8080),
+		"password": cty.StringVal("hunter2").WithMarks(secret),
 		"listener": cty.ListVal([]cty.Value{listener(80, cty.StringVal("arn-1"))}),
 	})
 	if !got.RawEquals(want) {
@@ -57,6 +62,7 @@ func TestWithComputed(t *testing.T) {
 		"name":     cty.StringVal("web").WithMarks(secret),
 		"id":       cty.UnknownVal(cty.String),
 		"port":     cty.NumberIntVal(8080),
+		"password": cty.UnknownVal(cty.String),
 		"listener": cty.ListVal([]cty.Value{listener(80, cty.UnknownVal(cty.String))}),
 	})
 	if !got.RawEquals(want) {

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 	"strings"
@@ -129,6 +131,7 @@ func computeCache(k *kind, res *resource, _ string, attrs map[string]cty.Value, 
 	eps := hosts(res.id, "cache.sim.internal", k.whole(attrs, "nodes"), port)
 	attrs["endpoints"] = eps
 	attrs["endpoint"] = eps.Index(cty.NumberIntVal(0))
+	attrs["password"] = simPassword(res.id)
 }
 
 // computeCoordinator gives every member a client endpoint.
@@ -138,6 +141,16 @@ func computeCoordinator(k *kind, res *resource, _ string, attrs map[string]cty.V
 		port = 2181
 	}
 	attrs["endpoints"] = hosts(res.id, "coord.sim.internal", k.whole(attrs, "members"), port)
+	attrs["username"] = cty.StringVal("stagecraft")
+	attrs["password"] = simPassword(res.id)
+}
+
+// simPassword is the password of a simulated cache or coordinator: derived
+// from its id, so it stays the same for the resource's life (as a real
+// one's generated password does) and runs stay reproducible.
+func simPassword(id string) cty.Value {
+	sum := sha256.Sum256([]byte("stagecraft-sim-password:" + id))
+	return cty.StringVal(hex.EncodeToString(sum[:16]))
 }
 
 // computeAutoscalingGroup starts a group without a desired size at min;

@@ -1,15 +1,14 @@
-package planner
+package schema_test
 
 import (
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers/schema"
 )
 
-func TestDeclaredSensitive(t *testing.T) {
+func TestSensitivePaths(t *testing.T) {
 	t.Parallel()
 	s := &schema.Schema{Block: schema.Block{
 		Attributes: []*schema.Attribute{
@@ -28,18 +27,18 @@ func TestDeclaredSensitive(t *testing.T) {
 			"name": cty.StringVal("db"), "password": cty.StringVal("hunter2"), "user": cty.ListVal(users),
 		})
 	}
-	got := declaredSensitive(s, obj(user("a")), obj(user("b"), user("c")), cty.NilVal)
+	got := s.SensitivePaths(obj(user("a")), obj(user("b"), user("c")), cty.NilVal)
 	var names []string
 	for _, p := range got {
-		names = append(names, plan.PathString(p))
+		names = append(names, schema.PathString(p))
 	}
 	want := []string{"password", "user[0].token", "user[1].token"}
 	if len(names) != len(want) {
-		t.Fatalf("declaredSensitive = %q, want %q", names, want)
+		t.Fatalf("SensitivePaths = %q, want %q", names, want)
 	}
 	for i := range want {
 		if names[i] != want[i] {
-			t.Errorf("declaredSensitive = %q, want %q", names, want)
+			t.Errorf("SensitivePaths = %q, want %q", names, want)
 			break
 		}
 	}
