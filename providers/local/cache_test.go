@@ -78,7 +78,7 @@ func TestCacheSupervisorRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := localtest.RedisClient(t, v.GetAttr("endpoint").AsString())
+	rc := localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), v.GetAttr("password").AsString())
 	if err := rc.Set(ctx, "session:7", "alive", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestCacheSupervisorRestart(t *testing.T) {
 		t.Fatalf("create after the restart: %v", err)
 	}
 	ref.ID = v.GetAttr("id").AsString()
-	if got := localtest.RedisClient(t, v.GetAttr("endpoint").AsString()).Get(ctx, "session:7").Val(); got != "alive" {
+	if got := localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), v.GetAttr("password").AsString()).Get(ctx, "session:7").Val(); got != "alive" {
 		t.Errorf("GET session:7 after the supervisor restarted = %q, want alive", got)
 	}
 	if err := k.Delete(ctx, ref, v); err != nil {

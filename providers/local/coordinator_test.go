@@ -68,7 +68,7 @@ func TestCoordinatorSurvivesSupervisorRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), "kept", "yes"); err != nil {
+	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), localtest.CredsOf(v), "kept", "yes"); err != nil {
 		t.Fatal(err)
 	}
 	sup := e.supervisorPID()
@@ -87,7 +87,7 @@ func TestCoordinatorSurvivesSupervisorRestart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create after the supervisor was killed: %v", err)
 	}
-	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v2), "kept"); err != nil || got != "yes" {
+	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v2), localtest.CredsOf(v2), "kept"); err != nil || got != "yes" {
 		t.Errorf("read a key written before the supervisor was killed: %q, %v", got, err)
 	}
 	members = localtest.ChildPIDs(t, fresh.supervisorPID())

@@ -149,6 +149,9 @@ type cache struct {
 	// Set by the first apply.
 	mode cacheMode
 	data *cacheData
+	// password is what redis clients authenticate with; empty for
+	// memcached, which takes no password.
+	password string
 	// applied is set once an apply has succeeded (see stop).
 	applied bool
 
@@ -271,6 +274,14 @@ func (c *cache) open(s cacheSettings) error {
 	d, err := claimCacheData(c.env.DataDir(c.address), c.id)
 	if err != nil {
 		return fmt.Errorf("claim the data directory: %w", err)
+	}
+	if c.mode == modeRedis {
+		pw, err := d.redisPassword()
+		if err != nil {
+			d.release()
+			return err
+		}
+		c.password = pw
 	}
 	c.data = d
 	c.mu.Lock()
@@ -445,7 +456,7 @@ func (c *cache) spec(name string, primary cacheServer) serverSpec {
 // turns out to be taken. Only a port still taken after every attempt
 // makes the error retryable.
 func (c *cache) startServer(ctx context.Context, s cacheSettings, spec serverSpec) (cacheServer, error) {
-	if err := os.MkdirAll(spec.dir, 0o755); err != nil {
+	if err := os.MkdirAll(spec.dir, cacheDirMode); err != nil {
 		return nil, err
 	}
 	var lastErr error
@@ -561,6 +572,10 @@ func (c *cache) value() cty.Value {
 	}
 	m := c.cfg.AsValueMap()
 	m["id"] = cty.StringVal(c.id)
+	m["password"] = cty.NullVal(cty.String)
+	if c.password != "" {
+		m["password"] = cty.StringVal(c.password)
+	}
 	var eps []cty.Value
 	replicas := -1
 	for _, sh := range c.shards {

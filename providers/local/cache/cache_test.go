@@ -86,7 +86,7 @@ func TestCacheRedisCommands(t *testing.T) {
 	if !strings.HasPrefix(ep, "127.0.0.1:") || fmt.Sprint(localtest.Endpoints(v)) != "["+ep+"]" {
 		t.Fatalf("endpoint %s, endpoints %v: want one loopback endpoint", ep, localtest.Endpoints(v))
 	}
-	rc := localtest.RedisClient(t, ep)
+	rc := localtest.RedisClient(t, ep, c.password)
 	if err := rc.Set(ctx, "user:1", "ada", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestCacheRedisReplicas(t *testing.T) {
 		t.Fatalf("%d processes run, want 2 primaries + 2 replicas", len(pids))
 	}
 	for k, sh := range c.shards {
-		primary, replica := localtest.RedisClient(t, sh.primary.addr()), localtest.RedisClient(t, sh.replicas[0].addr())
+		primary, replica := localtest.RedisClient(t, sh.primary.addr(), c.password), localtest.RedisClient(t, sh.replicas[0].addr(), c.password)
 		key := fmt.Sprintf("shard%d", k)
 		if err := primary.Set(ctx, key, "written", 0).Err(); err != nil {
 			t.Fatal(err)
@@ -188,7 +188,7 @@ func TestCacheRedisReplicas(t *testing.T) {
 	if got := c.shards[0].primary.pid(); got != node1 {
 		t.Errorf("node1 was restarted (pid %d, then %d); memory_mb changes in place", node1, got)
 	}
-	rc := localtest.RedisClient(t, eps[0])
+	rc := localtest.RedisClient(t, eps[0], c.password)
 	if got := rc.ConfigGet(ctx, "maxmemory").Val()["maxmemory"]; got != fmt.Sprint(48<<20) {
 		t.Errorf("CONFIG GET maxmemory after the update = %s, want %d", got, 48<<20)
 	}
@@ -214,7 +214,7 @@ func TestCacheSurvivesHalt(t *testing.T) {
 	first := New(env, "cache-first", address).(*cache)
 	v := applyCache(t, ctx, first, redisConfig(nil))
 	ep := v.GetAttr("endpoint").AsString()
-	rc := localtest.RedisClient(t, ep)
+	rc := localtest.RedisClient(t, ep, first.password)
 	if err := rc.Set(ctx, "session:42", "kept", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestCacheSurvivesHalt(t *testing.T) {
 	if got := v.GetAttr("endpoint").AsString(); got != ep {
 		t.Errorf("the endpoint moved from %s to %s across the restart", ep, got)
 	}
-	rc = localtest.RedisClient(t, v.GetAttr("endpoint").AsString())
+	rc = localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), v.GetAttr("password").AsString())
 	if got := rc.Get(ctx, "session:42").Val(); got != "kept" {
 		t.Errorf("GET session:42 after the restart = %q, want kept", got)
 	}
@@ -268,7 +268,7 @@ func TestCacheReplacementKeepsItsData(t *testing.T) {
 	if old.data.dir == repl.data.dir {
 		t.Fatalf("both caches use %s", old.data.dir)
 	}
-	rc := localtest.RedisClient(t, v.GetAttr("endpoint").AsString())
+	rc := localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), v.GetAttr("password").AsString())
 	if err := rc.Set(ctx, "k", "new", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestCacheReplacementKeepsItsData(t *testing.T) {
 	}
 	again := newTestCache(t, env, "cache.main")
 	v = applyCache(t, ctx, again, redisConfig(nil))
-	if got := localtest.RedisClient(t, v.GetAttr("endpoint").AsString()).Get(ctx, "k").Val(); got != "new" {
+	if got := localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), v.GetAttr("password").AsString()).Get(ctx, "k").Val(); got != "new" {
 		t.Errorf("after the old cache was deleted and the supervisor restarted, GET k = %q, want the replacement's value", got)
 	}
 }

@@ -35,6 +35,14 @@ const (
 	cacheCurrentFile = "current"
 	cacheLockFile    = "lock"
 	cachePortsFile   = "ports.json"
+	cacheAuthFile    = "auth.conf"
+)
+
+// Modes of what a cache keeps on disk: its data and its password are the
+// user's alone.
+const (
+	cacheDirMode  = 0o700
+	cacheFileMode = 0o600
 )
 
 // claimCacheData takes the generation under base that `current` names when
@@ -42,7 +50,7 @@ const (
 // one named id (a new cache, or a replacement running next to the cache it
 // replaces).
 func claimCacheData(base, id string) (*cacheData, error) {
-	if err := os.MkdirAll(base, 0o755); err != nil {
+	if err := os.MkdirAll(base, cacheDirMode); err != nil {
 		return nil, err
 	}
 	var candidates []string
@@ -66,7 +74,7 @@ func claimCacheData(base, id string) (*cacheData, error) {
 		return d, nil
 	}
 	dir := filepath.Join(base, id)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, cacheDirMode); err != nil {
 		return nil, err
 	}
 	lock, ok := lockCacheGen(dir)
@@ -116,7 +124,7 @@ func lockCacheGen(dir string) (*flock.Flock, bool) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, false
 	}
-	l := flock.New(filepath.Join(dir, cacheLockFile), flock.SetPermissions(0o644))
+	l := flock.New(filepath.Join(dir, cacheLockFile), flock.SetPermissions(cacheFileMode))
 	if ok, err := l.TryLock(); err != nil || !ok {
 		return nil, false
 	}
@@ -212,7 +220,7 @@ func addrPort(addr string) int {
 // replaceFile replaces path with b, so a crash leaves the old file or
 // the new one, never half of one.
 func replaceFile(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), cacheDirMode); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")

@@ -31,12 +31,14 @@ type redisProc struct {
 	policy   string
 }
 
-// redisArgs are the flags of a redis-server (checked against 7.0): no
-// config file, everything on the command line; the dump in dir, saved
-// every minute after a change and when the server stops; the log on stdout
+// redisArgs are the flags of a redis-server (checked against 7.0):
+// everything on the command line but the password, which the file auth
+// (mode 0600) holds and --include reads; the dump in dir, saved every
+// minute after a change and when the server stops; the log on stdout
 // (which is the node's log file).
-func redisArgs(s cacheSettings, spec serverSpec, port int) []string {
+func redisArgs(s cacheSettings, spec serverSpec, port int, auth string) []string {
 	args := []string{
+		"--include", auth,
 		"--bind", "127.0.0.1",
 		"--port", strconv.Itoa(port),
 		"--maxmemory", strconv.Itoa(s.memoryMB) + "mb",
@@ -62,11 +64,11 @@ func redisArgs(s cacheSettings, spec serverSpec, port int) []string {
 func (c *cache) startRedis(ctx context.Context, s cacheSettings, spec serverSpec, port int) (cacheServer, error) {
 	logPath := c.env.LogPath(c.address, spec.name)
 	from := logFileSize(logPath)
-	p, err := supervisor.StartProc(supervisor.ProcSpec{Path: c.redisServer, Args: redisArgs(s, spec, port), Dir: spec.dir, Log: logPath})
+	p, err := supervisor.StartProc(supervisor.ProcSpec{Path: c.redisServer, Args: redisArgs(s, spec, port, c.data.authPath()), Dir: spec.dir, Log: logPath})
 	if err != nil {
 		return nil, fmt.Errorf("start redis-server for %s: %w", spec.name, err)
 	}
-	r := &redisProc{srvName: spec.name, port: port, proc: p, memoryMB: s.memoryMB, policy: s.policy, client: redisProbeClient(supervisor.HostPort(port))}
+	r := &redisProc{srvName: spec.name, port: port, proc: p, memoryMB: s.memoryMB, policy: s.policy, client: redisProbeClient(supervisor.HostPort(port), c.password)}
 	if spec.primary != nil {
 		r.primary = spec.primary.addr()
 	}
@@ -166,15 +168,16 @@ func (r *redisProc) stop(keep bool) error {
 	return r.client.Close()
 }
 
-// redisProbeClient is the supervisor's client of one server. Its checks
-// are probes that their callers repeat, so it does not retry; it speaks
-// RESP2 without the identity and maintenance handshakes, which a probe
-// has no use for; and it ends a command when its context's deadline
-// passes, so a port held by something that never answers cannot stall a
-// probe.
-func redisProbeClient(addr string) *redis.Client {
+// redisProbeClient is the supervisor's client of one server, which
+// authenticates with the cache's password. Its checks are probes that
+// their callers repeat, so it does not retry; it speaks RESP2 without the
+// identity and maintenance handshakes, which a probe has no use for; and
+// it ends a command when its context's deadline passes, so a port held by
+// something that never answers cannot stall a probe.
+func redisProbeClient(addr, password string) *redis.Client {
 	return redis.NewClient(&redis.Options{
 		Addr:                     addr,
+		Password:                 password,
 		Protocol:                 2,
 		MaxRetries:               -1,
 		DisableIdentity:          true,

@@ -65,6 +65,9 @@ type coordinatorCluster interface {
 	// (host:port) in member order.
 	size() int
 	endpoints() []string
+	// credentials are the user and password applications authenticate
+	// with; an empty password when the cluster requires none.
+	credentials() (user, password string)
 	// observe checks every member.
 	observe(ctx context.Context) providers.Observation
 	// halt stops every member process and keeps the data.
@@ -212,6 +215,10 @@ func (c *coordinator) Current() cty.Value {
 	m := c.cfg.AsValueMap()
 	m["id"] = cty.StringVal(c.id)
 	m["members"] = cty.NumberIntVal(int64(c.cluster.size()))
+	m["username"], m["password"] = cty.NullVal(cty.String), cty.NullVal(cty.String)
+	if user, password := c.cluster.credentials(); password != "" {
+		m["username"], m["password"] = cty.StringVal(user), cty.StringVal(password)
+	}
 	eps := c.cluster.endpoints()
 	if len(eps) == 0 {
 		m["endpoints"] = cty.ListValEmpty(cty.String)

@@ -51,10 +51,13 @@ type clusterRecord struct {
 	// cluster id (hex) once formed.
 	Token     string `json:"token,omitempty"`
 	ClusterID string `json:"cluster_id,omitempty"`
-	// Secret is the password of ZooKeeper's super user, which
-	// reconfigures the ensemble.
-	Secret  string         `json:"secret,omitempty"`
-	Members []memberRecord `json:"members"`
+	// Secret is the administrator's password: etcd's root user, or
+	// ZooKeeper's super user, which reconfigures the ensemble.
+	Secret string `json:"secret,omitempty"`
+	// Password is the application user's (clusterAppUser), which the
+	// groups that refer to the coordinator receive.
+	Password string         `json:"password,omitempty"`
+	Members  []memberRecord `json:"members"`
 }
 
 // memberRecord is one member: its name (etcd: m1, m2...; ZooKeeper: its
@@ -73,7 +76,7 @@ type memberRecord struct {
 func openClusterData(root, engine, id string) (*clusterData, error) {
 	clusterDataMu.Lock()
 	defer clusterDataMu.Unlock()
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("create the data directory: %w", err)
 	}
 	entries, err := os.ReadDir(root)
@@ -107,7 +110,7 @@ func openClusterData(root, engine, id string) (*clusterData, error) {
 		return best, nil
 	}
 	dir := filepath.Join(root, engine+"-"+id)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the data directory: %w", err)
 	}
 	f, ok, err := tryLock(dir)
@@ -376,6 +379,13 @@ func (s *clusterMembers) endpoints() []string {
 }
 
 func (s *clusterMembers) pids() []int { return clusterPIDs(s.snapshot()) }
+
+func (s *clusterMembers) credentials() (user, password string) {
+	if pw := s.record().Password; pw != "" {
+		return clusterAppUser, pw
+	}
+	return "", ""
+}
 
 func (s *clusterMembers) halt() { stopClusterMembers(s.snapshot()) }
 

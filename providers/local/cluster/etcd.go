@@ -106,7 +106,7 @@ func (c *etcdCluster) bootstrap(ctx context.Context, n int) error {
 		for i := range recs {
 			recs[i] = memberRecord{Name: "m" + strconv.Itoa(i+1), ClientPort: ports[2*i], PeerPort: ports[2*i+1]}
 		}
-		c.setRecord(clusterRecord{Engine: engineEtcd, Token: "stagecraft-" + supervisor.RandomID(16)})
+		c.setRecord(newClusterCredentials(clusterRecord{Engine: engineEtcd, Token: "stagecraft-" + supervisor.RandomID(16)}))
 		initial := initialCluster(recs)
 		var ms []*clusterMember
 		for _, r := range recs {
@@ -120,6 +120,9 @@ func (c *etcdCluster) bootstrap(ctx context.Context, n int) error {
 		c.setMembers(ms)
 		if err == nil {
 			err = c.waitReady(ctx, clusterReadyTimeout)
+		}
+		if err == nil {
+			err = c.enableAuth(ctx)
 		}
 		if err == nil {
 			err = c.learnIDs(ctx)
@@ -220,6 +223,12 @@ func (c *etcdCluster) restore(ctx context.Context, rec clusterRecord) error {
 			err = fmt.Errorf("the members formed cluster %x, not the recorded %s", h.clusterID, rec.ClusterID)
 		}
 	}
+	if err == nil && rec.Secret == "" {
+		// Data from before clusters required credentials: they are
+		// required from now on.
+		c.setRecord(newClusterCredentials(rec))
+		err = c.enableAuth(ctx)
+	}
 	if err != nil {
 		stopClusterMembers(ms)
 		c.setMembers(nil)
@@ -291,12 +300,40 @@ func (c *etcdCluster) client() (*clientv3.Client, error) {
 	if len(eps) == 0 {
 		return nil, errors.New("no etcd member runs")
 	}
-	return newEtcdClient(eps)
+	return c.rootClient(eps)
 }
 
-func newEtcdClient(endpoints []string) (*clientv3.Client, error) {
+// rootClient is a client of endpoints as the root user, the supervisor's
+// own: member changes and health checks need it once authentication is
+// on.
+func (c *etcdCluster) rootClient(endpoints []string) (*clientv3.Client, error) {
+	user, password := "", ""
+	if rec := c.record(); rec.Secret != "" {
+		user, password = etcdRootUser, rec.Secret
+	}
+	return newEtcdClient(endpoints, user, password)
+}
+
+// enableAuth turns authentication on with the record's credentials.
+func (c *etcdCluster) enableAuth(ctx context.Context) error {
+	cli, err := c.client()
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	if err := enableEtcdAuth(ctx, cli, c.record()); err != nil {
+		return fmt.Errorf("require credentials of etcd clients: %w", err)
+	}
+	return nil
+}
+
+// newEtcdClient is a client of endpoints that authenticates as user (none
+// when empty).
+func newEtcdClient(endpoints []string, user, password string) (*clientv3.Client, error) {
 	return clientv3.New(clientv3.Config{
 		Endpoints:   endpoints,
+		Username:    user,
+		Password:    password,
 		DialTimeout: etcdRequestTimeout,
 		// The client's own warnings would fill the supervisor's log
 		// with retries that this code reports itself.
@@ -432,7 +469,7 @@ func (c *etcdCluster) waitListed(ctx context.Context, id uint64) error {
 		if !m.running() {
 			continue
 		}
-		cli, err := newEtcdClient([]string{supervisor.HostPort(m.ClientPort)})
+		cli, err := c.rootClient([]string{supervisor.HostPort(m.ClientPort)})
 		if err != nil {
 			return err
 		}
@@ -572,7 +609,7 @@ func (c *etcdCluster) checkMember(ctx context.Context, m *clusterMember) (etcdHe
 		return etcdHealth{}, fmt.Errorf("its process %s", supervisor.ExitDescription(err))
 	}
 	ep := supervisor.HostPort(m.ClientPort)
-	cli, err := newEtcdClient([]string{ep})
+	cli, err := c.rootClient([]string{ep})
 	if err != nil {
 		return etcdHealth{}, err
 	}

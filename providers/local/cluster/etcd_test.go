@@ -17,8 +17,8 @@ import (
 )
 
 // etcdVoters lists the names of the cluster's voting members.
-func etcdVoters(ctx context.Context, endpoints []string) ([]string, error) {
-	cli, err := newEtcdClient(endpoints)
+func etcdVoters(ctx context.Context, endpoints []string, creds localtest.Creds) ([]string, error) {
+	cli, err := newEtcdClient(endpoints, creds.User, creds.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func TestEtcdMemberKilled(t *testing.T) {
 	killed := time.Now()
 	for {
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := localtest.EtcdPut(wctx, eps, "k", "first")
+		err := localtest.EtcdPut(wctx, eps, localtest.CredsOf(v), "k", "first")
 		cancel()
 		if err == nil {
 			break
@@ -95,7 +95,7 @@ func TestEtcdMemberKilled(t *testing.T) {
 	}
 	t.Logf("writes succeed again %s after the leader was killed", time.Since(killed).Round(time.Millisecond))
 	for i := range 5 {
-		if err := localtest.EtcdPut(ctx, eps, "k", fmt.Sprint(i)); err != nil {
+		if err := localtest.EtcdPut(ctx, eps, localtest.CredsOf(v), "k", fmt.Sprint(i)); err != nil {
 			t.Fatalf("write %d with a member killed: %v", i, err)
 		}
 	}
@@ -127,7 +127,7 @@ func TestEtcdMemberKilled(t *testing.T) {
 			restarted = m
 		}
 	}
-	if got, err := localtest.EtcdGet(ctx, []string{supervisor.HostPort(restarted.ClientPort)}, "k"); err != nil || got != "4" {
+	if got, err := localtest.EtcdGet(ctx, []string{supervisor.HostPort(restarted.ClientPort)}, localtest.CredsOf(v), "k"); err != nil || got != "4" {
 		t.Errorf("read from the restarted member: %q, %v; want 4", got, err)
 	}
 }
@@ -143,7 +143,8 @@ func TestEtcdResizeKeepsWriting(t *testing.T) {
 	v := c.mustApply(t, ctx, localtest.Coordinator(engineEtcd, 3, nil))
 	eps := localtest.Endpoints(v)
 
-	cli, err := newEtcdClient(eps)
+	creds := localtest.CredsOf(v)
+	cli, err := newEtcdClient(eps, creds.User, creds.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestEtcdResizeKeepsWriting(t *testing.T) {
 	if got := localtest.Endpoints(v5); len(got) != 5 {
 		t.Errorf("after growing to 5: endpoints %v", got)
 	}
-	if voters, err := etcdVoters(ctx, eps); err != nil || len(voters) != 5 {
+	if voters, err := etcdVoters(ctx, eps, localtest.CredsOf(v)); err != nil || len(voters) != 5 {
 		t.Errorf("after growing to 5: voting members %v, %v", voters, err)
 	}
 	v3 := c.mustApply(t, ctx, localtest.Coordinator(engineEtcd, 3, nil))
@@ -197,7 +198,7 @@ func TestEtcdResizeKeepsWriting(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("after shrinking to 3: endpoints %v", got)
 	}
-	voters, err := etcdVoters(ctx, got)
+	voters, err := etcdVoters(ctx, got, localtest.CredsOf(v))
 	if err != nil || len(voters) != 3 {
 		t.Errorf("after shrinking to 3: voting members %v, %v", voters, err)
 	}
@@ -215,7 +216,7 @@ func TestEtcdResizeKeepsWriting(t *testing.T) {
 	if len(dirs) != 3 {
 		t.Errorf("member directories after shrinking to 3: %v", dirs)
 	}
-	if _, err := localtest.EtcdGet(ctx, got, "counter"); err != nil {
+	if _, err := localtest.EtcdGet(ctx, got, localtest.CredsOf(v), "counter"); err != nil {
 		t.Errorf("read after the resize: %v", err)
 	}
 }
@@ -231,7 +232,7 @@ func TestEtcdHaltKeepsData(t *testing.T) {
 	dir := t.TempDir()
 	first := newTestCoordinator(t, dir, "coordinator.locks")
 	v := first.mustApply(t, ctx, localtest.Coordinator(engineEtcd, 3, nil))
-	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), "kept", "yes"); err != nil {
+	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), localtest.CredsOf(v), "kept", "yes"); err != nil {
 		t.Fatal(err)
 	}
 	clusterID := first.cluster.(*etcdCluster).record().ClusterID
@@ -252,7 +253,7 @@ func TestEtcdHaltKeepsData(t *testing.T) {
 	if got := second.cluster.(*etcdCluster).record().ClusterID; got != clusterID {
 		t.Errorf("cluster id %s after the restart, want %s", got, clusterID)
 	}
-	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v), "kept"); err != nil || got != "yes" {
+	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v), localtest.CredsOf(v), "kept"); err != nil || got != "yes" {
 		t.Errorf("read a key written before the halt: %q, %v", got, err)
 	}
 
@@ -296,7 +297,7 @@ func TestEtcdMemberWillNotStart(t *testing.T) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
 		}
 	}
-	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), "still", "serving"); err != nil {
+	if err := localtest.EtcdPut(ctx, localtest.Endpoints(v), localtest.CredsOf(v), "still", "serving"); err != nil {
 		t.Errorf("write with one member down: %v", err)
 	}
 	if obs := c.Observe(ctx); !obs.Healthy {
@@ -311,10 +312,10 @@ func TestEtcdMemberWillNotStart(t *testing.T) {
 			t.Errorf("the broken member %s is still a member after shrinking", victim.Name)
 		}
 	}
-	if voters, err := etcdVoters(ctx, localtest.Endpoints(v)); err != nil || len(voters) != 1 {
+	if voters, err := etcdVoters(ctx, localtest.Endpoints(v), localtest.CredsOf(v)); err != nil || len(voters) != 1 {
 		t.Errorf("voting members after shrinking to 1: %v, %v", voters, err)
 	}
-	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v), "still"); err != nil || got != "serving" {
+	if got, err := localtest.EtcdGet(ctx, localtest.Endpoints(v), localtest.CredsOf(v), "still"); err != nil || got != "serving" {
 		t.Errorf("read after shrinking: %q, %v", got, err)
 	}
 }

@@ -36,10 +36,14 @@ type Command func(ctx context.Context, args []string) error
 
 // Main runs the tests or, when the test binary was started as one of the
 // hidden commands (a supervisor or an etcd member that a test started
-// re-executes the test binary), that command, and exits.
+// re-executes the test binary) or as a probe (see RedisAsOtherUser), that
+// command, and exits.
 func Main(m *testing.M, commands map[string]Command) {
 	for i, a := range os.Args[1:] {
 		run, ok := commands[a]
+		if !ok {
+			run, ok = probes[a]
+		}
 		if !ok {
 			continue
 		}
@@ -85,10 +89,10 @@ func CheckPIDsGone(t *testing.T, pids []int) {
 	}
 }
 
-// RedisClient is a client of the redis server at addr that does not retry,
-// closed at the end of the test.
-func RedisClient(t *testing.T, addr string) *redis.Client {
-	rc := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+// RedisClient is a client of the redis server at addr that authenticates
+// with password and does not retry, closed at the end of the test.
+func RedisClient(t *testing.T, addr, password string) *redis.Client {
+	rc := redis.NewClient(&redis.Options{Addr: addr, Password: password, MaxRetries: -1})
 	t.Cleanup(func() { rc.Close() })
 	return rc
 }
@@ -161,14 +165,31 @@ func ChildPIDs(t *testing.T, ppid int) []int {
 	return out
 }
 
-// etcdClient is a client of endpoints that logs nothing.
-func etcdClient(endpoints []string) (*clientv3.Client, error) {
-	return clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+// Creds are the credentials a coordinator exports to the groups that
+// refer to it.
+type Creds struct{ User, Password string }
+
+// CredsOf reads the username and password of a coordinator's value; empty
+// where they are null.
+func CredsOf(v cty.Value) Creds {
+	str := func(name string) string {
+		if a := v.GetAttr(name); !a.IsNull() {
+			return a.AsString()
+		}
+		return ""
+	}
+	return Creds{User: str("username"), Password: str("password")}
+}
+
+// etcdClient is a client of endpoints that authenticates with creds and
+// logs nothing.
+func etcdClient(endpoints []string, creds Creds) (*clientv3.Client, error) {
+	return clientv3.New(clientv3.Config{Endpoints: endpoints, Username: creds.User, Password: creds.Password, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
 }
 
 // EtcdPut writes through a client of endpoints, with a deadline.
-func EtcdPut(ctx context.Context, endpoints []string, key, value string) error {
-	cli, err := etcdClient(endpoints)
+func EtcdPut(ctx context.Context, endpoints []string, creds Creds, key, value string) error {
+	cli, err := etcdClient(endpoints, creds)
 	if err != nil {
 		return err
 	}
@@ -180,8 +201,8 @@ func EtcdPut(ctx context.Context, endpoints []string, key, value string) error {
 }
 
 // EtcdGet reads a key (linearizable) through a client of endpoints.
-func EtcdGet(ctx context.Context, endpoints []string, key string) (string, error) {
-	cli, err := etcdClient(endpoints)
+func EtcdGet(ctx context.Context, endpoints []string, creds Creds, key string) (string, error) {
+	cli, err := etcdClient(endpoints, creds)
 	if err != nil {
 		return "", err
 	}
