@@ -2,13 +2,16 @@ package cmd
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,6 +163,8 @@ func (l *load) finish() map[string]int {
 // (from the stage that has one). Every request must succeed: the groups
 // roll with surge, /orders/ moves to its own service and back in weighted
 // steps with gates, and nothing is deleted while it still gets traffic.
+// The app authenticates to the cache and the coordinator with the
+// credentials its environment is given, which no output and no log shows.
 // Destroy leaves no process behind.
 func TestMigrationsKeepTraffic(t *testing.T) {
 	if testing.Short() {
@@ -167,22 +172,27 @@ func TestMigrationsKeepTraffic(t *testing.T) {
 	}
 	t.Parallel()
 	s := newLocalStack(t, "")
-	s.run(false, "apply", "--auto-approve", "--stage", "monolith")
-	s.run(false, "apply", "--auto-approve", "--stage", "load-balanced")
+	var outputs []string
+	outputs = append(outputs, s.run(false, "apply", "--auto-approve", "--stage", "monolith"))
+	outputs = append(outputs, s.run(false, "apply", "--auto-approve", "--stage", "load-balanced"))
 	l := startLoad([]string{s.url("/"), s.url("/orders/1")}, 50)
 	ladder := []string{"cached", "coordinated", "microservices", "coordinated", "cached", "load-balanced"}
 	var supervisor int
 	var children []int
 	for i, stage := range ladder {
 		l.setPhase(fmt.Sprintf("%d %s", i+1, stage))
-		s.run(false, "apply", "--auto-approve", "--stage", stage, "--allow-data-loss")
+		outputs = append(outputs, s.run(false, "apply", "--auto-approve", "--stage", stage, "--allow-data-loss"))
 		if stage == "microservices" {
 			body := get(t, s.url("/orders/1"))
-			if !strings.Contains(body, "instances registered") {
-				t.Errorf("/orders/ is not served by the app with its coordinator:\n%s", body)
+			if !strings.Contains(body, "(redis); instances registered") {
+				t.Errorf("/orders/ is not served by the app with its cache and coordinator:\n%s", body)
 			}
 			supervisor = pidOf(t, s.pidFn)
 			children = childPIDs(supervisor)
+			for _, args := range [][]string{{"plan"}, {"plan", "-o", "json"}, {"plan", "-o", "markdown"}, {"show"}, {"state", "show", "autoscaling_group.orders"}} {
+				outputs = append(outputs, s.run(false, args...))
+			}
+			checkSecretsHidden(t, s.dir, outputs)
 		}
 	}
 	counts := l.finish()
@@ -217,6 +227,67 @@ func TestMigrationsKeepTraffic(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.dir, ".stagecraft", "local", "dev", "data", "cache.sessions")); err == nil {
 		t.Error("the cache's data is left after destroy")
 	}
+}
+
+// checkSecretsHidden reads the passwords of the cache and the coordinator
+// from the state, where they must be marked sensitive (and so must the
+// group environment variables that carry them), and fails the test for
+// every output and log file that shows one.
+func checkSecretsHidden(t *testing.T, dir string, outputs []string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, ".stagecraft", "state", "dev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Address        string         `json:"address"`
+			Attributes     map[string]any `json:"attributes"`
+			SensitivePaths []string       `json:"sensitive_paths"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"cache.sessions":           {"password"},
+		"coordinator.locks":        {"password"},
+		"autoscaling_group.orders": {"env.COORDINATOR_PASSWORD", "env.REDIS_PASSWORD"},
+	}
+	var secrets []string
+	for _, r := range st.Resources {
+		if w, ok := want[r.Address]; ok && !slices.Equal(r.SensitivePaths, w) {
+			t.Errorf("the state marks %v of %s sensitive, want %v", r.SensitivePaths, r.Address, w)
+		}
+		if pw, ok := r.Attributes["password"].(string); ok && pw != "" {
+			secrets = append(secrets, pw)
+		}
+	}
+	if len(secrets) != 2 {
+		t.Fatalf("the state holds %d passwords, want the cache's and the coordinator's", len(secrets))
+	}
+	for i, out := range outputs {
+		for _, pw := range secrets {
+			if strings.Contains(out, pw) {
+				t.Errorf("output %d shows a password:\n%s", i, out)
+			}
+		}
+	}
+	_ = filepath.WalkDir(filepath.Join(dir, ".stagecraft", "local"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".log") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, pw := range secrets {
+			if bytes.Contains(b, []byte(pw)) {
+				t.Errorf("the log %s shows a password", path)
+			}
+		}
+		return nil
+	})
 }
 
 // badOrders is a stage whose orders service passes its health checks but

@@ -106,9 +106,13 @@ stage "cached" {
     memory_mb = 64
   }
 
+  # The cache requires a password, generated when it is created; the app
+  # reads it from its environment. It is sensitive: plans and logs show
+  # (sensitive), the state keeps it.
   autoscaling_group "app" {
     env = {
-      REDIS_ADDR = cache.sessions.endpoint
+      REDIS_ADDR     = cache.sessions.endpoint
+      REDIS_PASSWORD = cache.sessions.password
     }
   }
 }
@@ -124,8 +128,11 @@ stage "coordinated" {
 
   autoscaling_group "app" {
     env = {
-      REDIS_ADDR     = cache.sessions.endpoint
-      ETCD_ENDPOINTS = join(",", coordinator.locks.endpoints)
+      REDIS_ADDR           = cache.sessions.endpoint
+      REDIS_PASSWORD       = cache.sessions.password
+      ETCD_ENDPOINTS       = join(",", coordinator.locks.endpoints)
+      COORDINATOR_USERNAME = coordinator.locks.username
+      COORDINATOR_PASSWORD = coordinator.locks.password
     }
   }
 }
@@ -139,9 +146,12 @@ stage "microservices" {
     max  = 4
     port = 9090
     env = {
-      SERVICE        = "orders"
-      REDIS_ADDR     = cache.sessions.endpoint
-      ETCD_ENDPOINTS = join(",", coordinator.locks.endpoints)
+      SERVICE              = "orders"
+      REDIS_ADDR           = cache.sessions.endpoint
+      REDIS_PASSWORD       = cache.sessions.password
+      ETCD_ENDPOINTS       = join(",", coordinator.locks.endpoints)
+      COORDINATOR_USERNAME = coordinator.locks.username
+      COORDINATOR_PASSWORD = coordinator.locks.password
     }
     health_check {
       path = "/healthz"
