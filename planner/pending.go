@@ -6,6 +6,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/plan"
 	"github.com/stagecraft/stagecraft/providers"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/stagecraft/stagecraft/state"
 )
 
@@ -84,4 +85,34 @@ func (p *Planner) deletionStatus(ctx context.Context, r *state.Resource) (status
 		status = "exists"
 	}
 	return status, false, !exists, err
+}
+
+// explainDeleting says, on the delete of a resource the refresh found
+// gone, when the provider is in fact still deleting it (a cache AWS lists
+// as "deleting", which Read counts as gone): apply then records the
+// deletion as pending instead of only dropping the record, unless a later
+// step needs it gone.
+func (p *Planner) explainDeleting(ctx context.Context, changes []*plan.Change, rfs map[addrs.Instance]*refreshed) error {
+	for _, c := range changes {
+		rf := rfs[c.Address]
+		if c.Action != plan.ActionDelete || c.Deposed || rf == nil || !rf.gone {
+			continue
+		}
+		impl, err := p.executor().Kind(c.Kind)
+		if err != nil {
+			return err
+		}
+		w, ok := impl.(providers.DeletionWatcher)
+		if !ok {
+			continue
+		}
+		status, deleting, _, err := w.DeletionStatus(ctx, p.executor().Ref(c.Address, c.Kind, c.ID))
+		if err != nil {
+			return fmt.Errorf("refresh %s: %w", c.Address, err)
+		}
+		if deleting {
+			c.Reason = fmt.Sprintf("it no longer exists at the provider as a working %s: its deletion there is under way (status: %s), so apply records it as a pending deletion unless a later step needs it gone", c.Kind, status)
+		}
+	}
+	return nil
 }

@@ -56,22 +56,31 @@ type slowCache struct {
 func (c *slowCache) Delete(ctx context.Context, r providers.Ref, prior cty.Value) error {
 	allowed := providers.PendingDeletionAllowed(ctx)
 	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
 	c.p.allowed = append(c.p.allowed, allowed)
-	timeOut := c.p.timeOut
-	c.p.mu.Unlock()
-	if !allowed && timeOut {
+	if !allowed && c.p.timeOut {
 		return r.Errorf("delete", "timed out after 1s waiting for %s (%s) to finish deleting", r.Address, r.ID)
 	}
 	if _, exists, err := c.ResourceKind.Read(ctx, r); err != nil || !allowed || !exists {
 		// Gone already (what it left is cleaned up), or the apply
 		// waits: deleted at once.
+		delete(c.p.deleting, r.ID)
 		return c.ResourceKind.Delete(ctx, r, prior)
 	}
-	c.p.mu.Lock()
 	c.p.deleting[r.ID] = true
-	c.p.mu.Unlock()
 	providers.ReportStatus(ctx, "sim status: deleting")
 	return &providers.PendingDeletion{At: "the sim", Status: "deleting"}
+}
+
+// Read counts a cache on its way out as gone, as the aws provider does.
+func (c *slowCache) Read(ctx context.Context, r providers.Ref) (cty.Value, bool, error) {
+	c.p.mu.Lock()
+	deleting := c.p.deleting[r.ID]
+	c.p.mu.Unlock()
+	if deleting {
+		return cty.NilVal, false, nil
+	}
+	return c.ResourceKind.Read(ctx, r)
 }
 
 func (c *slowCache) DeletionStatus(ctx context.Context, r providers.Ref) (string, bool, bool, error) {
@@ -107,6 +116,22 @@ stage "cached" {
 }
 `}
 
+// cachedWithSlowDeletes applies pendingStack's stage with the cache on
+// a sim whose caches take their time to go, and returns the cache's
+// record.
+func cachedWithSlowDeletes(t *testing.T) (*env, *slowDeletes, *state.Resource) {
+	t.Helper()
+	e := newEnv(t, pendingStack, "cached", nil)
+	slow := &slowDeletes{Provider: e.provider, deleting: map[string]bool{}}
+	e.provider = slow
+	_, st := e.apply(PlanOptions{})
+	cache, ok := st.Resource(addrs.MustParse("cache.pages"))
+	if !ok {
+		t.Fatal("no cache after the first apply")
+	}
+	return e, slow, cache
+}
+
 // TestPendingDeletionDoesNotHoldTheApply: moving down from a stage with a
 // cache, the cache's delete (which nothing else waits for) is left
 // pending: the apply ends, the state records it with its id, the next
@@ -115,14 +140,7 @@ stage "cached" {
 // whose network delete needs the cache gone, waits for it.
 func TestPendingDeletionDoesNotHoldTheApply(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, pendingStack, "cached", nil)
-	slow := &slowDeletes{Provider: e.provider, deleting: map[string]bool{}}
-	e.provider = slow
-	_, st := e.apply(PlanOptions{})
-	cacheRec, ok := st.Resource(addrs.MustParse("cache.pages"))
-	if !ok {
-		t.Fatal("no cache after the first apply")
-	}
+	e, slow, cacheRec := cachedWithSlowDeletes(t)
 
 	e.load(pendingStack, "small")
 	p, st := e.apply(PlanOptions{})
@@ -187,4 +205,24 @@ func changeOf(p *plan.Plan, a plan.Action) *plan.Change {
 		}
 	}
 	return &plan.Change{}
+}
+
+// TestDeletingCacheIsNotOnlyDroppedFromTheState: a cache whose deletion
+// an earlier apply started but did not see finish (it timed out) reads as
+// gone; the plan says AWS is still deleting it, and the apply records the
+// deletion as pending at once instead of waiting for it again.
+func TestDeletingCacheIsNotOnlyDroppedFromTheState(t *testing.T) {
+	t.Parallel()
+	e, slow, cache := cachedWithSlowDeletes(t)
+	slow.deleting[cache.ID] = true
+
+	e.load(pendingStack, "small")
+	p, st := e.apply(PlanOptions{})
+	c := changeOf(p, plan.ActionDelete)
+	if c.Address.String() != "cache.pages" || !strings.Contains(c.Reason, "its deletion there is under way (status: deleting)") {
+		t.Errorf("the plan deletes %s because %q; want the cache, saying its deletion is under way", c.Address, c.Reason)
+	}
+	if len(st.Deposed) != 1 || st.Deposed[0].Status != state.StatusPendingDeletion {
+		t.Errorf("after the apply the state records %v as deposed, want the cache pending deletion", st.Deposed)
+	}
 }

@@ -121,6 +121,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		pl.Changes = append(pl.Changes, c)
 	}
 	pl.Changes = append(pl.Changes, pendingChanges...)
+	if err := p.explainDeleting(ctx, pl.Changes, rfs); err != nil {
+		return nil, err
+	}
 	for _, c := range pl.Changes {
 		if adopted[c.Address] && !c.Deposed {
 			c.Adopted = true
