@@ -284,6 +284,12 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 		verb = "Destroy"
 	}
 	fmt.Fprintf(io.ErrOut, "\n%s complete in %s! Resources: %d added, %d changed, %d destroyed.\n", verb, seconds(elapsed), added, changed, destroyed)
+	switch n := prog.pendingDeletions(); {
+	case n == 1:
+		fmt.Fprintln(io.ErrOut, "1 deletion is still under way at the provider; nothing needed to wait for it, and the next plan checks that it finished.")
+	case n > 1:
+		fmt.Fprintf(io.ErrOut, "%d deletions are still under way at the provider; nothing needed to wait for them, and the next plan checks that they finished.\n", n)
+	}
 	if !p.Destroy && p.TargetStage != "" && len(p.Targets) == 0 {
 		fmt.Fprintf(io.ErrOut, "Environment %q is at stage %q.\n", p.Environment, p.TargetStage)
 	}

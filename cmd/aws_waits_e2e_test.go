@@ -42,7 +42,7 @@ func TestAWSStageDownLeavesCacheDeletionPending(t *testing.T) {
 	out := s.mustRun(0, []string{
 		"delete cache.sessions", "delete coordinator.locks", "delete autoscaling_group.orders",
 		"cache.sessions: deleting... requested in", "deletion pending at AWS (status: deleting)",
-		"Apply complete", "3 destroyed",
+		"Apply complete", "3 destroyed", "1 deletion is still under way at the provider",
 	}, "apply", "--auto-approve", "--stage", "load-balanced", "--allow-data-loss")
 	took := time.Since(start)
 	t.Logf("moving down from microservices to load-balanced took %s", took.Round(time.Second))

@@ -30,6 +30,7 @@ type progress struct {
 	mu       sync.Mutex
 	inflight map[string]*flight
 	drawn    int // lines of the live view on screen
+	pending  int // deletes that ended pending
 	stopTick chan struct{}
 	stopped  chan struct{}
 }
@@ -128,6 +129,7 @@ func (p *progress) event(ev apply.Event) {
 		}
 	case apply.PhasePending:
 		delete(p.inflight, ev.Address)
+		p.pending++
 		fmt.Fprintf(p.w, "%s: %s... %s in %s: %s; nothing waits for it, and the next plan checks that it is gone\n", ev.Address, ev.Operation, p.paint("requested", "32"), seconds(ev.Elapsed), ev.Status)
 	case apply.PhaseDone:
 		delete(p.inflight, ev.Address)
@@ -152,6 +154,13 @@ func (p *progress) inFlight() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pendingDeletions counts the deletes that ended pending at the provider.
+func (p *progress) pendingDeletions() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pending
 }
 
 // message prints a line above the live view.
