@@ -8,8 +8,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/stagecraft/stagecraft/providers/local/internal/localtest"
 )
+
+// newSecuredCoordinator applies a one-member coordinator of engine and
+// checks the credentials it exports: the application user and a generated
+// password.
+func newSecuredCoordinator(t *testing.T, ctx context.Context, engine, address string) (*testCoordinator, cty.Value, localtest.Creds) {
+	t.Helper()
+	c := newTestCoordinator(t, "", address)
+	v := c.mustApply(t, ctx, localtest.Coordinator(engine, 1, nil))
+	creds := localtest.CredsOf(v)
+	if creds.User != clusterAppUser || len(creds.Password) != clusterSecretDigits {
+		t.Fatalf("username %q and a password of %d digits, want %q and %d", creds.User, len(creds.Password), clusterAppUser, clusterSecretDigits)
+	}
+	return c, v, creds
+}
 
 // TestEtcdRequiresCredentials runs a one-member etcd cluster: another
 // local user's member list and put are refused, the application user the
@@ -20,12 +36,7 @@ func TestEtcdRequiresCredentials(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	c := newTestCoordinator(t, "", "coordinator.locks")
-	v := c.mustApply(t, ctx, localtest.Coordinator(engineEtcd, 1, nil))
-	creds := localtest.CredsOf(v)
-	if creds.User != clusterAppUser || len(creds.Password) != clusterSecretDigits {
-		t.Fatalf("username %q and a password of %d digits, want %q and %d", creds.User, len(creds.Password), clusterAppUser, clusterSecretDigits)
-	}
+	c, v, creds := newSecuredCoordinator(t, ctx, engineEtcd, "coordinator.locks")
 	eps := localtest.Endpoints(v)
 
 	got := localtest.EtcdAsOtherUser(t, eps[0])

@@ -34,7 +34,9 @@ import (
 // both the old and the new list, so a quorum serves throughout, and no
 // server restarts, so the ensemble keeps its leader. The super user
 // (digest authentication, its password in the cluster record) makes the
-// reconfig calls; applications' ACLs are left alone. For the same reason a
+// reconfig calls. Clients must authenticate (see zkAuthArgs) and the root
+// znode belongs to the application user; applications' own ACLs are left
+// alone. For the same reason a
 // single server runs as a one-member ensemble (standaloneEnabled=false)
 // rather than in standalone mode, which cannot be reconfigured.
 type zookeeperEnsemble struct {
@@ -125,10 +127,10 @@ func (c *zookeeperEnsemble) writeConfig(m memberRecord, servers []memberRecord) 
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "myid"), []byte(m.Name+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "myid"), []byte(m.Name+"\n"), 0o600); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -142,7 +144,7 @@ func (c *zookeeperEnsemble) writeConfig(m memberRecord, servers []memberRecord) 
 	for _, s := range servers {
 		b.WriteString(serverLine(s) + "\n")
 	}
-	return os.WriteFile(c.configPath(m), []byte(b.String()), 0o644)
+	return os.WriteFile(c.configPath(m), []byte(b.String()), 0o600)
 }
 
 // superDigest is the super user's digest for the server's command line.
@@ -151,15 +153,31 @@ func superDigest(secret string) string {
 	return "super:" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// zkAuthArgs make a server refuse clients that have not authenticated:
+// ZooKeeper (3.7 and later) closes the session of a client whose first
+// request comes before a digest authentication. Digest authentication
+// itself accepts any user and password (it only names the client), so
+// what keeps others out of the data is the root znode's ACL, which only
+// the application user may use (see secureRoot). The super user's digest
+// (a SHA-1 of its random 128-bit password, which cannot be turned back into
+// it) is on the command line, where ZooKeeper reads it; the password is not.
+func zkAuthArgs(secret string) []string {
+	return []string{
+		"-Dzookeeper.DigestAuthenticationProvider.superDigest=" + superDigest(secret),
+		"-Dzookeeper.enforce.auth.enabled=true",
+		"-Dzookeeper.enforce.auth.schemes=digest",
+	}
+}
+
 // startMember starts one server on its configuration.
 func (c *zookeeperEnsemble) startMember(m *clusterMember) error {
-	args := []string{
+	args := append([]string{
 		"-Xmx" + zkMaxHeap, "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
-		"-Dzookeeper.root.logger=WARN,CONSOLE",
-		"-Dzookeeper.DigestAuthenticationProvider.superDigest=" + superDigest(c.record().Secret),
+		"-Dzookeeper.root.logger=WARN,CONSOLE"}, zkAuthArgs(c.record().Secret)...)
+	args = append(args,
 		"-cp", c.install.classpath,
 		"org.apache.zookeeper.server.quorum.QuorumPeerMain", c.configPath(m.memberRecord),
-	}
+	)
 	return startClusterMember(m, supervisor.ProcSpec{Path: c.install.java, Args: args, Dir: c.dir(m.memberRecord), Log: c.logName("server" + m.Name)})
 }
 
@@ -186,7 +204,7 @@ func (c *zookeeperEnsemble) bootstrap(ctx context.Context, n int) error {
 		for i := range recs {
 			recs[i] = memberRecord{Name: strconv.Itoa(i + 1), ClientPort: ports[3*i], PeerPort: ports[3*i+1], ElectionPort: ports[3*i+2]}
 		}
-		c.setRecord(clusterRecord{Engine: engineZooKeeper, Secret: supervisor.RandomID(32)})
+		c.setRecord(newClusterCredentials(clusterRecord{Engine: engineZooKeeper}))
 		var ms []*clusterMember
 		for _, r := range recs {
 			m := &clusterMember{memberRecord: r}
@@ -201,6 +219,9 @@ func (c *zookeeperEnsemble) bootstrap(ctx context.Context, n int) error {
 		c.setMembers(ms)
 		if err == nil {
 			err = c.waitReady(ctx, clusterReadyTimeout)
+		}
+		if err == nil {
+			err = c.secureRoot(ctx)
 		}
 		if err == nil {
 			return c.save()
@@ -247,6 +268,15 @@ func (c *zookeeperEnsemble) restore(ctx context.Context, rec clusterRecord) erro
 	c.setMembers(ms)
 	if err == nil {
 		err = c.waitReady(ctx, clusterReadyTimeout)
+	}
+	if err == nil && rec.Password == "" {
+		// Data from before ensembles had an application user: the
+		// root znode is its from now on.
+		rec.Password = supervisor.RandomID(clusterSecretDigits)
+		c.setRecord(rec)
+		if err = c.secureRoot(ctx); err == nil {
+			err = c.save()
+		}
 	}
 	if err != nil {
 		stopClusterMembers(ms)
@@ -425,6 +455,33 @@ func (zkQuietLogger) Printf(string, ...any) {}
 // reconfig changes the ensemble's server list as the super user, through
 // a client of the servers in via.
 func (c *zookeeperEnsemble) reconfig(ctx context.Context, via []*clusterMember, joining, leaving []string) error {
+	err := c.asSuper(ctx, via, func(conn *zk.Conn) error {
+		_, err := conn.IncrementalReconfig(joining, leaving, -1)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reconfig: %w", err)
+	}
+	return nil
+}
+
+// secureRoot gives the root znode to the application user: only a client
+// authenticated as it may list, create or delete znodes at the top.
+func (c *zookeeperEnsemble) secureRoot(ctx context.Context) error {
+	acl := zk.DigestACL(zk.PermAll, clusterAppUser, c.record().Password)
+	err := c.asSuper(ctx, c.snapshot(), func(conn *zk.Conn) error {
+		_, err := conn.SetACL("/", acl, -1)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("give the root znode to the application user: %w", err)
+	}
+	return nil
+}
+
+// asSuper runs do with a session of the servers in via authenticated as
+// the super user, within 30 seconds.
+func (c *zookeeperEnsemble) asSuper(ctx context.Context, via []*clusterMember, do func(*zk.Conn) error) error {
 	var servers []string
 	for _, m := range via {
 		if m.running() {
@@ -454,18 +511,14 @@ func (c *zookeeperEnsemble) reconfig(ctx context.Context, via []*clusterMember, 
 			done <- fmt.Errorf("authenticate as the super user: %w", err)
 			return
 		}
-		_, err := conn.IncrementalReconfig(joining, leaving, -1)
-		done <- err
+		done <- do(conn)
 	}()
 	select {
 	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("reconfig: %w", err)
-		}
-		return nil
+		return err
 	case <-ctx.Done():
 		// Closing the connection (deferred) ends the request.
-		return fmt.Errorf("reconfig: %w", ctx.Err())
+		return ctx.Err()
 	}
 }
 

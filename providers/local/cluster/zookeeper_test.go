@@ -15,8 +15,9 @@ import (
 	"github.com/stagecraft/stagecraft/providers/local/internal/localtest"
 )
 
-// zkConnect is a client session with the servers at endpoints.
-func zkConnect(t *testing.T, ctx context.Context, endpoints []string) *zk.Conn {
+// zkConnect is a client session with the servers at endpoints,
+// authenticated with creds.
+func zkConnect(t *testing.T, ctx context.Context, endpoints []string, creds localtest.Creds) *zk.Conn {
 	t.Helper()
 	conn, events, err := zk.Connect(endpoints, 10*time.Second, zk.WithLogger(zkQuietLogger{}))
 	if err != nil {
@@ -29,6 +30,9 @@ func zkConnect(t *testing.T, ctx context.Context, endpoints []string) *zk.Conn {
 			t.Fatalf("connect to %v: %v", endpoints, ctx.Err())
 		case <-events:
 		}
+	}
+	if err := conn.AddAuth("digest", []byte(creds.User+":"+creds.Password)); err != nil {
+		t.Fatalf("authenticate as %s: %v", creds.User, err)
 	}
 	return conn
 }
@@ -83,11 +87,12 @@ func TestZooKeeperEnsemble(t *testing.T) {
 		t.Errorf("observe: %+v", obs)
 	}
 
-	conn := zkConnect(t, ctx, eps)
-	if _, err := conn.Create("/kept", []byte("yes"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+	creds := localtest.CredsOf(v)
+	conn := zkConnect(t, ctx, eps, creds)
+	if _, err := conn.Create("/kept", []byte("yes"), 0, zk.AuthACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Create("/counter", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+	if _, err := conn.Create("/counter", nil, 0, zk.AuthACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
 	var writes, failures atomic.Int64
@@ -154,7 +159,10 @@ func TestZooKeeperEnsemble(t *testing.T) {
 	if again.data.dir != c.data.dir {
 		t.Errorf("the new ensemble runs on %s, not on the halted one's data %s", again.data.dir, c.data.dir)
 	}
-	conn = zkConnect(t, ctx, localtest.Endpoints(v))
+	if localtest.CredsOf(v) != creds {
+		t.Error("the credentials changed across the halt")
+	}
+	conn = zkConnect(t, ctx, localtest.Endpoints(v), creds)
 	if got, _, err := conn.Get("/kept"); err != nil || string(got) != "yes" {
 		t.Errorf("read a znode written before the halt: %q, %v", got, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -24,12 +25,13 @@ import (
 // would (write a key, wipe the data, list or change members), and prints
 // what the server answered, one line each.
 const (
-	probeRedis = "__probe-redis-unauthenticated"
-	probeEtcd  = "__probe-etcd-unauthenticated"
+	probeRedis     = "__probe-redis-unauthenticated"
+	probeEtcd      = "__probe-etcd-unauthenticated"
+	probeZooKeeper = "__probe-zookeeper-unauthenticated"
 )
 
 // probes are the hidden commands Main adds to a package's own.
-var probes = map[string]Command{probeRedis: runProbeRedis, probeEtcd: runProbeEtcd}
+var probes = map[string]Command{probeRedis: runProbeRedis, probeEtcd: runProbeEtcd, probeZooKeeper: runProbeZooKeeper}
 
 // otherUser is the user the probes run as, with setpriv: nobody, in
 // nogroup, without supplementary groups.
@@ -46,6 +48,13 @@ func RedisAsOtherUser(t *testing.T, addr string) string {
 // the cluster answered.
 func EtcdAsOtherUser(t *testing.T, endpoint string) string {
 	return asOtherUser(t, probeEtcd, endpoint)
+}
+
+// ZooKeeperAsOtherUser lists and creates znodes at the top of the ensemble
+// at endpoint, as the user nobody: without authenticating, then
+// authenticated as a made-up digest user; and returns what it answered.
+func ZooKeeperAsOtherUser(t *testing.T, endpoint string) string {
+	return asOtherUser(t, probeZooKeeper, endpoint)
 }
 
 // asOtherUser runs a probe in a copy of the test binary as the user nobody
@@ -166,3 +175,53 @@ func runProbeEtcd(ctx context.Context, args []string) error {
 	fmt.Printf("put %s\n", answer(err))
 	return nil
 }
+
+// runProbeZooKeeper is the ZooKeeper probe: children of / and a create at
+// the top, first in a session that does not authenticate, then in one
+// that authenticates as a user of its own choosing (digest authentication
+// accepts any).
+func runProbeZooKeeper(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%s ENDPOINT", probeZooKeeper)
+	}
+	fmt.Printf("uid %d:\n", os.Getuid())
+	for _, auth := range []string{"", "intruder:guess"} {
+		who := "unauthenticated"
+		if auth != "" {
+			who = "as " + strings.Split(auth, ":")[0]
+		}
+		conn, _, err := zk.Connect(args, 5*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietZK{}))
+		if err != nil {
+			return err
+		}
+		answer := func(what string, op func() error) {
+			done := make(chan error, 1)
+			go func() { done <- op() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					fmt.Printf("%s %s refused: %v\n", who, what, err)
+				} else {
+					fmt.Printf("%s %s accepted\n", who, what)
+				}
+			case <-time.After(10 * time.Second):
+				fmt.Printf("%s %s refused: no answer within 10s\n", who, what)
+			}
+		}
+		if auth != "" {
+			answer("authentication", func() error { return conn.AddAuth("digest", []byte(auth)) })
+		}
+		answer("list /", func() error { _, _, err := conn.Children("/"); return err })
+		answer("create /probe", func() error {
+			_, err := conn.Create("/probe", []byte("yes"), 0, zk.WorldACL(zk.PermAll))
+			return err
+		})
+		conn.Close()
+	}
+	return nil
+}
+
+// quietZK drops the ZooKeeper client's connection chatter.
+type quietZK struct{}
+
+func (quietZK) Printf(string, ...any) {}
