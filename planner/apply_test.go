@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/planner/apply"
 	"github.com/stagecraft/stagecraft/planner/plan"
+	"github.com/stagecraft/stagecraft/stacks/addrs"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -178,5 +179,62 @@ output "chain" {
 		if got := strings.ReplaceAll(string(out.Value), " ", ""); got != want {
 			t.Errorf("output %s = %s, want %s", name, got, want)
 		}
+	}
+}
+
+// resizeStack resizes a coordinator from 3 members (stage "three") to 5
+// ("five"); a group's environment lists its endpoints.
+var resizeStack = map[string]string{"main.hcl": `
+stage "three" {
+  coordinator "locks" {
+    engine  = "etcd"
+    members = 3
+  }
+  autoscaling_group "orders" {
+    env = {
+      ETCD_ENDPOINTS = join(",", coordinator.locks.endpoints)
+    }
+  }
+}
+
+stage "five" {
+  extends = "three"
+  coordinator "locks" {
+    members = 5
+  }
+}
+`}
+
+// TestResizeRollsDependentsInOneApply resizes a coordinator whose
+// endpoints a group's environment lists: the plan shows the group's
+// environment known after apply, one apply resizes the coordinator and
+// then rolls the group with the five endpoints, and the next plan is
+// clean.
+func TestResizeRollsDependentsInOneApply(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, resizeStack, "three", nil)
+	e.apply(PlanOptions{})
+	p := e.moveTo("five")
+	if got := actions(p); got != "autoscaling_group.orders update\ncoordinator.locks update" {
+		t.Fatalf("plan:\n%s\nwant the coordinator and the group updated", got)
+	}
+	group, _ := p.Change(addrs.MustParse("autoscaling_group.orders"))
+	if env := group.After.GetAttr("env"); env.IsWhollyKnown() {
+		t.Errorf("the group's environment is planned as %#v, want it known after apply", env)
+	}
+	if got := stepList(p); got != "resize coordinator.locks, roll autoscaling_group.orders" {
+		t.Errorf("steps %s, want the resize before the roll", got)
+	}
+	_, st := e.apply(PlanOptions{})
+	r, _ := st.Resource(addrs.MustParse("autoscaling_group.orders"))
+	_, v, err := e.planner().executor().DecodeResource(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eps := strings.Split(v.GetAttr("env").Index(cty.StringVal("ETCD_ENDPOINTS")).AsString(), ","); len(eps) != 5 {
+		t.Errorf("after one apply the group lists %d endpoints, want 5: %v", len(eps), eps)
+	}
+	if again := e.plan(PlanOptions{}); again.HasChanges() {
+		t.Errorf("plan after one apply:\n%s", actions(again))
 	}
 }

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner/plan"
@@ -13,6 +15,11 @@ import (
 type attrDiff struct {
 	changed []cty.Path
 	replace []cty.Path
+	// recomputed, when an update changes what computed attributes are
+	// made from (schema.Attribute.RecomputedBy), is the actual value with
+	// those attributes unknown: what the resource is known to be until
+	// the update is applied. cty.NilVal otherwise.
+	recomputed cty.Value
 }
 
 // diffValues compares a desired configuration with the actual value of the
@@ -183,4 +190,36 @@ func keepIgnored(desired, actual cty.Value, ignore []cty.Path) cty.Value {
 		return desired
 	}
 	return out
+}
+
+// recomputedValue returns actual with the computed attributes that an
+// update of the changed paths makes the provider compute anew
+// (schema.Attribute.RecomputedBy) unknown, and whether there were any.
+func recomputedValue(s *schema.Schema, actual cty.Value, changed []cty.Path) (cty.Value, bool) {
+	names := map[string]bool{}
+	for _, p := range changed {
+		if len(p) > 0 {
+			if ga, ok := p[0].(cty.GetAttrStep); ok {
+				names[ga.Name] = true
+			}
+		}
+	}
+	v, marks := actual.Unmark()
+	if len(names) == 0 || v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
+		return actual, false
+	}
+	m := v.AsValueMap()
+	found := false
+	for _, a := range s.Block.Attributes {
+		cur, ok := m[a.Name]
+		if !a.Computed || !ok || !slices.ContainsFunc(a.RecomputedBy, func(n string) bool { return names[n] }) {
+			continue
+		}
+		m[a.Name] = cty.UnknownVal(cur.Type())
+		found = true
+	}
+	if !found {
+		return actual, false
+	}
+	return cty.ObjectVal(m).WithMarks(marks), true
 }

@@ -117,6 +117,13 @@ func (e *env) plan(opts PlanOptions) *plan.Plan {
 	return p
 }
 
+// moveTo plans a migration of the environment to stage.
+func (e *env) moveTo(stage string) *plan.Plan {
+	e.t.Helper()
+	e.req.Stage = stage
+	return e.plan(PlanOptions{})
+}
+
 func (e *env) tryPlan(opts PlanOptions) (*plan.Plan, error) {
 	rec := e.recover()
 	opts.State, opts.Intents = rec.State, rec.PendingIntents
@@ -137,6 +144,15 @@ func (e *env) apply(opts PlanOptions) (*plan.Plan, *state.State) {
 func (e *env) applyPlan(ctx context.Context, p *plan.Plan) (*state.State, error) {
 	rec := e.recover()
 	return e.planner().Apply(ctx, p, apply.Options{Backend: e.backend, State: rec.State})
+}
+
+// stepList summarises a plan's steps as "action address", comma-separated.
+func stepList(p *plan.Plan) string {
+	var steps []string
+	for _, s := range p.Steps {
+		steps = append(steps, s.Action+" "+s.Address.String())
+	}
+	return strings.Join(steps, ", ")
 }
 
 // actions summarises a plan as "address action" lines, no-ops left out.

@@ -159,10 +159,14 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 }
 
 // evaluateForPlan evaluates the stack, and again while replacements make
-// references to the replaced resources unknown, until nothing changes. It
-// returns the diffs it made of the final evaluation's resources, by
-// address, for changeFor to use.
+// references to the replaced resources unknown, and updates the computed
+// attributes that they recompute (a coordinator's endpoints when its
+// members change), until nothing changes: what refers to such a value is
+// then planned as an update known after apply, carried out in the same
+// apply. It returns the diffs it made of the final evaluation's resources,
+// by address, for changeFor to use.
 func (p *Planner) evaluateForPlan(known map[addrs.Instance]cty.Value, rfs map[addrs.Instance]*refreshed, destroy bool) (*stacks.DesiredSet, map[addrs.Instance]attrDiff, error) {
+	recomputed := map[addrs.Instance]bool{}
 	for round := 0; ; round++ {
 		ds, diags := p.Evaluate(known, nil)
 		if diags.HasErrors() {
@@ -191,6 +195,14 @@ func (p *Planner) evaluateForPlan(known map[addrs.Instance]cty.Value, rfs map[ad
 			if len(d.replace) > 0 {
 				delete(known, r.Address)
 				dropped = true
+			} else if v, ok := recomputedValue(rf.schema, rf.actual, d.changed); ok {
+				d.recomputed = v
+				diffs[r.Address] = d
+				if !recomputed[r.Address] {
+					recomputed[r.Address] = true
+					known[r.Address] = v
+					dropped = true
+				}
 			}
 		}
 		if !dropped {
@@ -252,6 +264,8 @@ func (p *Planner) changeFor(r *stacks.Resource, rf *refreshed, diffs map[addrs.I
 			c.ReplaceOrder = plan.DestroyBeforeCreate
 		}
 		c.After = schema.WithComputed(&sch.Block, after, cty.NilVal)
+	} else if d.recomputed != cty.NilVal {
+		c.After = schema.WithComputed(&sch.Block, after, d.recomputed)
 	} else {
 		c.After = schema.WithComputed(&sch.Block, after, rf.actual)
 	}

@@ -199,11 +199,7 @@ func TestShiftAppliesInSteps(t *testing.T) {
 	if d := lb.Shift.Paths[0].Describe(); !strings.HasSuffix(d, "(gate: healthy for 10ms each)") {
 		t.Errorf("the sim's shift reads %q; want a health gate only", d)
 	}
-	var steps []string
-	for _, s := range p.Steps {
-		steps = append(steps, s.Action+" "+s.Address.String())
-	}
-	if got := strings.Join(steps, ", "); got != "create autoscaling_group.orders, shift load_balancer.edge" {
+	if got := stepList(p); got != "create autoscaling_group.orders, shift load_balancer.edge" {
 		t.Errorf("steps %s", got)
 	}
 	var ops []string

@@ -336,10 +336,19 @@ func (a *applier) prepare() error {
 		known[r.Address] = v
 	}
 	// What the plan creates or replaces does not exist yet as far as the
-	// configuration of its dependents is concerned: they wait for it.
+	// configuration of its dependents is concerned: they wait for it. An
+	// update whose computed attributes are known only after it (a
+	// coordinator's endpoints when its members change) is what the plan
+	// says it will be, so its dependents are evaluated again after it.
 	for _, c := range a.plan.Changes {
-		if !c.Deposed && (c.Action == plan.ActionCreate || c.Action == plan.ActionReplace) {
+		switch {
+		case c.Deposed:
+		case c.Action == plan.ActionCreate || c.Action == plan.ActionReplace:
 			delete(known, c.Address)
+		case c.Action == plan.ActionUpdate && !c.After.IsWhollyKnown():
+			if _, ok := known[c.Address]; ok {
+				known[c.Address] = c.After
+			}
 		}
 	}
 	a.initial = map[addrs.Instance]*stacks.Resource{}

@@ -113,8 +113,16 @@ func writeAttrTable(b *bytes.Buffer, attrs []*schema.Attribute) {
 		if a.Sensitive {
 			ty += " (sensitive)"
 		}
+		desc := a.Description
+		if len(a.RecomputedBy) > 0 {
+			names := make([]string, len(a.RecomputedBy))
+			for i, n := range a.RecomputedBy {
+				names[i] = "`" + n + "`"
+			}
+			desc += " Known after apply when " + strings.Join(names, " or ") + " changes: what refers to it is updated in the same apply."
+		}
 		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", a.Name, ty, set, def, replaces,
-			escapeCell(strings.Join(rules, "; ")), escapeCell(a.Description))
+			escapeCell(strings.Join(rules, "; ")), escapeCell(desc))
 	}
 	b.WriteString("\n")
 }

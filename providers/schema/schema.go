@@ -77,6 +77,12 @@ type Attribute struct {
 	Ref string
 	// Rules check a single known, non-null value.
 	Rules []ValueRule
+	// RecomputedBy names, for a computed attribute, the attributes of the
+	// same block whose update makes the provider compute it anew (a
+	// coordinator's endpoints change with its members). A plan that
+	// updates one of them shows the computed attribute as known after
+	// apply, so that what refers to it is updated in the same apply.
+	RecomputedBy []string
 }
 
 // Nesting says how many times a nested block may appear and how it is
