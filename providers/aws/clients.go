@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 )
 
@@ -42,6 +43,8 @@ func newClients(ctx context.Context, s settings) (*clients, error) {
 		// The SDK's own warnings would land in the middle of the
 		// command's output; errors come back anyway.
 		config.WithLogger(logging.Nop{}),
+		// A change already sent runs to AWS's answer after Ctrl-C.
+		config.WithAPIOptions([]func(*middleware.Stack) error{finishSentChanges}),
 		config.WithRetryer(func() sdk.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
