@@ -226,9 +226,12 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 		applied *state.State
 		err     error
 	}
+	view := newPhaseView(io.ErrOut, io.ErrOutTTY)
+	defer view.end()
 	result := make(chan outcome, 1)
 	go func() {
-		applied, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event})
+		applied, err := pl.Apply(ctx, p, apply.Options{Backend: b, State: st, Progress: prog.event, Phases: view.begin})
+		view.end()
 		result <- outcome{applied, err}
 	}()
 	var applied *state.State

@@ -139,6 +139,9 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 		targets = append(targets, a)
 	}
 	req := stacks.Request{Environment: w.env.Name, Stage: f.Stage, Vars: inputs}
+	view := newPhaseView(w.deps.IO.ErrOut, w.deps.IO.ErrOutTTY)
+	defer view.end()
+	view.begin(phaseEvaluating, -1)
 	ds, err := w.evaluate(req)
 	if err != nil {
 		return nil, err
@@ -155,6 +158,7 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	plan, err := pl.Plan(ctx, planner.PlanOptions{
 		State: rec.State, Intents: rec.PendingIntents, SkipRefresh: f.NoRefresh, Destroy: f.Destroy,
 		Targets: targets, AllowDataLoss: f.AllowDataLoss, StackHash: ds.SourceHash,
+		Phases: view.begin,
 	})
 	if err != nil {
 		return nil, w.planError(err)

@@ -37,7 +37,16 @@ type PlanOptions struct {
 	// StackHash is recorded so that a saved plan goes stale when the files
 	// change.
 	StackHash string
+	// Phases, when set, is told as refreshing (PhaseRefreshing) and
+	// planning (PhasePlanning) begin.
+	Phases apply.PhaseFunc
 }
+
+// The parts of a plan that PlanOptions.Phases is told of.
+const (
+	PhaseRefreshing = "refreshing"
+	PhasePlanning   = "planning"
+)
 
 // maxReplanRounds bounds re-evaluation while replacements make more
 // references unknown; each round can only add replacements, so the depth of
@@ -62,6 +71,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 	}
 	pl.Warnings = warnings
 
+	if opts.Phases != nil {
+		opts.Phases(PhaseRefreshing, len(work.Resources))
+	}
 	current, err := p.refresh(ctx, work.Resources, !opts.SkipRefresh)
 	if err != nil {
 		return nil, err
@@ -86,6 +98,9 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		if !rf.gone {
 			known[addr] = rf.actual
 		}
+	}
+	if opts.Phases != nil {
+		opts.Phases(PhasePlanning, -1)
 	}
 	ds, diffs, err := p.evaluateForPlan(known, rfs, opts.Destroy)
 	if err != nil {

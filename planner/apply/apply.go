@@ -67,6 +67,29 @@ type Options struct {
 	// Progress, when set, receives every event. It is called from several
 	// goroutines, one call at a time.
 	Progress func(Event)
+	// Phases, when set, is told as each part of the apply begins
+	// (PhasePreparing, PhaseApplying, PhaseWritingState), so that the
+	// command line can show what a long run is doing between operations.
+	Phases PhaseFunc
+}
+
+// PhaseFunc is told when a part of planning or applying that grows with
+// the stack begins: what it does and how many resources it covers (-1
+// when that is not known yet).
+type PhaseFunc func(name string, count int)
+
+// The parts of an apply that Options.Phases is told of.
+const (
+	PhasePreparing    = "preparing"
+	PhaseApplying     = "applying"
+	PhaseWritingState = "writing the state"
+)
+
+// phase tells f of a phase, when there is an f.
+func (f PhaseFunc) phase(name string, count int) {
+	if f != nil {
+		f(name, count)
+	}
 }
 
 // ApplyError lists what failed, per address.
@@ -159,7 +182,14 @@ func (e *ApplyError) Error() string {
 		b.WriteString("apply interrupted")
 	}
 	if len(e.Skipped) > 0 {
-		fmt.Fprintf(&b, " (%d not started: %s)", len(e.Skipped), strings.Join(e.Skipped, ", "))
+		// An interrupted apply of a large stack leaves thousands not
+		// started: the message names the first few and counts the rest.
+		const named = 10
+		if len(e.Skipped) > named {
+			fmt.Fprintf(&b, " (%d not started: %s and %d more)", len(e.Skipped), strings.Join(e.Skipped[:named], ", "), len(e.Skipped)-named)
+		} else {
+			fmt.Fprintf(&b, " (%d not started: %s)", len(e.Skipped), strings.Join(e.Skipped, ", "))
+		}
 	}
 	return b.String()
 }
@@ -191,6 +221,7 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 	}
 	defer j.Close()
 	a := &applier{x: x, plan: pl, cur: cur, jw: newJournalWriter(j), progress: opts.Progress}
+	opts.Phases.phase(PhasePreparing, len(pl.Changes))
 	if err := a.recordAdopted(ctx); err != nil {
 		return nil, err
 	}
@@ -200,6 +231,7 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 	if err := a.announceCreates(ctx); err != nil {
 		return nil, err
 	}
+	opts.Phases.phase(PhaseApplying, a.graph.Len())
 	res := a.graph.Walk(ctx, x.Concurrency(), a.run)
 
 	var aerr *ApplyError
@@ -232,6 +264,7 @@ func (x *Executor) Apply(ctx context.Context, pl *plan.Plan, opts Options) (*sta
 			return nil, err
 		}
 	}
+	opts.Phases.phase(PhaseWritingState, len(a.cur.Resources))
 	if err := opts.Backend.Write(ctx, a.cur); err != nil {
 		return nil, fmt.Errorf("write state: %w", err)
 	}
