@@ -31,3 +31,16 @@ func Stack(n, layers int, env string) (map[string]string, error) {
 		"env.hcl":  fmt.Sprintf("environment %q {\n  provider = \"sim\"\n  stage    = \"s\"\n}\n", env),
 	}, nil
 }
+
+// Persisted is Stack with the sim provider's cloud kept in the file at
+// simPath (relative to the stack directory), so that each run of the
+// stagecraft binary finds what the one before made: the whole-process
+// comparison (bench/compare-whole.sh) runs these.
+func Persisted(n, layers int, env, simPath string) (map[string]string, error) {
+	files, err := Stack(n, layers, env)
+	if err != nil {
+		return nil, err
+	}
+	files["env.hcl"] = fmt.Sprintf("provider \"sim\" {\n  path = %q\n}\n\n", simPath) + files["env.hcl"]
+	return files, nil
+}

@@ -27,3 +27,17 @@ func TestStack(t *testing.T) {
 		t.Error("10 resources in 3 layers: no error")
 	}
 }
+
+func TestPersisted(t *testing.T) {
+	t.Parallel()
+	files, err := Persisted(6, 3, "bench", ".stagecraft/sim.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := files["env.hcl"]; !strings.Contains(env, `path = ".stagecraft/sim.jsonl"`) || !strings.Contains(env, `environment "bench"`) {
+		t.Errorf("env.hcl: %s", env)
+	}
+	if _, err := Persisted(10, 3, "bench", "x"); err == nil {
+		t.Error("10 resources in 3 layers: no error")
+	}
+}

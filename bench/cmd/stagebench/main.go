@@ -9,6 +9,11 @@
 //	stagebench -n 1000 -layers 10
 //	stagebench -n 5000 -noop          # apply, then time a plan that changes nothing
 //	stagebench -n 50 -layers 10 -latency 100ms -parallelism 10
+//	stagebench -n 100000 -layers 10 -write DIR   # only write the stack, for the stagecraft binary
+//
+// With -write it writes the stack into DIR, with the sim provider's cloud
+// persisted in DIR/.stagecraft/sim.jsonl, and exits: bench/compare-whole.sh
+// runs the stagecraft binary on it.
 //
 // It prints one line of key=value fields:
 //
@@ -48,6 +53,7 @@ type options struct {
 	latency     time.Duration
 	noop        bool
 	keep        string // directory to work in and keep; "" for a temporary one
+	write       string // directory to write the persisted stack to, and stop
 }
 
 func main() {
@@ -58,7 +64,15 @@ func main() {
 	flag.DurationVar(&o.latency, "latency", 0, "sim provider latency per call")
 	flag.BoolVar(&o.noop, "noop", false, "after the apply, time a plan that has nothing to change")
 	flag.StringVar(&o.keep, "dir", "", "work in this directory and keep it (default: a temporary one, removed)")
+	flag.StringVar(&o.write, "write", "", "only write the stack (sim cloud persisted) into this directory")
 	flag.Parse()
+	if o.write != "" {
+		if err := writeStack(o); err != nil {
+			fmt.Fprintln(os.Stderr, "stagebench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "stagebench:", err)
 		os.Exit(1)
@@ -164,6 +178,23 @@ func run(ctx context.Context, o options, out, errOut io.Writer) error {
 	fmt.Fprintf(out, "n=%d layers=%d parallelism=%d latency=%s load_s=%s plan_s=%s apply_s=%s total_s=%s noop_plan_s=%s evals=%d maxrss_mb=%s\n",
 		o.n, o.layers, o.parallelism, o.latency, seconds(loadT), seconds(planT), seconds(applyT), seconds(total), noop,
 		evals.Load(), maxrss)
+	return nil
+}
+
+// writeStack writes the persisted form of the stack into o.write.
+func writeStack(o options) error {
+	files, err := shape.Persisted(o.n, o.layers, "bench", ".stagecraft/sim.jsonl")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.write, 0o755); err != nil {
+		return err
+	}
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(o.write, name), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
