@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/stagecraft/stagecraft/planner"
 	"github.com/stagecraft/stagecraft/planner/apply"
@@ -155,15 +158,39 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 		return nil, err
 	}
 	pl := w.planner(p, req)
+	hash := ds.SourceHash
+	pl.Evaluate = firstFrom(ds, pl.Evaluate)
 	plan, err := pl.Plan(ctx, planner.PlanOptions{
 		State: rec.State, Intents: rec.PendingIntents, SkipRefresh: f.NoRefresh, Destroy: f.Destroy,
-		Targets: targets, AllowDataLoss: f.AllowDataLoss, StackHash: ds.SourceHash,
+		Targets: targets, AllowDataLoss: f.AllowDataLoss, StackHash: hash,
 		Phases: view.begin,
 	})
 	if err != nil {
 		return nil, w.planError(err)
 	}
 	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, inputs: inputs}, nil
+}
+
+// firstFrom answers the planner's evaluations with ds, the command's own
+// evaluation of the same request, while they ask for the same thing
+// (nothing known yet and nothing to reuse: the plan and the preparation of
+// a first apply), instead of evaluating every resource again; from the
+// first evaluation with something known on, they go to eval and ds is let
+// go.
+func firstFrom(ds *stacks.DesiredSet, eval apply.Evaluator) apply.Evaluator {
+	var mu sync.Mutex
+	return func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+		mu.Lock()
+		same := ds
+		if len(known) > 0 || reuse != nil {
+			same, ds = nil, nil
+		}
+		mu.Unlock()
+		if same != nil {
+			return same, nil
+		}
+		return eval(known, reuse)
+	}
 }
 
 // planAndRender plans with the stack's frozen inputs and prints the plan
