@@ -47,8 +47,14 @@ var phaseLabels = map[string]string{
 	apply.PhaseApplying:     "Applying",
 }
 
-// phaseEvaluating is the command's own first evaluation of the stack.
-const phaseEvaluating = "evaluating"
+// The command's own parts before planning: evaluating the provider's
+// settings, configuring the provider (the sim provider loads its cloud
+// file), reading the state.
+const (
+	phaseEvaluating   = "evaluating"
+	phaseConfiguring  = "configuring"
+	phaseReadingState = "reading the state"
+)
 
 // begin ends the part before and starts timing the part called name.
 func (v *phaseView) begin(name string, count int) {

@@ -145,52 +145,79 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	view := newPhaseView(w.deps.IO.ErrOut, w.deps.IO.ErrOutTTY)
 	defer view.end()
 	view.begin(phaseEvaluating, -1)
-	ds, err := w.evaluate(req)
+	cfg, diags := w.stack.EvaluateProvider(req)
+	if diags.HasErrors() {
+		printDiags(w.deps, w.g, w.stack.Files, diags)
+		return nil, silentExit(ExitError)
+	}
+	view.begin(phaseConfiguring, -1)
+	p, err := w.provider(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	p, err := w.provider(ctx, ds.ProviderConfig)
-	if err != nil {
-		return nil, err
-	}
+	view.begin(phaseReadingState, -1)
 	rec, err := recoverState(ctx, b)
 	if err != nil {
 		return nil, err
 	}
 	pl := w.planner(p, req)
-	hash := ds.SourceHash
-	pl.Evaluate = firstFrom(ds, pl.Evaluate)
+	evals := &evaluations{eval: pl.Evaluate}
+	pl.Evaluate = evals.evaluate
 	plan, err := pl.Plan(ctx, planner.PlanOptions{
 		State: rec.State, Intents: rec.PendingIntents, SkipRefresh: f.NoRefresh, Destroy: f.Destroy,
-		Targets: targets, AllowDataLoss: f.AllowDataLoss, StackHash: hash,
+		Targets: targets, AllowDataLoss: f.AllowDataLoss,
 		Phases: view.begin,
 	})
 	if err != nil {
 		return nil, w.planError(err)
 	}
+	plan.StackHash = evals.sourceHash()
 	return &planResult{plan: plan, planner: pl, provider: p, rec: rec, inputs: inputs}, nil
 }
 
-// firstFrom answers the planner's evaluations with ds, the command's own
-// evaluation of the same request, while they ask for the same thing
-// (nothing known yet and nothing to reuse: the plan and the preparation of
-// a first apply), instead of evaluating every resource again; from the
-// first evaluation with something known on, they go to eval and ds is let
-// go.
-func firstFrom(ds *stacks.DesiredSet, eval apply.Evaluator) apply.Evaluator {
-	var mu sync.Mutex
-	return func(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
-		mu.Lock()
-		same := ds
-		if len(known) > 0 || reuse != nil {
-			same, ds = nil, nil
-		}
-		mu.Unlock()
-		if same != nil {
-			return same, nil
-		}
-		return eval(known, reuse)
+// evaluations stands between the planner and the stack: the plan of a
+// first apply and the apply's preparation both ask for the stack with
+// nothing known and nothing to reuse, and get one result, kept until the
+// first evaluation with something known (at 100,000 resources an
+// evaluation takes seconds). It also keeps the stack hash of the latest
+// evaluation, which covers every file the stack read, for the plan.
+type evaluations struct {
+	eval apply.Evaluator
+
+	mu    sync.Mutex
+	plain *stacks.DesiredSet // the result with nothing known
+	moved bool               // something known was asked for since
+	hash  string
+}
+
+func (e *evaluations) evaluate(known map[addrs.Instance]cty.Value, reuse *stacks.Reuse) (*stacks.DesiredSet, hcl.Diagnostics) {
+	plain := len(known) == 0 && reuse == nil
+	e.mu.Lock()
+	if !plain {
+		e.plain, e.moved = nil, true
 	}
+	kept := e.plain
+	e.mu.Unlock()
+	if kept != nil {
+		return kept, nil
+	}
+	ds, diags := e.eval(known, reuse)
+	if ds != nil {
+		e.mu.Lock()
+		e.hash = ds.SourceHash
+		if plain && !e.moved {
+			e.plain = ds
+		}
+		e.mu.Unlock()
+	}
+	return ds, diags
+}
+
+// sourceHash is the stack hash of the latest evaluation.
+func (e *evaluations) sourceHash() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.hash
 }
 
 // planAndRender plans with the stack's frozen inputs and prints the plan

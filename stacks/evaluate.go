@@ -92,9 +92,64 @@ func contains(ss []string, s string) bool {
 // evaluate runs one evaluation. env may be nil when a stage is checked on
 // its own.
 func (s *Stack) evaluate(env *Environment, stageName, provider string, mode evalMode, req Request) (*DesiredSet, hcl.Diagnostics) {
+	ev, root := s.newEvaluation(env, stageName, provider, mode, req)
+	if root == nil {
+		return nil, ev.diags
+	}
+	root.runBody(s.Variables, s.Locals, root.stage.resources, root.stage.modules, s.Outputs)
+	ds := &DesiredSet{Stack: s.Name, Stage: stageName, Provider: provider, ProviderConfig: cty.EmptyObjectVal}
+	if env != nil {
+		ds.Environment = env.Name
+		ds.ProviderConfig = root.providerConfig(provider)
+		ds.Backend = root.backendConfig(env)
+	}
+	slices.SortFunc(ev.resources, func(a, b *Resource) int { return addrs.Compare(a.Address, b.Address) })
+	ds.Resources = ev.resources
+	ds.SourceHash = ev.reads.hash(s.Hash)
+	ds.blocks = ev.blocks
+	ds.reads = ev.reads.snapshot()
+	for _, o := range s.Outputs {
+		v, ok := root.outputVals[o.Name]
+		if !ok {
+			continue // belongs to blocks of other stages
+		}
+		ds.Outputs = append(ds.Outputs, &OutputValue{Name: o.Name, Description: o.Description, Value: v, Sensitive: o.Sensitive})
+	}
+	sort.Slice(ds.Outputs, func(i, j int) bool { return ds.Outputs[i].Name < ds.Outputs[j].Name })
+	return ds, ev.diags
+}
+
+// EvaluateProvider evaluates only the settings of the environment's
+// provider, which may refer to variables, environment, stage and stack
+// but to no resource: what a command needs to configure the provider
+// before planning, without evaluating every resource of a large stack one
+// time more. Problems with the rest of the stack come from Evaluate.
+func (s *Stack) EvaluateProvider(req Request) (cty.Value, hcl.Diagnostics) {
+	env, ok := s.Environment(req.Environment)
+	if !ok {
+		return cty.NilVal, hcl.Diagnostics{s.unknownEnvironment(req.Environment)}
+	}
+	stage := env.Stage
+	if req.Stage != "" {
+		stage = req.Stage
+	}
+	ev, root := s.newEvaluation(env, stage, env.Provider, modePlan, req)
+	if root == nil {
+		return cty.NilVal, dedupe(ev.diags)
+	}
+	root.validateVariables(s.Variables)
+	root.varObj = cty.ObjectVal(root.vars)
+	v := root.providerConfig(env.Provider)
+	return v, dedupe(ev.diags)
+}
+
+// newEvaluation sets up one evaluation: the evaluator and its root scope
+// with the root variables set. The scope is nil when the stage cannot be
+// resolved (the evaluator's diagnostics say why).
+func (s *Stack) newEvaluation(env *Environment, stageName, provider string, mode evalMode, req Request) (*evaluator, *scope) {
 	rs, diags := s.resolveStage(stageName)
 	if rs == nil {
-		return nil, diags
+		return &evaluator{diags: diags}, nil
 	}
 	envName := cty.UnknownVal(cty.String)
 	if env != nil {
@@ -126,28 +181,7 @@ func (s *Stack) evaluate(env *Environment, stageName, provider string, mode eval
 	root := newScope(ev, addrs.RootModule, s.fsys, s.dir, s.files, "")
 	root.stage = rs
 	root.rootVariables(s.Variables, env, req)
-	root.runBody(s.Variables, s.Locals, rs.resources, rs.modules, s.Outputs)
-
-	ds := &DesiredSet{Stack: s.Name, Stage: stageName, Provider: provider, ProviderConfig: cty.EmptyObjectVal}
-	if env != nil {
-		ds.Environment = env.Name
-		ds.ProviderConfig = root.providerConfig(provider)
-		ds.Backend = root.backendConfig(env)
-	}
-	slices.SortFunc(ev.resources, func(a, b *Resource) int { return addrs.Compare(a.Address, b.Address) })
-	ds.Resources = ev.resources
-	ds.SourceHash = ev.reads.hash(s.Hash)
-	ds.blocks = ev.blocks
-	ds.reads = ev.reads.snapshot()
-	for _, o := range s.Outputs {
-		v, ok := root.outputVals[o.Name]
-		if !ok {
-			continue // belongs to blocks of other stages
-		}
-		ds.Outputs = append(ds.Outputs, &OutputValue{Name: o.Name, Description: o.Description, Value: v, Sensitive: o.Sensitive})
-	}
-	sort.Slice(ds.Outputs, func(i, j int) bool { return ds.Outputs[i].Name < ds.Outputs[j].Name })
-	return ds, ev.diags
+	return ev, root
 }
 
 // providerConfig evaluates the provider block of the named provider. It may
