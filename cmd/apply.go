@@ -48,7 +48,8 @@ operations in flight; calls already sent finish and are recorded, and a
 traffic shift stops at the step it is on ("interrupted at shift step N of
 M"). Apply then exits 1; run it again to continue. A second Ctrl-C stops
 at once: the journal holds everything that finished, and the next plan
-reads what was still in flight.`,
+reads what was still in flight. Ctrl-C while planning or at the prompt
+stops with nothing changed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -66,13 +67,16 @@ reads what was still in flight.`,
 }
 
 func runApply(ctx context.Context, opts *ApplyOptions) error {
+	ctx, intr := watchInterrupts(ctx, opts.Deps.Signals)
+	defer intr.close()
 	if opts.PlanFile != "" {
-		return applyPlanFile(ctx, opts)
+		return applyPlanFile(ctx, intr, opts)
 	}
 	w, b, err := openWorkspaceBackend(opts.Deps, opts.Global)
 	if err != nil {
 		return err
 	}
+	w.intr = intr
 	op := "apply"
 	if opts.Flags.Destroy {
 		op = "destroy"
@@ -84,6 +88,9 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 	defer unlock()
 	res, err := w.planAndRender(ctx, b, opts.Flags)
 	if err != nil {
+		if ctx.Err() != nil {
+			return userError("interrupted while planning; nothing was changed")
+		}
 		return err
 	}
 	defer res.close()
@@ -94,15 +101,16 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 		return nil
 	}
 	if !opts.AutoApprove {
-		if err := w.confirm(res.plan); err != nil {
+		if err := w.confirm(ctx, res.plan); err != nil {
 			return err
 		}
 	}
 	return w.carryOut(ctx, b, res.planner, res.plan, res.rec.State)
 }
 
-// confirm asks for "yes" on the terminal.
-func (w *workspace) confirm(p *plan.Plan) error {
+// confirm asks for "yes" on the terminal; an interrupt (ctx ending)
+// cancels.
+func (w *workspace) confirm(ctx context.Context, p *plan.Plan) error {
 	io := w.deps.IO
 	if !io.InTTY {
 		return userError("apply needs confirmation and there is no terminal to ask on; review the plan and run again with --auto-approve, or save it with plan -out FILE and apply that file.")
@@ -112,11 +120,26 @@ func (w *workspace) confirm(p *plan.Plan) error {
 		question = fmt.Sprintf("Do you really want to destroy every resource of environment %q?", p.Environment)
 	}
 	fmt.Fprintf(io.ErrOut, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)
-	line, err := bufio.NewReader(io.In).ReadString('\n')
-	if err != nil && line == "" {
+	type answer struct {
+		line string
+		err  error
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(io.In).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(io.ErrOut, "\n\nApply cancelled; nothing was changed.")
+		return silentExit(ExitError)
+	case a = <-answers:
+	}
+	if a.err != nil && a.line == "" {
 		return userError("no answer read; nothing was changed.")
 	}
-	if strings.TrimSpace(line) != "yes" {
+	if strings.TrimSpace(a.line) != "yes" {
 		fmt.Fprintln(io.ErrOut, "\nApply cancelled; nothing was changed.")
 		return silentExit(ExitError)
 	}
@@ -125,7 +148,7 @@ func (w *workspace) confirm(p *plan.Plan) error {
 }
 
 // applyPlanFile applies a saved plan after checking it is not stale.
-func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
+func applyPlanFile(ctx context.Context, intr *interrupts, opts *ApplyOptions) error {
 	pf, err := readPlanFile(opts.Deps, opts.PlanFile)
 	if err != nil {
 		return err
@@ -137,6 +160,7 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	w.intr = intr
 	if w.env.Name != pf.Environment {
 		return userError("the plan in %s is for environment %q, not %q", opts.PlanFile, pf.Environment, w.env.Name)
 	}
@@ -194,29 +218,14 @@ func applyPlanFile(ctx context.Context, opts *ApplyOptions) error {
 func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.Planner, p *plan.Plan, st *state.State) error {
 	io := w.deps.IO
 	prog := newProgress(io.ErrOut, io.ErrOutTTY, io.color(io.ErrOutTTY, w.g.NoColor), io.errOutWidth())
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{})
-	defer close(done)
-	// hard is closed by the second interrupt.
-	hard := make(chan struct{})
-	if w.deps.Signals != nil {
-		go func() {
-			for interrupts := 1; ; interrupts++ {
-				select {
-				case <-done:
-					return
-				case <-w.deps.Signals:
-				}
-				if interrupts > 1 {
-					close(hard)
-					return
-				}
-				cancel()
-				prog.message("Interrupt received: no new operation starts and waits stop; calls already sent finish and are recorded (Ctrl-C again stops at once).")
-			}
-		}()
+	intr := w.intr
+	if intr == nil {
+		ctx, intr = watchInterrupts(ctx, w.deps.Signals)
+		defer intr.close()
 	}
+	intr.onFirst(func() {
+		prog.message("Interrupt received: no new operation starts and waits stop; calls already sent finish and are recorded (Ctrl-C again stops at once).")
+	})
 	ctx = providers.WithWarnings(ctx, func(addr, msg string) {
 		prog.message("Warning: %s: %s", addr, msg)
 	})
@@ -239,7 +248,7 @@ func (w *workspace) carryOut(ctx context.Context, b state.Backend, pl *planner.P
 	select {
 	case o := <-result:
 		applied, err = o.applied, o.err
-	case <-hard:
+	case <-intr.hard:
 		// Every journal entry is whole once written, so the journal is
 		// true whenever the process ends; what was in flight is read
 		// again by the next plan (creates have their intents on record).

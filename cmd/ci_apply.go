@@ -278,7 +278,7 @@ func applyReviewedPlan(ctx context.Context, opts *CIApplyOptions, rp *reviewedPl
 	if err := waitForFreeLock(ctx, opts, &text); err != nil {
 		return run, err
 	}
-	err = applyPlanFile(ctx, &ApplyOptions{Deps: opts.Deps, Global: &text, PlanFile: rp.path})
+	err = applyPlanFile(ctx, nil, &ApplyOptions{Deps: opts.Deps, Global: &text, PlanFile: rp.path})
 	var ee *exitError
 	if errors.As(err, &ee) && strings.HasPrefix(ee.msg, "stale plan:") {
 		hint := "Plan again with ci plan"

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,21 +100,13 @@ func TestInterruptedApply(t *testing.T) {
 	}
 	t.Parallel()
 	bin := buildStagecraft(t)
-	s := newSession(t, map[string]string{"main.hcl": `
-provider "sim" {
-  path    = ".stagecraft/cloud.jsonl"
-  latency = "1s"
-}
-environment "dev" {
-  provider = "sim"
-  stage    = "s"
-}
+	s := newSession(t, simFiles("1s", "s", `
 stage "s" {
   autoscaling_group "g" {
     count = 12
   }
 }
-`})
+`))
 	cmd := exec.Command(bin, "-C", s.dir, "apply", "--auto-approve", "--parallelism", "2")
 	var out, errOut syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -156,6 +149,22 @@ stage "s" {
 		t.Errorf("state tracks %d resources, want 12", n)
 	}
 	_ = os.Remove(bin)
+}
+
+// simFiles is a stack of the given stages on the sim provider, whose
+// cloud persists under .stagecraft (so that every command sees it) and
+// whose every call takes latency; environment "dev" is at stage.
+func simFiles(latency, stage, stages string) map[string]string {
+	return map[string]string{"main.hcl": fmt.Sprintf(`
+provider "sim" {
+  path    = ".stagecraft/cloud.jsonl"
+  latency = %q
+}
+environment "dev" {
+  provider = "sim"
+  stage    = %q
+}
+`, latency, stage) + stages}
 }
 
 // syncBuffer is a bytes.Buffer safe to read while a process writes it.

@@ -30,6 +30,9 @@ type workspace struct {
 	dir   string // absolute stack directory
 	stack *stacks.Stack
 	env   *stacks.Environment
+	// intr, in a command that changes things, reads its interrupts
+	// (watchInterrupts); carryOut starts its own when it is nil.
+	intr *interrupts
 }
 
 // printDiags writes diagnostics to stderr as text, or to stdout as JSON
