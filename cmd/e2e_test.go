@@ -184,3 +184,90 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// quickstartOnSim is the quickstart (examples/quickstart) with its
+// environment on the sim provider, whose cloud persists under
+// .stagecraft: its stages and traffic shifts without running anything.
+func quickstartOnSim(t *testing.T) map[string]string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", "quickstart", "main.stack.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Replace(string(src), `provider = "local"`, `provider = "sim"`, 1)
+	return map[string]string{"main.stack.hcl": env + `
+provider "sim" {
+  path = ".stagecraft/sim-cloud.jsonl"
+}
+`}
+}
+
+// TestInterruptedShift stops the binary's apply in the middle of the
+// quickstart's move from microservices down to coordinated (on the sim
+// provider; /orders/ goes back to app in three steps of a 1-second bake,
+// then the orders group is deleted), with Ctrl-C (SIGINT) at the second
+// step and with kill -9 at the first: Ctrl-C ends the apply at once with
+// exit 1 and the step it stopped at; after either, the next plan finishes
+// the shift before it deletes the old target, and one apply reaches a
+// clean plan.
+func TestInterruptedShift(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := buildStagecraft(t)
+	for _, tc := range []struct {
+		sig   syscall.Signal
+		share int
+		step  int
+	}{{syscall.SIGINT, 50, 2}, {syscall.SIGKILL, 10, 1}} {
+		s := newSession(t, quickstartOnSim(t))
+		run := func(code int, args ...string) string {
+			t.Helper()
+			args = append(append([]string{"-C", s.dir}, args...), "-var", "shift_bake=1s")
+			out, err := exec.Command(bin, args...).CombinedOutput()
+			got := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				got = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != code {
+				t.Fatalf("stagecraft %s: exit %d, want %d:\n%s", strings.Join(args, " "), got, code, out)
+			}
+			return string(out)
+		}
+		run(0, "apply", "--auto-approve", "--stage", "microservices")
+		cmd := exec.Command(bin, "-C", s.dir, "apply", "--auto-approve", "--stage", "coordinated", "-var", "shift_bake=1s")
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := cmd.Process.Pid
+		t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+		mark := fmt.Sprintf("load_balancer.edge: shifting /orders/ to %d%%...", tc.share)
+		deadline := time.Now().Add(time.Minute)
+		for !strings.Contains(out.String(), mark) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // into the step's bake
+		_ = syscall.Kill(pid, tc.sig)
+		err := cmd.Wait()
+		if tc.sig == syscall.SIGINT {
+			want := fmt.Sprintf("shifting /orders/, %d%% moved, interrupted at shift step %d of 3; run apply to continue", tc.share, tc.step)
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "Apply interrupted") {
+				t.Fatalf("%s: apply ended %v, want exit 1 saying %q:\n%s", tc.sig, err, want, out.String())
+			}
+		}
+		plan := run(2, "plan", "--detailed-exitcode", "--stage", "coordinated")
+		shiftAt, deleteAt := strings.Index(plan, "shift /orders/"), strings.Index(plan, "delete autoscaling_group.orders")
+		if shiftAt < 0 || deleteAt < 0 || deleteAt < shiftAt {
+			t.Errorf("%s at %d%%: the next plan must finish the shift, then delete orders:\n%s", tc.sig, tc.share, plan)
+		}
+		if applied := run(0, "apply", "--auto-approve", "--stage", "coordinated"); !strings.Contains(applied, "Apply complete") {
+			t.Errorf("%s at %d%%: the next apply:\n%s", tc.sig, tc.share, applied)
+		}
+		run(0, "plan", "--detailed-exitcode", "--stage", "coordinated")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -425,4 +426,123 @@ func alive(pid int) bool {
 	s := string(stat)
 	fields := strings.Fields(s[strings.LastIndex(s, ")")+1:])
 	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// acceptanceEnv runs the local acceptance tests that take minutes.
+const acceptanceEnv = "STAGECRAFT_LOCAL_ACCEPTANCE"
+
+// hitsLine is the hit counter as the demo app's page shows it.
+var hitsLine = regexp.MustCompile(`hits across all instances: (\d+) \(redis\)`)
+
+// hits reads the hit counter through the load balancer (which counts
+// one more hit).
+func (s *localStack) hits(t *testing.T) int {
+	t.Helper()
+	body := get(t, s.url("/"))
+	m := hitsLine.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the page shows no hit counter:\n%s", body)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// start runs the binary in the background with its output collected.
+func (s *localStack) start(args ...string) (*exec.Cmd, *syncBuffer) {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, append(append([]string{"-C", s.dir}, args...), s.vars...)...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	s.t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	return cmd, out
+}
+
+// TestInterruptedMoveConverges moves the quickstart from microservices
+// down to coordinated (/orders/ goes back to app in three steps, then
+// the orders group is deleted) and stops the apply at every step of that
+// shift, once with Ctrl-C (SIGINT) and once with kill -9, in the middle
+// of the step's bake. After each stop one apply finishes the move. A
+// client sends 20 requests a second through the load balancer the whole
+// time: none may fail, and the hit counter in the cache only grows, by at
+// least the requests answered.
+//
+// It runs for minutes, so only with STAGECRAFT_LOCAL_ACCEPTANCE=1.
+func TestInterruptedMoveConverges(t *testing.T) {
+	if os.Getenv(acceptanceEnv) == "" {
+		t.Skip("runs for minutes; set " + acceptanceEnv + "=1")
+	}
+	s := newLocalStack(t, "")
+	s.run(false, "apply", "--auto-approve", "--stage", "microservices")
+	before := s.hits(t)
+	l := startLoad([]string{s.url("/"), s.url("/orders/1")}, 20)
+	steps := []int{10, 50, 100}
+	for i, share := range steps {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+			round := fmt.Sprintf("%s at step %d (%d%%)", sig, i+1, share)
+			l.setPhase(round)
+			cmd, out := s.start("apply", "--auto-approve", "--stage", "coordinated", "--allow-data-loss")
+			mark := fmt.Sprintf("load_balancer.edge: shifting /orders/ to %d%%...", share)
+			deadline := time.Now().Add(3 * time.Minute)
+			for !strings.Contains(out.String(), mark) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: the apply never reached the step:\n%s", round, out.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			// Half the 1-second bake: the step's weights are in force.
+			time.Sleep(500 * time.Millisecond)
+			_ = cmd.Process.Signal(sig)
+			err := cmd.Wait()
+			if sig == syscall.SIGINT {
+				want := fmt.Sprintf("interrupted at shift step %d of 3; run apply to continue", i+1)
+				if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(out.String(), want) {
+					t.Fatalf("%s: apply ended %v, want exit 1 saying %q:\n%s", round, err, want, out.String())
+				}
+			}
+			plan := s.run(false, "plan", "--stage", "coordinated", "--allow-data-loss")
+			shiftAt := strings.Index(plan, "shift /orders/")
+			deleteAt := strings.Index(plan, "delete autoscaling_group.orders")
+			if shiftAt >= 0 && deleteAt >= 0 && deleteAt < shiftAt {
+				t.Errorf("%s: the next plan deletes orders before the shift is done:\n%s", round, plan)
+			}
+			l.setPhase(round + ", then apply")
+			resumed := s.run(false, "apply", "--auto-approve", "--stage", "coordinated", "--allow-data-loss")
+			if !strings.Contains(resumed, "Apply complete") {
+				t.Fatalf("%s: the next apply did not complete:\n%s", round, resumed)
+			}
+			if p := s.run(false, "plan", "--stage", "coordinated", "--detailed-exitcode"); !strings.Contains(p, "No changes") {
+				t.Errorf("%s: plan after the resumed apply:\n%s", round, p)
+			}
+			// Back up for the next round.
+			l.setPhase(round + ", back up")
+			s.run(false, "apply", "--auto-approve", "--stage", "microservices")
+		}
+	}
+	counts := l.finish()
+	after := s.hits(t)
+	total, failed := 0, 0
+	for status, n := range counts {
+		total += n
+		if status != "200" {
+			failed += n
+		}
+	}
+	t.Logf("requests: %d, by status: %v; hit counter %d -> %d", total, counts, before, after)
+	for i, share := range steps {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+			round := fmt.Sprintf("%s at step %d (%d%%)", sig, i+1, share)
+			t.Logf("  %s: %v; then apply: %v", round, l.byPhase[round], l.byPhase[round+", then apply"])
+		}
+	}
+	if failed > 0 || total < 100 {
+		t.Errorf("%d of %d requests failed", failed, total)
+	}
+	if after < before+total-failed {
+		t.Errorf("the hit counter went from %d to %d over %d answered requests: it lost hits", before, after, total-failed)
+	}
+	s.run(false, "destroy", "--auto-approve", "--allow-data-loss")
 }
