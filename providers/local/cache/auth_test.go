@@ -2,6 +2,7 @@ package cache
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,5 +68,27 @@ func TestCacheRequiresPassword(t *testing.T) {
 	}
 	if got := localtest.RedisClient(t, v.GetAttr("endpoint").AsString(), password).Get(ctx, "k").Val(); got != "v" {
 		t.Errorf("GET k after the restart = %q, want v", got)
+	}
+}
+
+// TestMemcachedSocketPath keeps a server's socket in its data directory,
+// and in a private temporary directory when that path would be too long
+// for a unix socket.
+func TestMemcachedSocketPath(t *testing.T) {
+	t.Parallel()
+	short := t.TempDir()
+	socket, tmp, err := memcachedSocket(short)
+	if err != nil || tmp != "" || socket != filepath.Join(short, "memcached.sock") {
+		t.Errorf("memcachedSocket(%s) = %s, %q, %v; want the socket in the directory itself", short, socket, tmp, err)
+	}
+	long := filepath.Join(short, strings.Repeat("d", 120))
+	socket, tmp, err = memcachedSocket(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	info, err := os.Stat(tmp)
+	if err != nil || !info.IsDir() || info.Mode().Perm() != 0o700 || filepath.Dir(socket) != tmp || len(socket) > memcachedSocketMax {
+		t.Errorf("memcachedSocket(long) = %s in %s (%v, %v); want a short path in a 0700 directory", socket, tmp, info, err)
 	}
 }

@@ -459,6 +459,10 @@ func (c *cache) startServer(ctx context.Context, s cacheSettings, spec serverSpe
 	if err := os.MkdirAll(spec.dir, cacheDirMode); err != nil {
 		return nil, err
 	}
+	if c.mode == modeMemcached {
+		// On a unix socket: no port to choose.
+		return c.startMemcached(ctx, s, spec)
+	}
 	var lastErr error
 	for attempt := 0; attempt < cachePortAttempts; attempt++ {
 		port := spec.port
@@ -469,14 +473,7 @@ func (c *cache) startServer(ctx context.Context, s cacheSettings, spec serverSpe
 			}
 			port = p
 		}
-		var srv cacheServer
-		var err error
-		switch c.mode {
-		case modeRedis:
-			srv, err = c.startRedis(ctx, s, spec, port)
-		case modeMemcached:
-			srv, err = c.startMemcached(ctx, s, spec, port)
-		}
+		srv, err := c.startRedis(ctx, s, spec, port)
 		if err == nil {
 			c.mu.Lock()
 			c.data.ports[spec.name] = port

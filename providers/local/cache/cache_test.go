@@ -288,7 +288,7 @@ func TestCacheReplacementKeepsItsData(t *testing.T) {
 // memcachedExchange sends text-protocol lines and reads n answer lines.
 func memcachedExchange(t *testing.T, addr, send string, n int) []string {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	conn, err := net.DialTimeout("unix", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,8 @@ func memcachedStat(t *testing.T, addr, name string) string {
 	return ""
 }
 
-// TestCacheMemcached stores and reads a value over the text protocol,
+// TestCacheMemcached stores and reads a value over the text protocol on
+// the server's unix socket (which another local user cannot open),
 // changes the memory limit in place and turns eviction off (a restart:
 // memcached takes -M only at start).
 func TestCacheMemcached(t *testing.T) {
@@ -337,6 +338,15 @@ func TestCacheMemcached(t *testing.T) {
 	eps := localtest.Endpoints(v)
 	if len(eps) != 2 {
 		t.Fatalf("endpoints %v, want 2", eps)
+	}
+	if !filepath.IsAbs(eps[0]) || !v.GetAttr("password").IsNull() {
+		t.Errorf("endpoint %q and password %#v: want the path of a unix socket and no password", eps[0], v.GetAttr("password"))
+	}
+	if info, err := os.Stat(eps[0]); err != nil || info.Mode()&os.ModeSocket == 0 || info.Mode().Perm() != cacheFileMode {
+		t.Errorf("the socket %s: %v, %v; want a socket of mode %o", eps[0], info, err, cacheFileMode)
+	}
+	if got := localtest.MemcachedAsOtherUser(t, eps[0]); !strings.Contains(got, "connect refused: ") || !strings.Contains(got, "permission denied") {
+		t.Errorf("another user reached memcached:\n%s", got)
 	}
 	got := memcachedExchange(t, eps[0], "set page:1 0 0 5\r\nhello\r\nget page:1\r\n", 4)
 	if want := "[STORED VALUE page:1 0 5 hello END]"; fmt.Sprint(got) != want {

@@ -3,9 +3,11 @@ package cache
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -16,20 +18,26 @@ import (
 // memcachedProc is a memcached process.
 type memcachedProc struct {
 	srvName string
-	port    int
-	proc    *supervisor.Proc
+	// socket is the unix socket it listens on, its only listener.
+	socket string
+	// tmpDir is the private directory that holds the socket when the data
+	// directory's path is too long for one; removed when it stops.
+	tmpDir string
+	proc   *supervisor.Proc
 	// noEviction says it was started with -M, which cannot change while
 	// it runs.
 	noEviction bool
 	memoryMB   int
 }
 
-// memcachedArgs are the flags of a memcached (checked against 1.6): TCP on
-// loopback only, no UDP, the memory limit, and -M (refuse stores instead
-// of evicting) for noeviction. memcached refuses to run as root unless
-// told which user to be.
-func memcachedArgs(s cacheSettings, port int) []string {
-	args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-m", strconv.Itoa(s.memoryMB), "-U", "0"}
+// memcachedArgs are the flags of a memcached (checked against 1.6): a unix
+// socket only (-s turns TCP and UDP off), mode 0600 in a 0700 directory, so
+// that no other local user reaches it (memcached has no password short of
+// SASL); the memory limit, and -M (refuse stores instead of evicting) for
+// noeviction. memcached refuses to run as root unless told which user to
+// be.
+func memcachedArgs(s cacheSettings, socket string) []string {
+	args := []string{"-s", socket, "-a", "0600", "-m", strconv.Itoa(s.memoryMB)}
 	if s.policy == "noeviction" {
 		args = append(args, "-M")
 	}
@@ -39,14 +47,39 @@ func memcachedArgs(s cacheSettings, port int) []string {
 	return args
 }
 
-func (c *cache) startMemcached(ctx context.Context, s cacheSettings, spec serverSpec, port int) (cacheServer, error) {
+// memcachedSocketMax is the longest unix socket path every supported
+// system takes (macOS: 104 bytes with the terminating zero).
+const memcachedSocketMax = 103
+
+// memcachedSocket is where a server listens: memcached.sock in its data
+// directory or, when that path is too long for a unix socket, in a new
+// private (0700) temporary directory, returned as tmpDir.
+func memcachedSocket(dir string) (socket, tmpDir string, err error) {
+	socket = filepath.Join(dir, "memcached.sock")
+	if abs, err := filepath.Abs(socket); err == nil && len(abs) <= memcachedSocketMax {
+		return abs, "", nil
+	}
+	tmpDir, err = os.MkdirTemp("", "stagecraft-memcached-")
+	if err != nil {
+		return "", "", fmt.Errorf("make a private directory for the socket: %w", err)
+	}
+	return filepath.Join(tmpDir, "memcached.sock"), tmpDir, nil
+}
+
+func (c *cache) startMemcached(ctx context.Context, s cacheSettings, spec serverSpec) (cacheServer, error) {
 	logPath := c.env.LogPath(c.address, spec.name)
 	from := logFileSize(logPath)
-	p, err := supervisor.StartProc(supervisor.ProcSpec{Path: c.memcached, Args: memcachedArgs(s, port), Dir: spec.dir, Log: logPath})
+	socket, tmpDir, err := memcachedSocket(spec.dir)
 	if err != nil {
+		return nil, err
+	}
+	_ = os.Remove(socket) // left by a server that was killed
+	p, err := supervisor.StartProc(supervisor.ProcSpec{Path: c.memcached, Args: memcachedArgs(s, socket), Dir: spec.dir, Log: logPath})
+	if err != nil {
+		removeTmp(tmpDir)
 		return nil, fmt.Errorf("start memcached for %s: %w", spec.name, err)
 	}
-	m := &memcachedProc{srvName: spec.name, port: port, proc: p, noEviction: s.policy == "noeviction", memoryMB: s.memoryMB}
+	m := &memcachedProc{srvName: spec.name, socket: socket, tmpDir: tmpDir, proc: p, noEviction: s.policy == "noeviction", memoryMB: s.memoryMB}
 	// As with redis, make sure the server that answers is ours.
 	err = waitServer(ctx, p, cacheReadyTimeout, func(ctx context.Context) error {
 		lines, err := memcachedCommand(ctx, m.addr(), "stats")
@@ -62,13 +95,25 @@ func (c *cache) startMemcached(ctx context.Context, s cacheSettings, spec server
 	})
 	if err != nil {
 		p.Stop(time.Second)
-		return nil, c.startFailure("memcached", spec.name, port, p, logPath, from, err)
+		removeTmp(tmpDir)
+		msg := fmt.Sprintf("memcached for %s on %s: %v", spec.name, socket, err)
+		if logged := supervisor.TailSince(logPath, from, 12); logged != "" {
+			msg += "; its log (" + logPath + ") ends:\n" + logged
+		}
+		return nil, errors.New(msg)
 	}
 	return m, nil
 }
 
+// removeTmp removes a private socket directory, if there is one.
+func removeTmp(dir string) {
+	if dir != "" {
+		_ = os.RemoveAll(dir)
+	}
+}
+
 func (m *memcachedProc) name() string { return m.srvName }
-func (m *memcachedProc) addr() string { return supervisor.HostPort(m.port) }
+func (m *memcachedProc) addr() string { return m.socket }
 func (m *memcachedProc) pid() int     { return m.proc.PID() }
 
 func (m *memcachedProc) exited() (bool, string) {
@@ -118,14 +163,17 @@ func (m *memcachedProc) limit(ctx context.Context, memoryMB int, _ string) error
 // stop ends the process; memcached keeps nothing, so keep changes nothing.
 func (m *memcachedProc) stop(bool) error {
 	m.proc.Stop(2 * time.Second)
+	_ = os.Remove(m.socket)
+	removeTmp(m.tmpDir)
 	return nil
 }
 
-// memcachedCommand sends one text-protocol command and returns its answer
-// lines: one line, or for stats every line up to END.
+// memcachedCommand sends one text-protocol command to the server at addr
+// (its unix socket) and returns its answer lines: one line, or for stats
+// every line up to END.
 func memcachedCommand(ctx context.Context, addr, cmd string) ([]string, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := d.DialContext(ctx, "unix", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -28,10 +28,11 @@ const (
 	probeRedis     = "__probe-redis-unauthenticated"
 	probeEtcd      = "__probe-etcd-unauthenticated"
 	probeZooKeeper = "__probe-zookeeper-unauthenticated"
+	probeMemcached = "__probe-memcached-unauthenticated"
 )
 
 // probes are the hidden commands Main adds to a package's own.
-var probes = map[string]Command{probeRedis: runProbeRedis, probeEtcd: runProbeEtcd, probeZooKeeper: runProbeZooKeeper}
+var probes = map[string]Command{probeRedis: runProbeRedis, probeEtcd: runProbeEtcd, probeZooKeeper: runProbeZooKeeper, probeMemcached: runProbeMemcached}
 
 // otherUser is the user the probes run as, with setpriv: nobody, in
 // nogroup, without supplementary groups.
@@ -55,6 +56,12 @@ func EtcdAsOtherUser(t *testing.T, endpoint string) string {
 // authenticated as a made-up digest user; and returns what it answered.
 func ZooKeeperAsOtherUser(t *testing.T, endpoint string) string {
 	return asOtherUser(t, probeZooKeeper, endpoint)
+}
+
+// MemcachedAsOtherUser connects to the memcached socket at path and sends
+// flush_all, as the user nobody, and returns what happened.
+func MemcachedAsOtherUser(t *testing.T, path string) string {
+	return asOtherUser(t, probeMemcached, path)
 }
 
 // asOtherUser runs a probe in a copy of the test binary as the user nobody
@@ -225,3 +232,30 @@ func runProbeZooKeeper(ctx context.Context, args []string) error {
 type quietZK struct{}
 
 func (quietZK) Printf(string, ...any) {}
+
+// runProbeMemcached is the memcached probe: flush_all on its socket.
+func runProbeMemcached(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%s SOCKET", probeMemcached)
+	}
+	fmt.Printf("uid %d:\n", os.Getuid())
+	var d net.Dialer
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "unix", args[0])
+	if err != nil {
+		fmt.Printf("connect refused: %v\n", err)
+		return nil
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, "flush_all\r\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	fmt.Printf("flush_all answered: %s\n", strings.TrimSpace(line))
+	return nil
+}
