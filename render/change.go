@@ -71,9 +71,9 @@ func headerOf(c *plan.Change) string {
 		}
 		return c.Address.String() + " (deposed object " + id + ") " + actionPhrase(c.Action)
 	case c.Adopted && c.Action == plan.ActionNoOp:
-		return c.Address.String() + " was created by an interrupted apply and is adopted"
+		return c.Address.String() + " was found by its tags without being in the state and is adopted"
 	case c.Adopted:
-		return c.Address.String() + " was created by an interrupted apply and is adopted; it " + actionPhrase(c.Action)
+		return c.Address.String() + " was found by its tags without being in the state and is adopted; it " + actionPhrase(c.Action)
 	}
 	return c.Address.String() + " " + actionPhrase(c.Action)
 }

@@ -92,8 +92,10 @@ type Change struct {
 	// Deposed is true for an old copy left behind by an interrupted
 	// replacement or apply; it is deleted.
 	Deposed bool
-	// Adopted is true for a resource an interrupted apply created without
-	// recording it, found again through its tags: apply records it first.
+	// Adopted is true for a resource found through its tags that the state
+	// does not track (an interrupted apply created it without recording
+	// it, or the state was lost and the plan was made with --adopt): apply
+	// records it first.
 	Adopted bool
 	// Before is the resource as it exists (null for a create); After is
 	// what it will be (null for a delete). Unknown parts of After are
