@@ -217,18 +217,8 @@ wait:
 	}
 	t.Logf("%d inits ran beside destroy, %d found the state locked", inits, locked)
 
-	p := sim.New()
-	p.(providers.Workspace).SetWorkspace(providers.WorkspaceInfo{Dir: s.dir, DataDir: filepath.Join(s.dir, ".stagecraft"), Stack: "shop", Environment: "dev"})
-	if diags := p.Configure(t.Context(), cty.EmptyObjectVal); diags.HasErrors() {
-		t.Fatalf("the sim cloud file does not replay after destroy: %s", diags.Error())
-	}
-	defer p.(interface{ Close() error }).Close()
-	k, _ := p.Kind("autoscaling_group")
-	left, err := k.(providers.Discoverer).Discover(t.Context(), "shop", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	left := simResources(t, s.dir)
 	if len(left) > 0 {
-		t.Errorf("%d groups left behind after destroy exited 0, such as %s", len(left), left[0].Ref.Address)
+		t.Errorf("%d groups left behind after destroy exited 0, such as %s", len(left), left[0])
 	}
 }

@@ -30,6 +30,8 @@ type PlanFlags struct {
 	NoRefresh     bool
 	Destroy       bool
 	AllowDataLoss bool
+	// Adopt takes over what a lost state left running instead of refusing.
+	Adopt bool
 }
 
 func addPlanFlags(c *cobra.Command, f *PlanFlags, destroyFlag bool) {
@@ -41,6 +43,7 @@ func addPlanFlags(c *cobra.Command, f *PlanFlags, destroyFlag bool) {
 	c.PreRun = func(*cobra.Command, []string) { f.NoRefresh = !refresh }
 	if destroyFlag {
 		c.Flags().BoolVar(&f.Destroy, "destroy", false, "plan the removal of everything")
+		c.Flags().BoolVar(&f.Adopt, "adopt", false, "when the state is empty, adopt the resources tagged with this environment instead of refusing to create them again")
 	}
 }
 
@@ -165,7 +168,7 @@ func (w *workspace) makePlan(ctx context.Context, b state.Backend, f PlanFlags, 
 	pl.Evaluate = evals.evaluate
 	plan, err := pl.Plan(ctx, planner.PlanOptions{
 		State: rec.State, Intents: rec.PendingIntents, SkipRefresh: f.NoRefresh, Destroy: f.Destroy,
-		Targets: targets, AllowDataLoss: f.AllowDataLoss,
+		Targets: targets, AllowDataLoss: f.AllowDataLoss, Adopt: f.Adopt,
 		Phases: view.begin,
 	})
 	if err != nil {

@@ -148,8 +148,8 @@ func TestS3BackendCommands(t *testing.T) {
 		if _, err := s3Client(url).DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("recover"), Key: aws.String("shop/dev.json")}); err != nil {
 			t.Fatal(err)
 		}
-		if r := s.run("plan", "--detailed-exitcode"); r.code != 2 {
-			t.Fatalf("plan with the state deleted: exit %d, want 2 (everything to create)\n%s%s", r.code, r.out, r.err)
+		if r := s.run("plan", "--detailed-exitcode"); r.code != 1 || !strings.Contains(r.err, "7 resources of this environment already exist; run `stagecraft state recover --write`") {
+			t.Fatalf("plan with the state deleted: exit %d, want 1 and the refusal to create a second copy\n%s%s", r.code, r.out, r.err)
 		}
 		dry := s.mustRun("state", "recover")
 		golden(t, "state_recover_dry_run", simIDs.ReplaceAllString(dry.out, "ID"))

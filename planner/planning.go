@@ -40,6 +40,10 @@ type PlanOptions struct {
 	// Phases, when set, is told as refreshing (PhaseRefreshing) and
 	// planning (PhasePlanning) begin.
 	Phases apply.PhaseFunc
+	// Adopt takes over, instead of refusing to plan, the resources the
+	// provider holds for this environment when the state has none
+	// (--adopt; see adoptExisting).
+	Adopt bool
 }
 
 // The parts of a plan that PlanOptions.Phases is told of.
@@ -70,6 +74,24 @@ func (p *Planner) Plan(ctx context.Context, opts PlanOptions) (*plan.Plan, error
 		return nil, err
 	}
 	pl.Warnings = warnings
+
+	// With nothing in the state, look for what a lost state left running
+	// before planning to create it all again.
+	if !opts.Destroy && len(st.Resources) == 0 && len(st.Deposed) == 0 {
+		known := map[string]bool{}
+		for _, r := range append(append(append([]*state.Resource{}, work.Resources...), work.Deposed...), orphans...) {
+			known[r.ID] = true
+		}
+		found, extra, warned, err := p.adoptExisting(ctx, work, known, opts.Adopt)
+		if err != nil {
+			return nil, err
+		}
+		for a := range found {
+			adopted[a] = true
+		}
+		orphans = append(orphans, extra...)
+		pl.Warnings = append(pl.Warnings, warned...)
+	}
 
 	if opts.Phases != nil {
 		opts.Phases(PhaseRefreshing, len(work.Resources))

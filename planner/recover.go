@@ -49,9 +49,15 @@ func (p *Planner) RebuildState(ctx context.Context, ds *stacks.DesiredSet) (*Reb
 	for _, r := range ds.Resources {
 		desired[r.Address] = r
 	}
-	found, err := p.discover(ctx, rec)
+	found, blind, err := p.discover(ctx, rec)
 	if err != nil {
 		return nil, err
+	}
+	if found == nil && blind == nil {
+		return nil, fmt.Errorf("provider %q cannot list its resources by their tags, so the state cannot be rebuilt from them; use stagecraft import ADDRESS ID for each resource instead", p.ProviderName)
+	}
+	if len(blind) > 0 {
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("provider %q cannot list its %s resources; they are missing from the rebuilt state.", p.ProviderName, strings.Join(blind, ", ")))
 	}
 	known := map[addrs.Instance]cty.Value{}
 	for _, f := range found {
@@ -92,10 +98,10 @@ func (p *Planner) RebuildState(ctx context.Context, ds *stacks.DesiredSet) (*Reb
 }
 
 // discover lists every resource the provider holds for this stack and
-// environment, kind by kind, in address order.
-func (p *Planner) discover(ctx context.Context, rec *RebuiltState) ([]found, error) {
-	var out []found
-	var blind []string
+// environment, kind by kind, in address order, with the kinds that cannot
+// list theirs (blind). When no kind can, both are nil. Resources whose
+// address tag does not parse are skipped with a warning in rec.
+func (p *Planner) discover(ctx context.Context, rec *RebuiltState) (out []found, blind []string, err error) {
 	has := 0
 	for _, kind := range kinds.Names() {
 		impl, ok := p.Provider.Kind(kind)
@@ -110,7 +116,7 @@ func (p *Planner) discover(ctx context.Context, rec *RebuiltState) ([]found, err
 		}
 		list, err := disc.Discover(ctx, p.Stack, p.Environment)
 		if err != nil {
-			return nil, fmt.Errorf("cannot list the %s resources of provider %q: %s", kind, p.ProviderName, strings.TrimSuffix(err.Error(), "."))
+			return nil, nil, fmt.Errorf("cannot list the %s resources of provider %q: %s", kind, p.ProviderName, strings.TrimSuffix(err.Error(), "."))
 		}
 		for _, d := range list {
 			addr, err := addrs.Parse(d.Ref.Address)
@@ -123,10 +129,10 @@ func (p *Planner) discover(ctx context.Context, rec *RebuiltState) ([]found, err
 		}
 	}
 	if len(blind) == has {
-		return nil, fmt.Errorf("provider %q cannot list its resources by their tags, so the state cannot be rebuilt from them; use stagecraft import ADDRESS ID for each resource instead", p.ProviderName)
+		return nil, nil, nil
 	}
-	if len(blind) > 0 {
-		rec.Warnings = append(rec.Warnings, fmt.Sprintf("provider %q cannot list its %s resources; they are missing from the rebuilt state.", p.ProviderName, strings.Join(blind, ", ")))
+	if blind == nil {
+		blind = []string{}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if c := addrs.Compare(out[i].addr, out[j].addr); c != 0 {
@@ -134,5 +140,5 @@ func (p *Planner) discover(ctx context.Context, rec *RebuiltState) ([]found, err
 		}
 		return out[i].ref.ID < out[j].ref.ID
 	})
-	return out, nil
+	return out, blind, nil
 }
