@@ -118,7 +118,9 @@ stage "s" {
 	// Wait until the apply has started (a first operation finished), then
 	// interrupt twice while the next ones are in flight (each takes 1s).
 	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(errOut.String(), "done in") {
+	// ("... done in" is a resource's line; a phase's is "Reading the
+	// state: done in".)
+	for time.Now().Before(deadline) && !strings.Contains(errOut.String(), "... done in") {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
