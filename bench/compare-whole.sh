@@ -67,7 +67,8 @@ header() {
 	echo "- stagecraft: $(git -C "$root" rev-parse --short HEAD)${tf:+; terraform: $("$tf" version | head -1)}"
 	echo "- command: \`$command_line\`"
 }
-header
+started=$(header)
+echo "$started"
 echo "- benchmark lines: $benchfile"
 echo
 
@@ -180,7 +181,7 @@ if [[ -n $RESULTS ]]; then
 	section=$(
 		echo "## $(date -u '+%Y-%m-%d %H:%M UTC'), whole process side by side with Terraform"
 		echo
-		header
+		echo "$started"
 		echo "- each command a fresh process (\`stagecraft apply --auto-approve\`, \`plan --detailed-exitcode\`, \`destroy --auto-approve\`; \`terraform\` the same) on N groups in $LAYERS layers, sim cloud persisted, parallelism $PARALLELISM; peak RSS from /usr/bin/time"
 		echo
 		echo "$table"
