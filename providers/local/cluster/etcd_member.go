@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"go.etcd.io/etcd/server/v3/embed"
 
 	"github.com/stagecraft/stagecraft/providers/local/supervisor"
@@ -112,6 +114,11 @@ func RunEtcdMember(ctx context.Context, args []string) error {
 	cfg.InitialCluster = f.initialCluster
 	cfg.ClusterState = f.state
 	cfg.InitialClusterToken = f.token
+	// Passwords are generated, 128 random bits each (newClusterCredentials):
+	// stretching them adds nothing, while etcd's default cost makes every
+	// client's login take seconds on a busy machine, longer than a health
+	// check waits.
+	cfg.BcryptCost = uint(bcrypt.MinCost)
 	// Loopback round trips take microseconds: etcd's defaults suit them.
 	cfg.TickMs = 100
 	cfg.ElectionMs = 1000
