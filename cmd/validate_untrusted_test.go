@@ -30,6 +30,7 @@ func TestValidateUntrustedStacks(t *testing.T) {
 			files: map[string]string{"main.hcl.json": `{"output": {"x": {"value": ` + strings.Repeat("[", n) + "1" + strings.Repeat("]", n) + "}}}"},
 			want:  "Nesting too deep",
 		},
+		"nested for bomb": {files: output("[for a in range(1000): [for b in range(1000): [for c in range(1000): a + b + c]]]"), want: "would run 1000000000 times"},
 		"setproduct bomb": {files: output("setproduct(range(300), range(300), range(300))"), want: "setproduct: the result would have 27000000 elements"},
 		"proc environ":    {files: output(`file("../../../proc/self/environ")`), want: `file: path "../../../proc/self/environ" leaves the stack directory`},
 		"named pipe": {

@@ -67,7 +67,7 @@ func (sc *scope) evalCall(n *callNode, refs []ref) {
 			if given {
 				r := in.Expr.Range()
 				rng = &r
-				iv, d := in.Expr.Value(ictx)
+				iv, d := exprValue(in.Expr, ictx)
 				sc.addDiags(d)
 				val = iv
 				if d.HasErrors() {

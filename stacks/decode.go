@@ -283,7 +283,7 @@ func decodeVariable(b *hcl.Block) (*Variable, hcl.Diagnostics) {
 		}
 	}
 	if a, ok := content.Attributes["default"]; ok {
-		val, d := a.Expr.Value(nil)
+		val, d := exprValue(a.Expr, nil)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if v.typeDefaults != nil {

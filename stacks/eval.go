@@ -448,7 +448,7 @@ func (sc *scope) evalLocal(n *node) {
 		sc.localDeps[name] = depSet{}
 		return
 	}
-	v, d := l.Expr.Value(sc.evalContext(n.refs, false))
+	v, d := exprValue(l.Expr, sc.evalContext(n.refs, false))
 	sc.addDiags(d)
 	if d.HasErrors() {
 		v = cty.DynamicVal
@@ -474,7 +474,7 @@ func (sc *scope) evalOutput(o *Output) {
 		sc.outputAbsent[o.Name] = absent[0]
 		return
 	}
-	v, d := o.Expr.Value(sc.evalContext(refs, false))
+	v, d := exprValue(o.Expr, sc.evalContext(refs, false))
 	sc.addDiags(d)
 	if d.HasErrors() {
 		v = cty.DynamicVal

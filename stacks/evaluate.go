@@ -220,7 +220,7 @@ func (sc *scope) attributesObject(body hcl.Body, what string) cty.Value {
 					"Settings of a %s may use variables (var.NAME) and functions, not %s: they are needed before any resource exists.", what, traversalString(tr))
 			}
 		}
-		v, vd := a.Expr.Value(ctx)
+		v, vd := exprValue(a.Expr, ctx)
 		sc.addDiags(vd)
 		if vd.HasErrors() {
 			v = cty.DynamicVal

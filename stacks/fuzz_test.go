@@ -87,6 +87,7 @@ func limitSeeds() []string {
 	}
 	for _, expr := range []string{
 		`setproduct(range(300), range(300), range(300))`,
+		`[for a in range(1000) : [for b in range(1000) : [for c in range(1000) : a + b + c]]]`,
 		`flatten([for i in range(1001) : range(1000)])`,
 		`concat([for i in range(1001) : range(1000)]...)`,
 		`join(",", [for i in range(1000) : format("%8000s", "x")])`,

@@ -191,7 +191,7 @@ func (sc *scope) literalTargets(exprs []hcl.Expression) []hcl.Traversal {
 		if len(e.Variables()) > 0 {
 			continue
 		}
-		v, d := e.Value(nil)
+		v, d := exprValue(e, nil)
 		if d.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
 			continue
 		}

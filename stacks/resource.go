@@ -28,7 +28,7 @@ type instance struct {
 // it would show in the instances' addresses. ok is false when the value
 // cannot be used; the diagnostics say why.
 func (sc *scope) metaArgValue(a *hcl.Attribute, ctx *hcl.EvalContext) (v cty.Value, ok bool) {
-	v, d := a.Expr.Value(ctx)
+	v, d := exprValue(a.Expr, ctx)
 	sc.addDiags(d)
 	if d.HasErrors() {
 		return cty.NilVal, false
@@ -433,7 +433,7 @@ func pathKey(p cty.Path) string {
 // evalAttr evaluates one attribute, converts it to its type and checks its
 // rules.
 func (sc *scope) evalAttr(at *hcl.Attribute, a *schema.Attribute, ctx *hcl.EvalContext) cty.Value {
-	v, d := at.Expr.Value(ctx)
+	v, d := exprValue(at.Expr, ctx)
 	sc.addDiags(d)
 	if d.HasErrors() {
 		return cty.UnknownVal(a.Type)
@@ -467,7 +467,7 @@ func (sc *scope) evalRefAttr(at *hcl.Attribute, a *schema.Attribute, actx *hcl.E
 			return cty.UnknownVal(cty.String)
 		}
 	}
-	v, d := at.Expr.Value(actx)
+	v, d := exprValue(at.Expr, actx)
 	sc.addDiags(d)
 	if d.HasErrors() {
 		return cty.UnknownVal(cty.String)
@@ -572,7 +572,7 @@ func (sc *scope) ignoreChanges(a *hcl.Attribute, schema *schema.Schema) ([]cty.P
 	for _, e := range exprs {
 		tr, td := hcl.RelTraversalForExpr(e)
 		if td.HasErrors() {
-			v, vd := e.Value(nil)
+			v, vd := exprValue(e, nil)
 			if vd.HasErrors() || v.Type() != cty.String || v.IsNull() {
 				sc.errorf(e.Range(), "Invalid ignore_changes entry", "Each entry names an attribute, such as env or scaling.target_cpu, or the whole list is the word all.")
 				continue

@@ -16,7 +16,7 @@ import (
 // loading: names, descriptions, flags and address lists.
 
 func constValue(a *hcl.Attribute, ty cty.Type, what string) (cty.Value, hcl.Diagnostics) {
-	v, diags := a.Expr.Value(nil)
+	v, diags := exprValue(a.Expr, nil)
 	if diags.HasErrors() {
 		for _, d := range diags {
 			if d.Summary == "Variables not allowed" || d.Summary == "Function calls not allowed" {
@@ -119,7 +119,7 @@ func addressList(expr hcl.Expression) ([]string, []hcl.Range, hcl.Diagnostics) {
 	for _, e := range exprs {
 		tr, d := hcl.AbsTraversalForExpr(e)
 		if d.HasErrors() {
-			v, vd := e.Value(nil)
+			v, vd := exprValue(e, nil)
 			if vd.HasErrors() || v.Type() != cty.String || v.IsNull() {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address",
 					Detail:  "Each element must be a resource or module address, such as \"cache.old\" or \"module.web\".",

@@ -46,7 +46,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 		for _, kv := range pairs {
 			name := hcl.ExprAsKeyword(kv.Key)
 			if name == "" {
-				kval, kd := kv.Key.Value(nil)
+				kval, kd := exprValue(kv.Key, nil)
 				if kd.HasErrors() || kval.Type() != cty.String || kval.IsNull() {
 					sc.errorf(kv.Key.Range(), "Invalid variable name", "Each key of variables is a variable name.")
 					continue
@@ -58,7 +58,7 @@ func (sc *scope) rootVariables(vars []*Variable, env *Environment, req Request) 
 					"Environment %q sets %q, but the stack declares no such variable.%s Declare it with a variable block, or remove it here.", env.Name, name, suggestion(name, names))
 				continue
 			}
-			val, vd := kv.Value.Value(&hcl.EvalContext{Functions: sc.funcs})
+			val, vd := exprValue(kv.Value, &hcl.EvalContext{Functions: sc.funcs})
 			sc.addDiags(vd)
 			if vd.HasErrors() {
 				continue
@@ -150,7 +150,7 @@ func (sc *scope) readVarFile(path string, source []byte, decl map[string]*Variab
 				Subject: &r})
 			continue
 		}
-		val, vd := a.Expr.Value(nil)
+		val, vd := exprValue(a.Expr, nil)
 		sc.addDiags(vd)
 		if vd.HasErrors() {
 			continue
@@ -175,7 +175,7 @@ func parseRawVar(v *Variable, raw, origin string) (cty.Value, hcl.Diagnostics) {
 		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
 			Detail: fmt.Sprintf("%s: variable %q is %s, so its value is written as an expression, such as [\"a\", \"b\"] or { key = \"value\" }; %q does not parse.", origin, v.Name, typeexpr.TypeString(v.Type), raw)}}
 	}
-	val, vd := expr.Value(nil)
+	val, vd := exprValue(expr, nil)
 	if vd.HasErrors() {
 		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
 			Detail: fmt.Sprintf("%s: the value of variable %q must be a literal value; references and function calls are not evaluated here.", origin, v.Name)}}
@@ -228,7 +228,7 @@ func (sc *scope) validateVariables(vars []*Variable) {
 	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(sc.vars)}, Functions: sc.funcs}
 	for _, v := range vars {
 		for _, val := range v.Validations {
-			res, d := val.Condition.Value(ctx)
+			res, d := exprValue(val.Condition, ctx)
 			sc.addDiags(d)
 			if d.HasErrors() {
 				continue
@@ -246,7 +246,7 @@ func (sc *scope) validateVariables(vars []*Variable) {
 				continue
 			}
 			msg := "The value does not pass the validation rule."
-			if m, md := val.ErrorMessage.Value(ctx); !md.HasErrors() {
+			if m, md := exprValue(val.ErrorMessage, ctx); !md.HasErrors() {
 				m, _ = m.UnmarkDeep()
 				if m.IsKnown() && !m.IsNull() && m.Type() == cty.String {
 					msg = m.AsString()

@@ -91,6 +91,9 @@ func renderTemplate(expr hclsyntax.Expression, vars cty.Value, funcs map[string]
 		}
 	}
 	ctx := &hcl.EvalContext{Variables: variables, Functions: funcs}
+	if diags := limits.CheckForLoops(expr, ctx); diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
 	val, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
