@@ -43,6 +43,12 @@ func TestShiftCrashChild(t *testing.T) {
 	rec := e.recover()
 	_, _ = e.planner().Apply(context.Background(), p, apply.Options{Backend: e.backend, State: rec.State, Progress: func(ev apply.Event) {
 		fmt.Printf("event %s %s %s\n", ev.Phase, ev.Address, ev.Operation)
+		if ev.Phase == apply.PhaseDone && strings.HasPrefix(ev.Operation, "shifting") {
+			// Hold the apply (events are delivered in line) so that the
+			// parent's SIGKILL lands before the steps after this one:
+			// after the last step only a few milliseconds of work remain.
+			time.Sleep(500 * time.Millisecond)
+		}
 	}})
 	fmt.Println("finished")
 }
